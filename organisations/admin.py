@@ -1,0 +1,74 @@
+"""The Django admin for the national admin. Audit events are read-only here:
+the admin must never be a way round the services."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from organisations.models import (
+    AuditEvent,
+    Commissioning,
+    Membership,
+    Organisation,
+    Succession,
+    User,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
+    search_fields = ["email", "full_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("full_name",)}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name")}),)
+    inlines = [MembershipInline]
+
+
+class CommissioningInline(admin.TabularInline):
+    model = Commissioning
+    fk_name = "provider"
+    extra = 0
+    autocomplete_fields = ["icb"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent", "established", "closed"]
+    list_filter = ["kind", "provider_kind", "parent"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+    inlines = [CommissioningInline]
+
+
+@admin.register(Succession)
+class SuccessionAdmin(admin.ModelAdmin):
+    list_display = ["predecessor", "successor", "kind", "date"]
+    list_select_related = ["predecessor", "successor"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "actor", "action", "target_repr", "organisation"]
+    list_filter = ["action"]
+    list_select_related = ["actor", "organisation"]
+    search_fields = ["target_repr", "action", "actor__email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

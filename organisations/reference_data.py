@@ -1,0 +1,177 @@
+"""Loading the reference organisations shipped with the portal.
+
+`organisations/data/` holds our own copy of the public facts: NHS England,
+its Health & Justice directorate, the 7 regions, every ICB since July 2022
+with its ODS code and dates, and the successions of 1 April 2026. Loading is
+idempotent: it matches on codes, updates what changed (a renamed ICB keeps
+its row), creates what is missing, and writes an audit event for each change.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from organisations.audit import audit_record, field_changes
+from organisations.models import Organisation, OrganisationKind, Succession
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+NATIONAL_CODE = "X24"  # NHS England's ODS code
+NATIONAL_NAME = "NHS England"
+HEALTH_AND_JUSTICE_CODE = "NHSE-HJ"
+HEALTH_AND_JUSTICE_NAME = "Health & Justice"
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
+        )
+
+
+def _date(text: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text.strip() else None
+
+
+def _upsert_organisation(report: LoadReport, actor, *, code: str, values: dict) -> Organisation:
+    org = Organisation.objects.filter(code=code).first()
+    if org is None:
+        org = Organisation(code=code, **values)
+        org.full_clean()
+        org.save()
+        audit_record(
+            actor=actor,
+            action="organisation.created",
+            target=org,
+            organisation=org,
+            changes={k: [None, v] for k, v in values.items()},
+            reason="reference data",
+        )
+        report.created.append(code)
+        return org
+    changes = field_changes(org, values)
+    if not changes:
+        report.unchanged += 1
+        return org
+    org.full_clean()
+    org.save()
+    audit_record(
+        actor=actor,
+        action="organisation.updated",
+        target=org,
+        organisation=org,
+        changes=changes,
+        reason="reference data",
+    )
+    report.updated.append(code)
+    return org
+
+
+def reference_data_load(*, actor=None, data_dir: Path = DATA_DIR) -> LoadReport:
+    """Bring the reference organisations and successions in line with the data files."""
+    report = LoadReport()
+    with (data_dir / "icbs.csv").open(newline="", encoding="utf-8") as f:
+        icb_rows = list(csv.DictReader(f))
+    with (data_dir / "icb_successions.csv").open(newline="", encoding="utf-8") as f:
+        succession_rows = list(csv.DictReader(f))
+
+    with transaction.atomic():
+        national = _upsert_organisation(
+            report,
+            actor,
+            code=NATIONAL_CODE,
+            values={"kind": OrganisationKind.NATIONAL, "name": NATIONAL_NAME, "parent": None},
+        )
+        _upsert_organisation(
+            report,
+            actor,
+            code=HEALTH_AND_JUSTICE_CODE,
+            values={
+                "kind": OrganisationKind.DIRECTORATE,
+                "name": HEALTH_AND_JUSTICE_NAME,
+                "parent": national,
+            },
+        )
+        regions: dict[str, Organisation] = {}
+        for row in icb_rows:
+            code = row["region_code"].strip()
+            if code not in regions:
+                regions[code] = _upsert_organisation(
+                    report,
+                    actor,
+                    code=code,
+                    values={
+                        "kind": OrganisationKind.REGION,
+                        "name": row["region_name"].strip(),
+                        "parent": national,
+                    },
+                )
+        icbs: dict[str, Organisation] = {}
+        for row in icb_rows:
+            code = row["icb_ods_code"].strip()
+            icbs[code] = _upsert_organisation(
+                report,
+                actor,
+                code=code,
+                values={
+                    "kind": OrganisationKind.ICB,
+                    "name": row["icb_name"].strip(),
+                    "parent": regions[row["region_code"].strip()],
+                    "established": _date(row["established"]),
+                    "closed": _date(row["closed"]),
+                },
+            )
+        for row in succession_rows:
+            _upsert_succession(report, actor, row, icbs)
+    return report
+
+
+def _upsert_succession(report: LoadReport, actor, row: dict, icbs: dict) -> None:
+    predecessor = icbs[row["predecessor_ods_code"].strip()]
+    successor = icbs[row["successor_ods_code"].strip()]
+    values = {"date": _date(row["succession_date"]), "kind": row["kind"].strip()}
+    link = Succession.objects.filter(predecessor=predecessor, successor=successor).first()
+    label = f"{predecessor.code}->{successor.code}"
+    if link is None:
+        link = Succession(predecessor=predecessor, successor=successor, **values)
+        link.full_clean()
+        link.save()
+        audit_record(
+            actor=actor,
+            action="succession.created",
+            target=link,
+            organisation=successor,
+            changes={k: [None, v] for k, v in values.items()},
+            reason="reference data",
+        )
+        report.created.append(label)
+        return
+    changes = field_changes(link, values)
+    if not changes:
+        report.unchanged += 1
+        return
+    link.full_clean()
+    link.save()
+    audit_record(
+        actor=actor,
+        action="succession.updated",
+        target=link,
+        organisation=successor,
+        changes=changes,
+        reason="reference data",
+    )
+    report.updated.append(label)

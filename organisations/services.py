@@ -1,0 +1,155 @@
+"""Every write to organisations, memberships and users: one transaction each,
+with its audit event."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from organisations.audit import audit_record, field_changes
+from organisations.models import (
+    Commissioning,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    User,
+)
+from organisations.reference_data import reference_data_load  # noqa: F401  (a service too)
+
+
+def user_create(*, actor, email: str, full_name: str = "", password: str | None = None) -> User:
+    """Create a person who can sign in. Without a password they set their own
+    from an emailed link."""
+    email = email.strip().lower()
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError({"email": f"There is already a user with the email {email}."})
+        user = User(email=email, full_name=full_name.strip())
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        audit_record(
+            actor=actor,
+            action="user.created",
+            target=user,
+            changes={"email": [None, email], "full_name": [None, user.full_name]},
+        )
+    return user
+
+
+def membership_grant(*, actor, user: User, organisation: Organisation, role: str) -> Membership:
+    with transaction.atomic():
+        membership = Membership(user=user, organisation=organisation, role=role)
+        membership.full_clean()
+        membership.save()
+        audit_record(
+            actor=actor,
+            action="membership.granted",
+            target=membership,
+            organisation=organisation,
+            changes={"user": [None, user.email], "role": [None, role]},
+        )
+    return membership
+
+
+def membership_revoke(*, actor, membership: Membership) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="membership.revoked",
+            target=membership,
+            organisation=membership.organisation,
+            changes={"user": [membership.user.email, None], "role": [membership.role, None]},
+        )
+        membership.delete()
+
+
+def provider_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    provider_kind: str,
+    lead_icb: Organisation,
+    other_icbs: tuple[Organisation, ...] = (),
+    provides_maternity: bool = False,
+    runs_unscheduled_care: bool = False,
+) -> Organisation:
+    """Add a provider commissioned by `lead_icb` (its lead commissioner) and
+    optionally by other ICBs."""
+    with transaction.atomic():
+        provider = Organisation(
+            kind=OrganisationKind.PROVIDER,
+            code=code.strip().upper(),
+            name=name.strip(),
+            provider_kind=provider_kind,
+            provides_maternity=provides_maternity,
+            runs_unscheduled_care=runs_unscheduled_care,
+        )
+        provider.full_clean()
+        provider.save()
+        for icb in (lead_icb, *other_icbs):
+            if icb.kind != OrganisationKind.ICB:
+                raise ValidationError({"icb": f"{icb.name} is not an ICB."})
+            Commissioning.objects.create(icb=icb, provider=provider, is_lead=icb == lead_icb)
+        audit_record(
+            actor=actor,
+            action="provider.created",
+            target=provider,
+            organisation=provider,
+            changes={
+                "name": [None, provider.name],
+                "kind": [None, provider_kind],
+                "lead_commissioner": [None, lead_icb.code],
+            },
+        )
+    return provider
+
+
+def provider_update(*, actor, provider: Organisation, **values) -> Organisation:
+    allowed = {
+        "name",
+        "provider_kind",
+        "provides_maternity",
+        "runs_unscheduled_care",
+        "established",
+        "closed",
+    }
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError(f"These provider fields cannot be changed here: {sorted(unknown)}")
+    with transaction.atomic():
+        provider = Organisation.objects.select_for_update().get(pk=provider.pk)
+        changes = field_changes(provider, values)
+        if changes:
+            provider.full_clean()
+            provider.save()
+            audit_record(
+                actor=actor,
+                action="provider.updated",
+                target=provider,
+                organisation=provider,
+                changes=changes,
+            )
+    return provider
+
+
+def place_create(*, actor, code: str, name: str, icb: Organisation) -> Organisation:
+    """Add a place / local authority area in an ICB's area."""
+    with transaction.atomic():
+        place = Organisation(
+            kind=OrganisationKind.PLACE, code=code.strip().upper(), name=name.strip(), parent=icb
+        )
+        place.full_clean()
+        place.save()
+        audit_record(
+            actor=actor,
+            action="place.created",
+            target=place,
+            organisation=place,
+            changes={"name": [None, place.name], "icb": [None, icb.code]},
+        )
+    return place

@@ -1,0 +1,12 @@
+"""Background work for organisations: thin tasks that call one service."""
+
+from celery import shared_task
+
+from organisations.services import reference_data_load
+
+
+@shared_task(name="organisations.reference_data_refresh", acks_late=True)
+def reference_data_refresh() -> dict:
+    """Reload the shipped reference data; safe to run twice (the loader is idempotent)."""
+    report = reference_data_load(actor=None)
+    return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}

@@ -1,0 +1,30 @@
+"""Shared fixtures: the reference organisations are loaded once into the test
+database; `reference` reloads them if a transactional test flushed them."""
+
+import pytest
+from django.core.cache import cache
+
+from organisations.models import Organisation
+from organisations.reference_data import NATIONAL_CODE, reference_data_load
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        reference_data_load(actor=None)
+
+
+@pytest.fixture
+def reference(db):
+    """The reference organisations, by code: reference["QMJ"]."""
+    if not Organisation.objects.filter(code=NATIONAL_CODE).exists():
+        reference_data_load(actor=None)
+    return {org.code: org for org in Organisation.objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits live in the cache: start every test with none.
+    cache.clear()
+    yield
+    cache.clear()

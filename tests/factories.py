@@ -1,0 +1,42 @@
+"""Factories that build valid objects. Complex states are reached through
+services, as the product reaches them."""
+
+import factory
+
+from organisations.models import Membership, Organisation, OrganisationKind, ProviderKind, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"person{n}@example.nhs.uk")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = OrganisationKind.PROVIDER
+    code = factory.Sequence(lambda n: f"RP{n:03d}")
+    name = factory.Sequence(lambda n: f"Test Provider {n} NHS Trust")
+    provider_kind = ProviderKind.NHS_TRUST
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = OrganisationKind.PLACE
+    code = factory.Sequence(lambda n: f"E0900{n:04d}")
+    name = factory.Sequence(lambda n: f"Test Borough {n}")
+
+
+def member(organisation: Organisation, role: str, **user_fields) -> User:
+    """A user holding `role` in `organisation`."""
+    user = UserFactory(**user_fields)
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
