@@ -201,9 +201,12 @@ class Organisation(models.Model):
                 raise ValidationError(
                     {"parent": f"A {self.get_kind_display().lower()} belongs to {label}."}
                 )
-        if self.kind == OrganisationKind.PLACE and self.parent_id:
-            if self.parent.kind != OrganisationKind.ICB:
-                raise ValidationError({"parent": "A place belongs to an ICB."})
+        if (
+            self.kind == OrganisationKind.PLACE
+            and self.parent_id
+            and self.parent.kind != OrganisationKind.ICB
+        ):
+            raise ValidationError({"parent": "A place belongs to an ICB."})
 
     @property
     def region(self) -> Organisation | None:

@@ -31,7 +31,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 # Only the embedded default may fall back to this key; production refuses it.
-_DEVELOPMENT_SECRET_KEY = "development-only-not-secret-saaf-portal-key-0123456789abcdef"
+_DEVELOPMENT_SECRET_KEY = "development-only-not-secret-saaf-portal-key-0123456789abcdef"  # noqa: S105
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
