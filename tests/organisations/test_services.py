@@ -1,0 +1,99 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from organisations import services
+from organisations.audit import audit_record
+from organisations.models import AuditEvent, Commissioning, Organisation, Role, User
+from tests.factories import UserFactory
+
+
+def test_audit_record_refuses_to_run_outside_a_transaction(reference, django_db_blocker):
+    # pytest-django wraps the test in a transaction; step outside it on purpose.
+    connection = transaction.get_connection()
+    saved = connection.in_atomic_block
+    connection.in_atomic_block = False
+    try:
+        with pytest.raises(RuntimeError, match="inside the transaction"):
+            audit_record(actor=None, action="x", target=reference["QMF"])
+    finally:
+        connection.in_atomic_block = saved
+
+
+def test_a_failed_change_leaves_neither_change_nor_event(reference):
+    admin = UserFactory()
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationError):
+        services.provider_create(
+            actor=admin,
+            code="RBAD",
+            name="Bad",
+            provider_kind="nhs_trust",
+            lead_icb=reference["QMF"],
+            other_icbs=(reference["Y56"],),  # a region, not an ICB
+        )
+    assert not Organisation.objects.filter(code="RBAD").exists()
+    assert not Commissioning.objects.filter(provider__code="RBAD").exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_provider_create_and_update_are_audited(reference):
+    admin = UserFactory()
+    provider = services.provider_create(
+        actor=admin,
+        code="rhh",
+        name="Homerton Healthcare NHS Foundation Trust",
+        provider_kind="foundation_trust",
+        lead_icb=reference["QMF"],
+        other_icbs=(reference["Z9B2Z"],),
+        provides_maternity=True,
+    )
+    assert provider.code == "RHH"
+    lead = Commissioning.objects.get(provider=provider, is_lead=True)
+    assert lead.icb.code == "QMF"
+    event = AuditEvent.objects.for_object(provider).get()
+    assert (event.actor, event.action, event.organisation) == (admin, "provider.created", provider)
+
+    services.provider_update(actor=admin, provider=provider, runs_unscheduled_care=True)
+    latest = AuditEvent.objects.for_object(provider).first()
+    assert latest.action == "provider.updated"
+    assert latest.changes == {"runs_unscheduled_care": [False, True]}
+    # No change, no event.
+    services.provider_update(actor=admin, provider=provider, runs_unscheduled_care=True)
+    assert AuditEvent.objects.for_object(provider).count() == 2
+    with pytest.raises(ValidationError, match="cannot be changed here"):
+        services.provider_update(actor=admin, provider=provider, code="NEW")
+
+
+def test_membership_grant_validates_and_audits(reference):
+    admin = UserFactory()
+    user = services.user_create(actor=admin, email="New.Person@nhs.net", full_name="New Person")
+    assert user.email == "new.person@nhs.net" and not user.has_usable_password()
+    with pytest.raises(ValidationError, match="already a user"):
+        services.user_create(actor=admin, email="new.person@NHS.net")
+    with pytest.raises(ValidationError):
+        services.membership_grant(
+            actor=admin, user=user, organisation=reference["QMF"], role=Role.REGIONAL_LEAD
+        )
+    membership = services.membership_grant(
+        actor=admin, user=user, organisation=reference["QMF"], role=Role.ICB_EDITOR
+    )
+    assert (
+        AuditEvent.objects.filter(
+            action="membership.granted", organisation=reference["QMF"], actor=admin
+        ).count()
+        == 1
+    )
+    services.membership_revoke(actor=admin, membership=membership)
+    assert not user.memberships.exists()
+    assert AuditEvent.objects.filter(action="membership.revoked").count() == 1
+    assert User.objects.filter(email="new.person@nhs.net").exists()
+
+
+def test_place_create(reference):
+    place = services.place_create(
+        actor=None, code="e09000007", name="Camden", icb=reference["Z9B2Z"]
+    )
+    assert place.parent.code == "Z9B2Z" and place.kind == "place"
+    with pytest.raises(ValidationError, match="place belongs to an ICB"):
+        services.place_create(actor=None, code="E1", name="Nowhere", icb=reference["Y56"])

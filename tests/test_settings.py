@@ -1,0 +1,89 @@
+"""The settings' modes, run in a fresh interpreter as a deployment would."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SETUP = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='saaf.settings'; django.setup();"
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-for-the-test-0123456789-abcdef",
+    "DJANGO_ALLOWED_HOSTS": "saaf.example.nhs.uk",
+}
+
+
+def run(args, **env):
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
+    }
+    return subprocess.run(  # noqa: S603  (our own interpreter and arguments)
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_embedded_default_needs_no_configuration():
+    result = run(
+        [
+            "-c",
+            (
+                SETUP + "from django.conf import settings as s;"
+                "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER,"
+                " s.CACHES['default']['BACKEND'], s.EMAIL_BACKEND, s.TIME_ZONE)"
+            ),
+        ]
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3", "True",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.mail.backends.console.EmailBackend", "Europe/London",
+    ]  # fmt: skip
+
+
+def test_database_and_redis_urls_switch_to_postgresql_and_a_real_broker():
+    result = run(
+        [
+            "-c",
+            (
+                SETUP + "from django.conf import settings as s;"
+                "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'],"
+                " s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"
+            ),
+        ],
+        DATABASE_URL="postgres://saaf@db:5432/saaf",
+        REDIS_URL="redis://cache:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql", "saaf", "False", "redis://cache:6379/0",
+        "django.core.cache.backends.redis.RedisCache",
+    ]  # fmt: skip
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**PRODUCTION}
+    del env["DJANGO_SECRET_KEY"]
+    result = run(["manage.py", "check"], **env)
+    assert result.returncode != 0
+    assert "needs DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    env = {**PRODUCTION}
+    del env["DJANGO_ALLOWED_HOSTS"]
+    result = run(["manage.py", "check"], **env)
+    assert result.returncode != 0
+    assert "needs DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_passes_the_deployment_checks():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
