@@ -1,0 +1,42 @@
+import importlib
+import importlib.util
+import os
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from organisations.demo import PERSONAS, demo_world_create
+from organisations.services import reference_data_load
+
+# Apps above organisations add their own demo records in <app>/demo.py: populate().
+DEMO_APPS = ("assurance", "reviews", "reporting")
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo world on top of the reference data: providers, places and one "
+        "persona per role. The password comes from SAAF_DEMO_PASSWORD or is printed once. "
+        "Refused in production mode."
+    )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("Demo data is never loaded in production mode (DJANGO_DEBUG off).")
+        reference_data_load(actor=None)
+        result = demo_world_create(password=os.environ.get("SAAF_DEMO_PASSWORD") or None)
+        for app in DEMO_APPS:
+            if apps.is_installed(app) and importlib.util.find_spec(f"{app}.demo"):
+                importlib.import_module(f"{app}.demo").populate()
+
+        self.stdout.write(self.style.SUCCESS("Demo world ready. Personas:"))
+        for persona in PERSONAS:
+            mfa = "  (MFA: manage.py persona_code " + persona.email.split("@")[0] + ")"
+            self.stdout.write(f"  {persona.email:<40} {persona.role}{mfa}")
+        if result.password:
+            self.stdout.write(self.style.WARNING(f"Password for every persona: {result.password}"))
+        else:
+            self.stdout.write(
+                "Personas already existed: their password is unchanged "
+                "(set SAAF_DEMO_PASSWORD and run again to reset it)."
+            )
