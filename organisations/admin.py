@@ -1,6 +1,7 @@
 """The Django admin for the national admin. Audit events are read-only here:
 the admin must never be a way round the services."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -20,8 +21,16 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+class UserAddForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name"]
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    # New users get no password here: the service emails them a link to set one.
+    add_form = UserAddForm
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
     search_fields = ["email", "full_name"]
@@ -33,6 +42,20 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name")}),)
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        from django.conf import settings
+
+        from organisations.services import user_create, user_invite_send
+
+        user = user_create(actor=request.user, email=obj.email, full_name=obj.full_name)
+        user_invite_send(actor=request.user, user=user, base_url=settings.SAAF_BASE_URL)
+        obj.pk = user.pk
+        obj.password = user.password
+        obj._state.adding = False
+        obj._state.db = user._state.db
 
 
 class CommissioningInline(admin.TabularInline):

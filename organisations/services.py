@@ -153,3 +153,36 @@ def place_create(*, actor, code: str, name: str, icb: Organisation) -> Organisat
             changes={"name": [None, place.name], "icb": [None, icb.code]},
         )
     return place
+
+
+def user_invite_send(*, actor, user: User, base_url: str) -> str:
+    """Email `user` a link to set their own password (allauth's password reset
+    from key), and return the link. Users never sign themselves up."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    link = base_url.rstrip("/") + path
+    with transaction.atomic():
+        audit_record(actor=actor, action="user.invited", target=user)
+        transaction.on_commit(
+            lambda: send_mail(
+                subject="Your account on the safeguarding assurance portal",
+                message=(
+                    f"Hello {user.get_full_name()},\n\nAn account has been created for you on "
+                    f"the NHS safeguarding assurance portal.\nSet your password here:\n\n{link}\n\n"
+                    "If you did not expect this email, tell the national safeguarding team."
+                ),
+                from_email=None,
+                recipient_list=[user.email],
+            )
+        )
+    return link
