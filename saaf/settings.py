@@ -174,6 +174,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Where the portal is reached, for links in emails.
+SAAF_BASE_URL = os.environ.get("SAAF_BASE_URL", "http://localhost:8000")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
