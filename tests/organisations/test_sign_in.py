@@ -21,7 +21,12 @@ def test_roles_that_need_mfa_are_sent_to_set_it_up(reference, client, role):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
-    # Their account pages stay reachable so they can do it.
+    # Their account pages stay reachable so they can do it (allauth asks for
+    # the password again before any change to MFA).
+    assert client.get(reverse("mfa_activate_totp"))["Location"].startswith(
+        reverse("account_reauthenticate")
+    )
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     assert client.get(reverse("mfa_activate_totp")).status_code == 200
 
 
