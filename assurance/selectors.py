@@ -1,0 +1,119 @@
+"""Reads about the toolkit and the reporting periods: where a period stands
+today, and which ICBs owe it a return.
+
+Days are calendar days in Europe/London, whatever the server's clock says:
+23:30 UTC on the last Saturday of October is already Sunday in London while
+BST lasts. Every function takes an optional `today` so that callers and tests
+can fix the day without patching the clock; `london_today(now)` turns an
+instant into that day.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+
+from assurance.models import ReportingPeriod, Section, Standard, ToolkitVersion
+from organisations.models import Organisation
+
+# A period is "due soon" from this many days before its due date, due date included.
+DUE_SOON_DAYS = 7
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+class PeriodState(models.TextChoices):
+    UPCOMING = "upcoming", "Upcoming"
+    OPEN = "open", "Open"
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    CLOSED = "closed", "Closed"
+
+
+def london_today(now: datetime.datetime | None = None) -> datetime.date:
+    """The calendar day in Europe/London at the instant `now` (default: now)."""
+    return timezone.localdate(now or timezone.now(), timezone=LONDON)
+
+
+def period_state(period: ReportingPeriod, *, today: datetime.date | None = None) -> PeriodState:
+    """Where the period stands on `today` (a Europe/London day):
+
+    - upcoming: before its opening date;
+    - open: from its opening date until the due-soon window;
+    - due soon: within 7 days before the due date, the due date itself included;
+    - overdue: after the due date up to and including the closing date (a return
+      can still be submitted, and is marked late);
+    - closed: after the closing date.
+    """
+    today = today or london_today()
+    if today < period.opens_on:
+        return PeriodState.UPCOMING
+    if today > period.closes_on:
+        return PeriodState.CLOSED
+    if today > period.due_on:
+        return PeriodState.OVERDUE
+    if today >= period.due_on - datetime.timedelta(days=DUE_SOON_DAYS):
+        return PeriodState.DUE_SOON
+    return PeriodState.OPEN
+
+
+def expected_icbs(period: ReportingPeriod):
+    """The ICBs that must return for the period: those that existed on its last
+    day. A dissolved ICB still owes the quarters it existed for."""
+    return Organisation.objects.icbs().existing_on(period.ends_on).select_related("parent")
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    period: ReportingPeriod
+    state: PeriodState
+    expected_count: int
+
+
+def period_rows(
+    *, today: datetime.date | None = None, financial_year: int | None = None
+) -> list[PeriodRow]:
+    """Every reporting period with its state and the number of ICBs expected."""
+    today = today or london_today()
+    periods = ReportingPeriod.objects.select_related("toolkit_version")
+    if financial_year is not None:
+        periods = periods.of_year(financial_year)
+    rows = []
+    for period in periods:
+        count = expected_icbs(period).count()
+        rows.append(PeriodRow(period, period_state(period, today=today), count))
+    return rows
+
+
+def current_period(*, today: datetime.date | None = None) -> ReportingPeriod | None:
+    """The period whose quarter holds `today`."""
+    today = today or london_today()
+    for period in ReportingPeriod.objects.select_related("toolkit_version"):
+        if period.starts_on <= today <= period.ends_on:
+            return period
+    return None
+
+
+def toolkit_versions_overview():
+    """Every version, newest first, with how much it holds."""
+    return ToolkitVersion.objects.select_related("copied_from").annotate(
+        section_count=Count("sections", distinct=True),
+        standard_count=Count("standards", distinct=True),
+        metric_count=Count("metrics", distinct=True),
+    )
+
+
+def toolkit_sections(version: ToolkitVersion):
+    """A version's sections with their standards and metrics, in order."""
+    return version.sections.prefetch_related(
+        Prefetch("standards", queryset=Standard.objects.order_by("position", "code")),
+        "metrics",
+    ).annotate(standard_count=Count("standards", distinct=True))
+
+
+def section_get(version: ToolkitVersion, code: str) -> Section:
+    return toolkit_sections(version).get(code=code)

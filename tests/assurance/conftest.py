@@ -1,0 +1,39 @@
+"""Fixtures for the toolkit and the reporting periods: the shipped content is
+loaded through its loader, and states are reached through the services."""
+
+import pytest
+
+from assurance.models import ToolkitVersion
+from assurance.services import toolkit_version_copy
+from assurance.toolkit_content import toolkit_content_load
+from organisations.models import Role
+from organisations.reference_data import NATIONAL_CODE
+from tests.factories import member
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def with_totp(user):
+    """Give a user an authenticator, so the MFA middleware lets them through."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+@pytest.fixture
+def toolkit(reference):
+    """The shipped 2025/26 and 2026/27 versions and their periods, by start year."""
+    toolkit_content_load(actor=None)
+    return {v.financial_year: v for v in ToolkitVersion.objects.all()}
+
+
+@pytest.fixture
+def national_admin(reference):
+    return with_totp(member(reference[NATIONAL_CODE], Role.NATIONAL_ADMIN))
+
+
+@pytest.fixture
+def draft(toolkit, national_admin):
+    """The 2027/28 draft, copied from 2026/27."""
+    return toolkit_version_copy(actor=national_admin, source=toolkit[2026])
