@@ -221,6 +221,12 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
 
+# --- Safeguarding rules ---------------------------------------------------------
+
+# Designated and named professionals must have had documented supervision
+# within this many months (SAAF; the national team may change it).
+SAAF_SUPERVISION_INTERVAL_MONTHS = int(os.environ.get("SAAF_SUPERVISION_INTERVAL_MONTHS", "3"))
+
 # --- Internationalisation ----------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"

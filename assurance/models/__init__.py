@@ -1,11 +1,21 @@
 """The assurance app's records, split by sub-domain: the toolkit ICBs answer
-(`toolkit`) and the quarters in which they answer it (`periods`)."""
+(`toolkit`), the quarters in which they answer it (`periods`) and the
+safeguarding posts every ICB and provider must fill (`register`)."""
 
 from assurance.models.periods import (
     Quarter,
     ReportingPeriod,
     ReportingPeriodQuerySet,
     financial_year_label,
+)
+from assurance.models.register import (
+    Network,
+    Post,
+    PostCondition,
+    PostQuerySet,
+    PostRequiredFor,
+    PostType,
+    Tenure,
 )
 from assurance.models.toolkit import (
     ComputedFrom,
@@ -19,6 +29,13 @@ from assurance.models.toolkit import (
 )
 
 __all__ = [
+    "Network",
+    "Post",
+    "PostCondition",
+    "PostQuerySet",
+    "PostRequiredFor",
+    "PostType",
+    "Tenure",
     "ComputedFrom",
     "Metric",
     "MetricUnit",
