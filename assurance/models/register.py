@@ -157,15 +157,18 @@ class Post(models.Model):
                     "it cannot be hosted elsewhere."
                 }
             )
-        if self.organisation_id and self.post_type_id:
-            if self.organisation.kind != self.post_type.required_for:
-                raise ValidationError(
-                    {
-                        "post_type": f"{self.post_type.name} is a post for "
-                        f"{self.post_type.get_required_for_display()}s, not for "
-                        f"{self.organisation.name}."
-                    }
-                )
+        if (
+            self.organisation_id
+            and self.post_type_id
+            and self.organisation.kind != self.post_type.required_for
+        ):
+            raise ValidationError(
+                {
+                    "post_type": f"{self.post_type.name} is a post for "
+                    f"{self.post_type.get_required_for_display()}s, not for "
+                    f"{self.organisation.name}."
+                }
+            )
 
 
 class Tenure(models.Model):
