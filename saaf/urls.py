@@ -10,4 +10,5 @@ admin.site.site_header = "SAAF portal administration"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("organisations.urls")),
 ]

@@ -2,6 +2,8 @@
 services, as the product reaches them."""
 
 import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 
 from organisations.models import Membership, Organisation, OrganisationKind, ProviderKind, User
 
@@ -40,3 +42,15 @@ def member(organisation: Organisation, role: str, **user_fields) -> User:
     user = UserFactory(**user_fields)
     Membership.objects.create(user=user, organisation=organisation, role=role)
     return user
+
+
+# A fixed base32 TOTP secret for tests: pyotp.TOTP(TEST_TOTP_SECRET).now() is
+# the code to type.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_totp(user: User, secret: str = TEST_TOTP_SECRET) -> Authenticator:
+    """Give `user` a TOTP authenticator the way allauth's activation does (the
+    secret stored encrypted), so roles that require MFA get past the MFA
+    middleware."""
+    return TOTP.activate(user, secret).instance
