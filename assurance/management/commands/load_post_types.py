@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from assurance.register_services import post_types_load
+
+
+class Command(BaseCommand):
+    help = "Load the safeguarding post types the SAAF requires. Safe to run again."
+
+    def handle(self, *args, **options) -> None:
+        result = post_types_load(actor=None)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Post types: {len(result['created'])} created, {len(result['updated'])} updated."
+            )
+        )
