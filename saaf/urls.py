@@ -10,5 +10,6 @@ admin.site.site_header = "SAAF portal administration"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("assurance.urls")),
     path("", include("organisations.urls")),
 ]

@@ -101,6 +101,13 @@ class ToolkitVersion(models.Model):
     def is_draft(self) -> bool:
         return self.status == ToolkitStatus.DRAFT
 
+    @property
+    def published_on(self):
+        """The day in London it was published."""
+        from django.utils import timezone
+
+        return timezone.localdate(self.published_at) if self.published_at else None
+
 
 class Section(models.Model):
     """A theme of the toolkit (leadership and governance, Prevent, ...) that
@@ -258,6 +265,18 @@ class Metric(models.Model):
     @property
     def is_computed(self) -> bool:
         return bool(self.computed_from)
+
+    @property
+    def rating_rule(self) -> str:
+        """The thresholds in words, as the pages show them."""
+        if not self.is_rated:
+            return "Reported, not rated"
+        unit = "%" if self.unit == MetricUnit.PERCENT else ""
+        side = "above" if self.higher_is_better else "below"
+        return (
+            f"Green at or {side} {format_number(self.green)}{unit}; amber at or {side} "
+            f"{format_number(self.amber)}{unit}; otherwise red"
+        )
 
     def clean(self) -> None:
         """Say precisely which threshold is wrong and why, before the database

@@ -8,16 +8,12 @@ from assurance.services import toolkit_version_copy
 from assurance.toolkit_content import toolkit_content_load
 from organisations.models import Role
 from organisations.reference_data import NATIONAL_CODE
-from tests.factories import member
-
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+from tests.factories import enrol_totp, member
 
 
 def with_totp(user):
     """Give a user an authenticator, so the MFA middleware lets them through."""
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    TOTP.activate(user, TOTP_SECRET)
+    enrol_totp(user)
     return user
 
 
