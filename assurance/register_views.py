@@ -1,0 +1,280 @@
+"""Pages of the posts register: an ICB's register (its own posts and those of
+the providers it leads, findings first), a region's and the nation's
+overviews, and the forms ICB editors and approvers use to keep it. Every read
+starts from the user's scope; out of scope is 404."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from assurance import register_services as services
+from assurance.exports import (
+    OVERVIEW_HEADER,
+    Table,
+    icb_register_table,
+    overview_rows,
+    table_response,
+)
+from assurance.findings import icb_registers
+from assurance.models.register import Post, Tenure
+from assurance.register_forms import PostForm, TenureForm
+from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
+from organisations.permissions import organisation_get_visible_by_code
+from organisations.scoping import memberships_of
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _as_of(request: HttpRequest) -> datetime.date:
+    """The register's date: today in London, or ?on=YYYY-MM-DD."""
+    text = request.GET.get("on", "")
+    if not text:
+        return timezone.localdate()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise Http404("Dates are written YYYY-MM-DD, for example 2026-04-01.") from None
+
+
+def register_start(request: HttpRequest) -> HttpResponse:
+    """Send each user to the register view of their role."""
+    for membership in memberships_of(request.user):
+        if membership.role in NATIONAL_ROLES:
+            return redirect("assurance:register_national")
+        if membership.role in REGIONAL_ROLES:
+            return redirect("assurance:register_region", code=membership.organisation.code)
+        if membership.role in ICB_ROLES:
+            return redirect("assurance:register_icb", code=membership.organisation.code)
+    raise Http404("You have no role that gives you a register.")
+
+
+def register_icb(request: HttpRequest, code: str, fmt: str | None = None) -> HttpResponse:
+    icb = organisation_get_visible_by_code(request.user, code)
+    if icb.kind != "icb":
+        raise Http404("No such ICB.")
+    on = _as_of(request)
+    [rollup] = icb_registers([icb], on=on)
+    table = icb_register_table(rollup)
+    if fmt:
+        return table_response(table, filename=f"register-{icb.code}-{on}", fmt=fmt)
+    changeable = set(Organisation.objects.changeable_by(request.user).values_list("pk", flat=True))
+    return render(
+        request,
+        "assurance/register/icb.jinja",
+        {
+            "icb": icb,
+            "rollup": rollup,
+            "table": table,
+            "on": on,
+            "counts": rollup.counts(),
+            "changeable": changeable,
+            "findings": rollup.findings,
+        },
+    )
+
+
+def register_region(request: HttpRequest, code: str, fmt: str | None = None) -> HttpResponse:
+    region = organisation_get_visible_by_code(request.user, code)
+    if region.kind != "region":
+        raise Http404("No such region.")
+    on = _as_of(request)
+    icbs = Organisation.objects.visible_to(request.user).icbs().filter(parent=region)
+    rollups = icb_registers(icbs.existing_on(on).order_by("name"), on=on)
+    table = Table(f"Posts register: {region.name}", OVERVIEW_HEADER, overview_rows(rollups))
+    if fmt:
+        return table_response(table, filename=f"register-{region.code}-{on}", fmt=fmt)
+    return render(
+        request,
+        "assurance/register/overview.jinja",
+        {
+            "title": f"Posts register: {region.name}",
+            "caption": region.name,
+            "table": table,
+            "links": _icb_links(rollups, on),
+            "on": on,
+            "export_name": "assurance:register_region_export",
+            "export_args": {"code": region.code},
+        },
+    )
+
+
+def register_national(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
+    if not any(m.role in NATIONAL_ROLES for m in memberships_of(request.user)):
+        raise Http404("The national register is for national roles.")
+    on = _as_of(request)
+    icbs = (
+        Organisation.objects.visible_to(request.user)
+        .icbs()
+        .existing_on(on)
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
+    rollups = icb_registers(icbs, on=on)
+    table = Table(
+        "Posts register: England",
+        ["Region", *OVERVIEW_HEADER],
+        [[r.icb.parent.name, *row] for r, row in zip(rollups, overview_rows(rollups), strict=True)],
+    )
+    if fmt:
+        return table_response(table, filename=f"register-england-{on}", fmt=fmt)
+    return render(
+        request,
+        "assurance/register/overview.jinja",
+        {
+            "title": "Posts register: England",
+            "caption": "National overview",
+            "table": table,
+            "links": _icb_links(rollups, on),
+            "on": on,
+            "export_name": "assurance:register_national_export",
+            "export_args": {},
+            "with_region": True,
+        },
+    )
+
+
+def _icb_links(rollups, on: datetime.date) -> list[str]:
+    return [reverse("assurance:register_icb", args=[r.icb.code]) + f"?on={on}" for r in rollups]
+
+
+# --- Keeping the register ------------------------------------------------------------
+
+
+def _icb_of(organisation: Organisation) -> Organisation:
+    """The ICB whose register shows this organisation: itself, or its lead commissioner."""
+    if organisation.kind == "icb":
+        return organisation
+    lead = organisation.commissioners.filter(is_lead=True).select_related("icb").first()
+    return lead.icb if lead else organisation
+
+
+def _require_change(request: HttpRequest, organisation: Organisation) -> None:
+    if not Organisation.objects.changeable_by(request.user).filter(pk=organisation.pk).exists():
+        raise PermissionDenied(f"You can read but not change the register of {organisation}.")
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for e in errors:
+                form.add_error(target, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def post_new(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_get_visible_by_code(request.user, code)
+    _require_change(request, organisation)
+    initial = {}
+    if request.GET.get("type"):
+        initial["post_type"] = (
+            organisation
+            and PostForm(organisation=organisation)
+            .fields["post_type"]
+            .queryset.filter(code=request.GET["type"])
+            .first()
+        )
+    form = PostForm(request.POST or None, organisation=organisation, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.post_create(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{post.post_type.name} set up for {organisation.name}.")
+            return redirect("assurance:post_detail", pk=post.pk)
+    return render(
+        request,
+        "assurance/register/post_form.jinja",
+        {"form": form, "organisation": organisation, "icb": _icb_of(organisation)},
+    )
+
+
+def _post_visible(request: HttpRequest, pk: int) -> Post:
+    post = (
+        Post.objects.visible_to(request.user)
+        .select_related("organisation", "post_type", "hosted_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_visible(request, pk)
+    today = timezone.localdate()
+    tenures = list(post.tenures.all())
+    return render(
+        request,
+        "assurance/register/post_detail.jinja",
+        {
+            "post": post,
+            "tenures": tenures,
+            "today": today,
+            "icb": _icb_of(post.organisation),
+            "can_change": Organisation.objects.changeable_by(request.user)
+            .filter(pk=post.organisation_id)
+            .exists(),
+        },
+    )
+
+
+def tenure_new(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_visible(request, pk)
+    _require_change(request, post.organisation)
+    return _tenure_form(request, post, None)
+
+
+def tenure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    tenure = (
+        Tenure.objects.filter(pk=pk, post__in=Post.objects.visible_to(request.user))
+        .select_related("post__organisation", "post__post_type")
+        .first()
+    )
+    if tenure is None:
+        raise Http404("No such holder.")
+    _require_change(request, tenure.post.organisation)
+    return _tenure_form(request, tenure.post, tenure)
+
+
+def _tenure_form(request: HttpRequest, post: Post, tenure: Tenure | None) -> HttpResponse:
+    form = TenureForm(request.POST or None, instance=tenure)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in TenureForm.Meta.fields}
+        try:
+            if tenure is None:
+                services.tenure_add(actor=request.user, post=post, **values)
+            else:
+                services.tenure_update(actor=request.user, tenure=tenure, **values)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, f"{values['holder_name']} saved as {post.post_type.name.lower()}."
+            )
+            return redirect(reverse("assurance:post_detail", kwargs={"pk": post.pk}))
+    return render(
+        request,
+        "assurance/register/tenure_form.jinja",
+        {
+            "form": form,
+            "post": post,
+            "tenure": tenure,
+            "icb": _icb_of(post.organisation),
+            "supervision_months": settings.SAAF_SUPERVISION_INTERVAL_MONTHS,
+        },
+    )
