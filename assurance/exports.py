@@ -46,7 +46,9 @@ def _row_status(row) -> str:
         return "Not required"
     if not row.findings:
         return "Filled"
-    return "; ".join(f"{f.label}: {f.detail}" for f in row.findings)
+    return "; ".join(
+        f.detail if f.detail.startswith(f.label) else f"{f.label}: {f.detail}" for f in row.findings
+    )
 
 
 REGISTER_HEADER = [
