@@ -32,7 +32,7 @@ from assurance.models import (
     ToolkitVersion,
     financial_year_label,
 )
-from assurance.services import _audit, reporting_periods_ensure
+from assurance.services.toolkit import _audit, reporting_periods_ensure
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "toolkit.yaml"
 SHIPPED_FINANCIAL_YEARS = (2025, 2026)

@@ -1,70 +1,97 @@
 from django.urls import path
 
-from assurance import register_urls, views
+from assurance.views import register, toolkit
 
 app_name = "assurance"
 
 urlpatterns = [
-    path("toolkit/", views.toolkit_version_list, name="toolkit_version_list"),
-    path("toolkit/new/", views.toolkit_version_copy, name="toolkit_version_copy"),
+    path("toolkit/", toolkit.toolkit_version_list, name="toolkit_version_list"),
+    path("toolkit/new/", toolkit.toolkit_version_copy, name="toolkit_version_copy"),
     path(
-        "toolkit/<int:financial_year>/", views.toolkit_version_detail, name="toolkit_version_detail"
+        "toolkit/<int:financial_year>/",
+        toolkit.toolkit_version_detail,
+        name="toolkit_version_detail",
     ),
     path(
         "toolkit/<int:financial_year>/publish/",
-        views.toolkit_version_publish,
+        toolkit.toolkit_version_publish,
         name="toolkit_version_publish",
     ),
-    path("toolkit/<int:financial_year>/sections/new/", views.section_create, name="section_create"),
+    path(
+        "toolkit/<int:financial_year>/sections/new/", toolkit.section_create, name="section_create"
+    ),
     path(
         "toolkit/<int:financial_year>/sections/<str:code>/",
-        views.section_detail,
+        toolkit.section_detail,
         name="section_detail",
     ),
     path(
         "toolkit/<int:financial_year>/sections/<str:code>/edit/",
-        views.section_update,
+        toolkit.section_update,
         name="section_update",
     ),
     path(
         "toolkit/<int:financial_year>/sections/<str:code>/delete/",
-        views.section_delete,
+        toolkit.section_delete,
         name="section_delete",
     ),
     path(
         "toolkit/<int:financial_year>/sections/<str:code>/standards/new/",
-        views.standard_create,
+        toolkit.standard_create,
         name="standard_create",
     ),
     path(
         "toolkit/<int:financial_year>/standards/<str:code>/edit/",
-        views.standard_update,
+        toolkit.standard_update,
         name="standard_update",
     ),
     path(
         "toolkit/<int:financial_year>/standards/<str:code>/delete/",
-        views.standard_delete,
+        toolkit.standard_delete,
         name="standard_delete",
     ),
-    path("toolkit/<int:financial_year>/metrics/new/", views.metric_create, name="metric_create"),
+    path("toolkit/<int:financial_year>/metrics/new/", toolkit.metric_create, name="metric_create"),
     path(
         "toolkit/<int:financial_year>/metrics/<str:code>/edit/",
-        views.metric_update,
+        toolkit.metric_update,
         name="metric_update",
     ),
     path(
         "toolkit/<int:financial_year>/metrics/<str:code>/delete/",
-        views.metric_delete,
+        toolkit.metric_delete,
         name="metric_delete",
     ),
-    path("periods/", views.period_list, name="period_list"),
-    path("periods/<int:financial_year>/q<int:quarter>/", views.period_detail, name="period_detail"),
+    path("periods/", toolkit.period_list, name="period_list"),
+    path(
+        "periods/<int:financial_year>/q<int:quarter>/", toolkit.period_detail, name="period_detail"
+    ),
     path(
         "periods/<int:financial_year>/q<int:quarter>/edit/",
-        views.period_update,
+        toolkit.period_update,
         name="period_update",
     ),
+    # The posts register.
+    path("register/", register.register_start, name="register"),
+    path("register/national/", register.register_national, name="register_national"),
+    path(
+        "register/national/export.<str:fmt>",
+        register.register_national,
+        name="register_national_export",
+    ),
+    path("register/regions/<str:code>/", register.register_region, name="register_region"),
+    path(
+        "register/regions/<str:code>/export.<str:fmt>",
+        register.register_region,
+        name="register_region_export",
+    ),
+    path("register/icbs/<str:code>/", register.register_icb, name="register_icb"),
+    path(
+        "register/icbs/<str:code>/export.<str:fmt>",
+        register.register_icb,
+        name="register_icb_export",
+    ),
+    path("register/organisations/<str:code>/posts/new/", register.post_new, name="post_new"),
+    path("register/posts/<int:pk>/", register.post_detail, name="post_detail"),
+    path("register/posts/<int:pk>/holders/new/", register.tenure_new, name="tenure_new"),
+    path("register/holders/<int:pk>/edit/", register.tenure_edit, name="tenure_edit"),
 ]
-
-# The posts register's pages.
-urlpatterns += register_urls.urlpatterns

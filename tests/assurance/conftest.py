@@ -4,7 +4,7 @@ loaded through its loader, and states are reached through the services."""
 import pytest
 
 from assurance.models import ToolkitVersion
-from assurance.services import toolkit_version_copy
+from assurance.services.toolkit import toolkit_version_copy
 from assurance.toolkit_content import toolkit_content_load
 from organisations.models import Role
 from organisations.reference_data import NATIONAL_CODE

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from assurance.findings import FindingKind, icb_registers, registers_for, supervision_cutoff
 from assurance.models import Post, PostType, Tenure
-from assurance.register_services import post_create, post_types_load, tenure_add, tenure_update
+from assurance.services.register import post_create, post_types_load, tenure_add, tenure_update
 from organisations.models import AuditEvent, Commissioning, Role
 from tests.factories import ProviderFactory, member
 

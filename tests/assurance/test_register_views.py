@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from assurance.models import Post, PostType, Tenure
-from assurance.register_services import post_create, post_types_load, tenure_add
+from assurance.services.register import post_create, post_types_load, tenure_add
 from organisations.models import Commissioning, Role
 from tests.factories import ProviderFactory, enrol_totp, member
 

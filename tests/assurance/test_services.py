@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from assurance import services
 from assurance.models import ReportingPeriod, ToolkitStatus, ToolkitVersion
+from assurance.services import toolkit as services
 from organisations.models import AuditEvent
 
 

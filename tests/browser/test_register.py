@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from assurance.models import PostType
-from assurance.register_services import post_create, post_types_load
+from assurance.services.register import post_create, post_types_load
 from organisations.models import Commissioning, Role
 from tests.browser.conftest import assert_accessible
 from tests.factories import ProviderFactory, enrol_totp, member

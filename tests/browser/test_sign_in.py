@@ -67,4 +67,5 @@ def test_an_approver_without_mfa_must_set_it_up_first(live_server, page, referen
     page.wait_for_url(lambda url: "/totp/activate/" not in url)
     page.goto(f"{live_server.url}/organisations/QMF/")
     assert page.get_by_role("heading", level=1).inner_text() == (
-        "NHS North East London Integrated Care Board")
+        "NHS North East London Integrated Care Board"
+    )

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from assurance.register_services import post_types_load
+from assurance.services.register import post_types_load
 
 
 class Command(BaseCommand):

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from assurance import selectors, services
-from assurance.forms import (
+from assurance import selectors
+from assurance.forms.toolkit import (
     MetricForm,
     ReportingPeriodForm,
     SectionForm,
@@ -32,6 +32,7 @@ from assurance.permissions import (
     toolkit_reader_required,
     version_get,
 )
+from assurance.services import toolkit as services
 
 GET_POST = require_http_methods(["GET", "POST"])
 

@@ -172,7 +172,7 @@ def post_types_load(*, actor=None, path=None) -> dict[str, list[str]]:
     idempotent, one audit event per change."""
     from pathlib import Path
 
-    path = path or Path(__file__).resolve().parent / "data" / "post_types.yaml"
+    path = path or Path(__file__).resolve().parent.parent / "data" / "post_types.yaml"
     entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["post_types"]
     created, updated = [], []
     with transaction.atomic():

@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from assurance import register_services as services
 from assurance.exports import (
     OVERVIEW_HEADER,
     Table,
@@ -24,8 +23,9 @@ from assurance.exports import (
     table_response,
 )
 from assurance.findings import icb_registers
+from assurance.forms.register import PostForm, TenureForm
 from assurance.models.register import Post, Tenure
-from assurance.register_forms import PostForm, TenureForm
+from assurance.services import register as services
 from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.scoping import memberships_of

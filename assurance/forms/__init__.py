@@ -1,0 +1,1 @@
+"""The assurance app's forms, by sub-domain: `toolkit` and `register`."""

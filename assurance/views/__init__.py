@@ -1,0 +1,2 @@
+"""The assurance app's pages, by sub-domain: `toolkit` (toolkit versions and
+reporting periods) and `register` (the posts register)."""
