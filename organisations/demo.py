@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organisations import services
-from organisations.models import Organisation, ProviderKind, Role, User
+from organisations.models import MFA_REQUIRED_ROLES, Organisation, ProviderKind, Role, User
 
 DEMO_DOMAIN = "demo.saaf.nhs.uk"
 
@@ -32,6 +32,10 @@ class Persona:
     organisation_code: str
     role: str
     staff: bool = False  # may use the Django admin
+
+    @property
+    def needs_mfa(self) -> bool:
+        return self.role in MFA_REQUIRED_ROLES
 
     @property
     def totp_secret(self) -> str:
@@ -225,6 +229,11 @@ def demo_world_create(*, password: str | None = None) -> DemoResult:
             elif password:
                 user.set_password(password)
                 user.save(update_fields=["password"])
-            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            if (
+                persona.needs_mfa
+                and not Authenticator.objects.filter(
+                    user=user, type=Authenticator.Type.TOTP
+                ).exists()
+            ):
                 TOTP.activate(user, persona.totp_secret)
     return DemoResult(created_personas=created, password=chosen if (created or password) else None)

@@ -31,7 +31,8 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS("Demo world ready. Personas:"))
         for persona in PERSONAS:
-            mfa = "  (MFA: manage.py persona_code " + persona.email.split("@")[0] + ")"
+            name = persona.email.split("@")[0]
+            mfa = f"  (MFA: manage.py persona_code {name})" if persona.needs_mfa else ""
             self.stdout.write(f"  {persona.email:<40} {persona.role}{mfa}")
         if result.password:
             self.stdout.write(self.style.WARNING(f"Password for every persona: {result.password}"))

@@ -17,10 +17,15 @@ class Command(BaseCommand):
             raise CommandError("Persona codes exist only outside production mode.")
         if not persona:
             for p in PERSONAS:
-                self.stdout.write(f"{p.current_code()}  {p.email}")
+                if p.needs_mfa:
+                    self.stdout.write(f"{p.current_code()}  {p.email}")
             return
         found = persona_by_email(persona)
         if found is None:
             names = ", ".join(p.email.split("@")[0] for p in PERSONAS)
             raise CommandError(f"No persona called {persona!r}. Try one of: {names}.")
+        if not found.needs_mfa:
+            raise CommandError(
+                f"{found.email} signs in without a code (their role does not require MFA)."
+            )
         self.stdout.write(found.current_code())
