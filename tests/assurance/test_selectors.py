@@ -87,8 +87,9 @@ def test_a_period_due_on_the_last_day_of_gmt(toolkit):
     assert london_today(_utc("2026-03-29T23:30")) == d("2026-03-30")
 
 
-def test_period_rows(toolkit):
-    rows = period_rows(today=d("2026-04-25"))
+def test_period_rows(toolkit, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):  # the periods, and every ICB's dates once
+        rows = period_rows(today=d("2026-04-25"))
     by_label = {r.period.label: r for r in rows}
     assert by_label["Q4 2025/26"].state == PeriodState.DUE_SOON
     assert by_label["Q4 2025/26"].expected_count == 42
