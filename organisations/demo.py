@@ -31,7 +31,6 @@ class Persona:
     full_name: str
     organisation_code: str
     role: str
-    staff: bool = False  # may use the Django admin
 
     @property
     def needs_mfa(self) -> bool:
@@ -55,7 +54,7 @@ PERSONAS = [
     Persona(f"lead.london@{DEMO_DOMAIN}", "Eleanor Wright", "Y56", Role.REGIONAL_LEAD),
     Persona(f"chiefnurse.london@{DEMO_DOMAIN}", "Farah Begum", "Y56", Role.REGIONAL_CHIEF_NURSE),
     Persona(f"nssg@{DEMO_DOMAIN}", "George Allen", "X24", Role.NSSG_MEMBER),
-    Persona(f"admin@{DEMO_DOMAIN}", "Hannah Reid", "X24", Role.NATIONAL_ADMIN, staff=True),
+    Persona(f"admin@{DEMO_DOMAIN}", "Hannah Reid", "X24", Role.NATIONAL_ADMIN),
 ]
 
 # (code, name, kind, lead ICB, other ICBs, maternity, unscheduled care)
@@ -217,8 +216,7 @@ def demo_world_create(*, password: str | None = None) -> DemoResult:
                 )
                 # Dates relative to today: the personas joined a few months ago.
                 user.date_joined = timezone.now() - datetime.timedelta(days=120)
-                user.is_staff = user.is_superuser = persona.staff
-                user.save(update_fields=["date_joined", "is_staff", "is_superuser"])
+                user.save(update_fields=["date_joined"])
                 services.membership_grant(
                     actor=None,
                     user=user,

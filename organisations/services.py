@@ -12,6 +12,7 @@ from organisations.models import (
     Membership,
     Organisation,
     OrganisationKind,
+    Role,
     User,
 )
 from organisations.reference_data import reference_data_load  # noqa: F401  (a service too)
@@ -52,6 +53,7 @@ def membership_grant(*, actor, user: User, organisation: Organisation, role: str
             organisation=organisation,
             changes={"user": [None, user.email], "role": [None, role]},
         )
+        _admin_access_sync(user)
     return membership
 
 
@@ -65,6 +67,16 @@ def membership_revoke(*, actor, membership: Membership) -> None:
             changes={"user": [membership.user.email, None], "role": [membership.role, None]},
         )
         membership.delete()
+        _admin_access_sync(membership.user)
+
+
+def _admin_access_sync(user: User) -> None:
+    """The Django admin belongs to national admins, and to nobody else: the
+    staff flags follow the role."""
+    is_admin = user.memberships.filter(role=Role.NATIONAL_ADMIN).exists()
+    if user.is_staff != is_admin or user.is_superuser != is_admin:
+        user.is_staff = user.is_superuser = is_admin
+        user.save(update_fields=["is_staff", "is_superuser"])
 
 
 def provider_create(

@@ -97,3 +97,20 @@ def test_place_create(reference):
     assert place.parent.code == "Z9B2Z" and place.kind == "place"
     with pytest.raises(ValidationError, match="place belongs to an ICB"):
         services.place_create(actor=None, code="E1", name="Nowhere", icb=reference["Y56"])
+
+
+def test_the_django_admin_follows_the_national_admin_role(reference):
+    user = UserFactory()
+    membership = services.membership_grant(
+        actor=None, user=user, organisation=reference["X24"], role=Role.NATIONAL_ADMIN
+    )
+    user.refresh_from_db()
+    assert user.is_staff and user.is_superuser
+    services.membership_revoke(actor=None, membership=membership)
+    user.refresh_from_db()
+    assert not user.is_staff and not user.is_superuser
+    services.membership_grant(
+        actor=None, user=user, organisation=reference["X24"], role=Role.NSSG_MEMBER
+    )
+    user.refresh_from_db()
+    assert not user.is_staff

@@ -116,3 +116,19 @@ def test_a_user_sees_and_ends_their_other_sessions(reference, client):
     assert UserSession.objects.filter(user=user).count() == 1
     assert other.get("/").status_code == 302  # the other session was ended
     assert Authenticator.objects.filter(user=user).count() == 0
+
+
+def test_only_national_admins_reach_the_django_admin(reference, client):
+    from organisations.services import membership_grant
+    from tests.factories import UserFactory, enrol_totp
+
+    admin = UserFactory()
+    membership_grant(
+        actor=None, user=admin, organisation=reference["X24"], role=Role.NATIONAL_ADMIN
+    )
+    enrol_totp(admin)
+    client.force_login(admin)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/organisations/auditevent/").status_code == 200
+    client.force_login(member(reference["X24"], Role.NSSG_MEMBER))
+    assert client.get("/admin/").status_code == 302
