@@ -92,6 +92,7 @@ urlpatterns = [
     ),
     path("register/organisations/<str:code>/posts/new/", register.post_new, name="post_new"),
     path("register/posts/<int:pk>/", register.post_detail, name="post_detail"),
+    path("register/posts/<int:pk>/edit/", register.post_edit, name="post_edit"),
     path("register/posts/<int:pk>/holders/new/", register.tenure_new, name="tenure_new"),
     path("register/holders/<int:pk>/edit/", register.tenure_edit, name="tenure_edit"),
 ]

@@ -40,12 +40,15 @@ class PostForm(forms.Form):
         help_text="No names or details of children or adults at risk.",
     )
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, organisation: Organisation, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        existing = Post.objects.filter(organisation=organisation).values("post_type")
-        self.fields["post_type"].queryset = PostType.objects.filter(
-            required_for=organisation.kind
-        ).exclude(pk__in=existing)
+        if editing:  # a post's type is what it is: to change it, set up another post
+            del self.fields["post_type"]
+        else:
+            existing = Post.objects.filter(organisation=organisation).values("post_type")
+            self.fields["post_type"].queryset = PostType.objects.filter(
+                required_for=organisation.kind
+            ).exclude(pk__in=existing)
         self.fields["hosted_by"].queryset = (
             Organisation.objects.filter(kind__in=[OrganisationKind.ICB, OrganisationKind.PROVIDER])
             .current()

@@ -24,7 +24,7 @@ from assurance.exports import (
 )
 from assurance.findings import icb_registers
 from assurance.forms.register import PostForm, TenureForm
-from assurance.models.register import Post, Tenure
+from assurance.models.register import Post, PostType, Tenure
 from assurance.services import register as services
 from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
 from organisations.permissions import organisation_get_visible_by_code
@@ -175,15 +175,8 @@ def _apply_errors(form, error: ValidationError) -> None:
 def post_new(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_get_visible_by_code(request.user, code)
     _require_change(request, organisation)
-    initial = {}
-    if request.GET.get("type"):
-        initial["post_type"] = (
-            organisation
-            and PostForm(organisation=organisation)
-            .fields["post_type"]
-            .queryset.filter(code=request.GET["type"])
-            .first()
-        )
+    # "Set up" links from a missing-post finding name the post type.
+    initial = {"post_type": PostType.objects.filter(code=request.GET.get("type", "")).first()}
     form = PostForm(request.POST or None, organisation=organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,6 +192,33 @@ def post_new(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "assurance/register/post_form.jinja",
         {"form": form, "organisation": organisation, "icb": _icb_of(organisation)},
+    )
+
+
+def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_visible(request, pk)
+    _require_change(request, post.organisation)
+    initial = {f: getattr(post, f) for f in ("hosted_by", "job_share", "vacant_since", "notes")}
+    form = PostForm(
+        request.POST or None, organisation=post.organisation, initial=initial, editing=True
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_update(actor=request.user, post=post, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{post.post_type.name} updated.")
+            return redirect("assurance:post_detail", pk=post.pk)
+    return render(
+        request,
+        "assurance/register/post_form.jinja",
+        {
+            "form": form,
+            "organisation": post.organisation,
+            "icb": _icb_of(post.organisation),
+            "post": post,
+        },
     )
 
 

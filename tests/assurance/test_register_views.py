@@ -297,3 +297,20 @@ def test_register_start_sends_each_role_to_its_view(reference, world, client):
     assert client.get(reverse("assurance:register")).url == reverse(
         "assurance:register_icb", args=["Z9B2Z"]
     )
+
+
+def test_an_editor_changes_a_post_and_a_viewer_cannot(reference, world, client):
+    post = world["vacant"]
+    url = reverse("assurance:post_edit", args=[post.pk])
+    signed_in(client, reference["Z9B2Z"], Role.ICB_VIEWER)
+    assert client.get(url).status_code == 403
+    signed_in(client, reference["Z9B2Z"], Role.ICB_EDITOR)
+    page = client.get(url).content.decode()
+    assert "Change Named midwife for safeguarding children" in page
+    response = client.post(url, {"job_share": "on", "notes": "Recruiting: advert closes soon."})
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.job_share and post.notes.startswith("Recruiting")
+    # Hosting is refused for posts the SAAF wants held in-house, with the reason.
+    refused = client.post(url, {"hosted_by": reference["QMF"].pk})
+    assert "cannot be hosted elsewhere" in refused.content.decode()
