@@ -132,3 +132,24 @@ def test_only_national_admins_reach_the_django_admin(reference, client):
     assert client.get("/admin/organisations/auditevent/").status_code == 200
     client.force_login(member(reference["X24"], Role.NSSG_MEMBER))
     assert client.get("/admin/").status_code == 302
+
+
+def test_a_forgotten_password_is_reset_from_an_emailed_link(reference, client):
+    import re
+
+    from django.core import mail
+
+    user = member(reference["QMF"], Role.ICB_VIEWER, password=PASSWORD)
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(\S+)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    form_url = form.redirect_chain[-1][0] if form.redirect_chain else link
+    client.post(
+        form_url, {"password1": "a brand new password 7", "password2": "a brand new password 7"}
+    )
+    user.refresh_from_db()
+    assert user.check_password("a brand new password 7")
+    # Nobody learns whether an address has an account.
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    assert len(mail.outbox) == 2 and "nobody@example.com" in mail.outbox[1].to
