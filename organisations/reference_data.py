@@ -47,38 +47,55 @@ def _date(text: str) -> datetime.date | None:
     return datetime.date.fromisoformat(text) if text.strip() else None
 
 
-def _upsert_organisation(report: LoadReport, actor, *, code: str, values: dict) -> Organisation:
-    org = Organisation.objects.filter(code=code).first()
-    if org is None:
-        org = Organisation(code=code, **values)
-        org.full_clean()
-        org.save()
-        audit_record(
-            actor=actor,
-            action="organisation.created",
-            target=org,
-            organisation=org,
-            changes={k: [None, v] for k, v in values.items()},
-            reason="reference data",
-        )
-        report.created.append(code)
-        return org
-    changes = field_changes(org, values)
-    if not changes:
-        report.unchanged += 1
-        return org
-    org.full_clean()
-    org.save()
+def _upsert(
+    report: LoadReport,
+    actor,
+    model,
+    *,
+    lookup: dict,
+    values: dict,
+    label: str,
+    action: str,
+    organisation: Organisation | None = None,
+):
+    """Create the row matching `lookup`, or bring its `values` up to date, with
+    an audit event for whatever changed. The audit event belongs to
+    `organisation`, or to the row itself when it is an organisation."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        row = model(**lookup, **values)
+        changes = {k: [None, v] for k, v in values.items()}
+        verb = "created"
+    else:
+        changes = field_changes(row, values)
+        verb = "updated"
+        if not changes:
+            report.unchanged += 1
+            return row
+    row.full_clean()
+    row.save()
     audit_record(
         actor=actor,
-        action="organisation.updated",
-        target=org,
-        organisation=org,
+        action=f"{action}.{verb}",
+        target=row,
+        organisation=organisation or row,
         changes=changes,
         reason="reference data",
     )
-    report.updated.append(code)
-    return org
+    (report.created if verb == "created" else report.updated).append(label)
+    return row
+
+
+def _upsert_organisation(report: LoadReport, actor, *, code: str, values: dict) -> Organisation:
+    return _upsert(
+        report,
+        actor,
+        Organisation,
+        lookup={"code": code},
+        values=values,
+        label=code,
+        action="organisation",
+    )
 
 
 def reference_data_load(*, actor=None, data_dir: Path = DATA_DIR) -> LoadReport:
@@ -143,35 +160,13 @@ def reference_data_load(*, actor=None, data_dir: Path = DATA_DIR) -> LoadReport:
 def _upsert_succession(report: LoadReport, actor, row: dict, icbs: dict) -> None:
     predecessor = icbs[row["predecessor_ods_code"].strip()]
     successor = icbs[row["successor_ods_code"].strip()]
-    values = {"date": _date(row["succession_date"]), "kind": row["kind"].strip()}
-    link = Succession.objects.filter(predecessor=predecessor, successor=successor).first()
-    label = f"{predecessor.code}->{successor.code}"
-    if link is None:
-        link = Succession(predecessor=predecessor, successor=successor, **values)
-        link.full_clean()
-        link.save()
-        audit_record(
-            actor=actor,
-            action="succession.created",
-            target=link,
-            organisation=successor,
-            changes={k: [None, v] for k, v in values.items()},
-            reason="reference data",
-        )
-        report.created.append(label)
-        return
-    changes = field_changes(link, values)
-    if not changes:
-        report.unchanged += 1
-        return
-    link.full_clean()
-    link.save()
-    audit_record(
-        actor=actor,
-        action="succession.updated",
-        target=link,
+    _upsert(
+        report,
+        actor,
+        Succession,
+        lookup={"predecessor": predecessor, "successor": successor},
+        values={"date": _date(row["succession_date"]), "kind": row["kind"].strip()},
+        label=f"{predecessor.code}->{successor.code}",
+        action="succession",
         organisation=successor,
-        changes=changes,
-        reason="reference data",
     )
-    report.updated.append(label)
