@@ -65,16 +65,10 @@ def post_create(
 
 
 def post_update(*, actor, post: Post, **values) -> Post:
-    unknown = set(values) - set(POST_FIELDS)
-    if unknown:
-        raise ValidationError(f"These post fields cannot be changed here: {sorted(unknown)}")
+    _refuse_unknown(values, POST_FIELDS)
     _require_changeable(actor, post.organisation)
     with transaction.atomic():
-        post = (
-            Post.objects.select_for_update()
-            .select_related("post_type", "organisation")
-            .get(pk=post.pk)
-        )
+        post = _post_locked(post.pk)
         changes = field_changes(post, values)
         if not changes:
             return post
@@ -94,17 +88,10 @@ def post_update(*, actor, post: Post, **values) -> Post:
 
 def tenure_add(*, actor, post: Post, **values) -> Tenure:
     """Record a holder of a post (a new appointment or a job-share partner)."""
-    unknown = set(values) - set(TENURE_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown holder fields: {sorted(unknown)}")
+    _refuse_unknown(values, TENURE_FIELDS)
     _require_changeable(actor, post.organisation)
     with transaction.atomic():
-        # Lock the post: two editors adding holders at once must not both succeed.
-        post = (
-            Post.objects.select_for_update()
-            .select_related("post_type", "organisation")
-            .get(pk=post.pk)
-        )
+        post = _post_locked(post.pk)
         tenure = Tenure(post=post, **values)
         tenure.full_clean()
         if not post.job_share:
@@ -123,16 +110,10 @@ def tenure_add(*, actor, post: Post, **values) -> Tenure:
 def tenure_update(*, actor, tenure: Tenure, **values) -> Tenure:
     """Correct or bring up to date a holder's record: supervision, training,
     sessions, or the end of their tenure."""
-    unknown = set(values) - set(TENURE_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown holder fields: {sorted(unknown)}")
+    _refuse_unknown(values, TENURE_FIELDS)
     _require_changeable(actor, tenure.post.organisation)
     with transaction.atomic():
-        post = (
-            Post.objects.select_for_update()
-            .select_related("post_type", "organisation")
-            .get(pk=tenure.post_id)
-        )
+        post = _post_locked(tenure.post_id)
         tenure = Tenure.objects.get(pk=tenure.pk)
         changes = field_changes(tenure, values)
         if not changes:
@@ -150,6 +131,18 @@ def tenure_update(*, actor, tenure: Tenure, **values) -> Tenure:
             changes=changes,
         )
     return tenure
+
+
+def _refuse_unknown(values: dict, allowed) -> None:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationError(f"These fields cannot be set here: {sorted(unknown)}")
+
+
+def _post_locked(pk: int) -> Post:
+    # Row lock on the post: two editors changing its holders at once must not
+    # both succeed in giving a single post two holders.
+    return Post.objects.select_for_update().select_related("post_type", "organisation").get(pk=pk)
 
 
 def _check_single_holder(post: Post, tenures) -> None:
