@@ -264,7 +264,7 @@ def standard_update(request: HttpRequest, financial_year: int, code: str) -> Htt
     if refused := _refuse_if_published(request, version):
         return refused
     standard = standard_get(version, code)
-    form = StandardForm(request.POST or None, version=version, instance=standard_get(version, code))
+    form = StandardForm(request.POST or None, version=version, instance=standard)
     return _form_page(
         request,
         form=form,
@@ -318,7 +318,7 @@ def metric_update(request: HttpRequest, financial_year: int, code: str) -> HttpR
     metric = metric_get(version, code)
     return _form_page(
         request,
-        form=MetricForm(request.POST or None, version=version, instance=metric_get(version, code)),
+        form=MetricForm(request.POST or None, version=version, instance=metric),
         save=lambda data: services.metric_update(actor=request.user, metric=metric, **data),
         done=lambda m: _version_url(version) + "#metrics",
         success=f"Metric {code} was changed.",
