@@ -32,7 +32,7 @@ from assurance.models import (
     ToolkitVersion,
     financial_year_label,
 )
-from assurance.services.toolkit import _audit, reporting_periods_ensure
+from assurance.services.toolkit import reporting_periods_ensure, toolkit_audit
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "toolkit.yaml"
 SHIPPED_FINANCIAL_YEARS = (2025, 2026)
@@ -181,7 +181,7 @@ def _create_version(*, actor, financial_year: int, content: dict) -> ToolkitVers
         )
         metric.full_clean()
         metric.save()
-    _audit(
+    toolkit_audit(
         actor=actor,
         action="toolkit_version.loaded",
         target=version,

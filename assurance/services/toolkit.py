@@ -69,7 +69,7 @@ def _national() -> Organisation | None:
     return Organisation.objects.filter(code=NATIONAL_CODE).first()
 
 
-def _audit(*, actor, action: str, target: Model, changes: dict[str, Any]) -> None:
+def toolkit_audit(*, actor, action: str, target: Model, changes: dict[str, Any]) -> None:
     audit_record(
         actor=actor, action=action, target=target, organisation=_national(), changes=changes
     )
@@ -173,7 +173,7 @@ def toolkit_version_copy(
             )
             for m in source.metrics.all()
         )
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="toolkit_version.copied",
             target=draft,
@@ -203,7 +203,7 @@ def toolkit_version_publish(*, actor, version: ToolkitVersion) -> ToolkitVersion
         version.published_by = actor if getattr(actor, "is_authenticated", False) else None
         version.full_clean()
         version.save()
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="toolkit_version.published",
             target=version,
@@ -217,7 +217,7 @@ def toolkit_version_delete(*, actor, version: ToolkitVersion) -> None:
     """Discard a draft nobody needs any more."""
     with transaction.atomic():
         version = _lock_draft(version)
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="toolkit_version.deleted",
             target=version,
@@ -245,7 +245,7 @@ def section_create(
         )
         section.full_clean()
         section.save()
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="section.created",
             target=section,
@@ -264,7 +264,7 @@ def section_update(*, actor, section: Section, **values) -> Section:
                 _refuse_taken_code(Section, section.version, section.code, section.pk)
             section.full_clean()
             section.save()
-            _audit(actor=actor, action="section.updated", target=section, changes=changes)
+            toolkit_audit(actor=actor, action="section.updated", target=section, changes=changes)
     return section
 
 
@@ -273,7 +273,7 @@ def section_delete(*, actor, section: Section) -> None:
     the audit event)."""
     with transaction.atomic():
         _lock_draft(section.version)
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="section.deleted",
             target=section,
@@ -318,7 +318,7 @@ def standard_create(
         )
         standard.full_clean()
         standard.save()
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="standard.created",
             target=standard,
@@ -328,25 +328,15 @@ def standard_create(
 
 
 def standard_update(*, actor, standard: Standard, **values) -> Standard:
-    with transaction.atomic():
-        version = _lock_draft(standard.version)
-        standard = Standard.objects.select_related("section").get(pk=standard.pk)
-        if "section" in values:
-            _refuse_other_version(values["section"], version)
-        changes = _apply(standard, values, STANDARD_FIELDS)
-        if changes:
-            if "code" in changes:
-                _refuse_taken_code(Standard, version, standard.code, standard.pk)
-            standard.full_clean()
-            standard.save()
-            _audit(actor=actor, action="standard.updated", target=standard, changes=changes)
-    return standard
+    return _item_update(
+        actor=actor, item=standard, values=values, fields=STANDARD_FIELDS, action="standard.updated"
+    )
 
 
 def standard_delete(*, actor, standard: Standard) -> None:
     with transaction.atomic():
         _lock_draft(standard.version)
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="standard.deleted",
             target=standard,
@@ -388,7 +378,7 @@ def metric_create(
         )
         metric.full_clean()
         metric.save()
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="metric.created",
             target=metric,
@@ -400,25 +390,34 @@ def metric_create(
 def metric_update(*, actor, metric: Metric, **values) -> Metric:
     """Change a draft's metric, thresholds included (validated against its
     direction and unit by `Metric.clean`)."""
+    return _item_update(
+        actor=actor, item=metric, values=values, fields=METRIC_FIELDS, action="metric.updated"
+    )
+
+
+def _item_update(*, actor, item, values: dict, fields, action: str):
+    """Change a standard or metric of a draft version: both live in a section
+    of the same version and have a code unique within it."""
+    model = type(item)
     with transaction.atomic():
-        version = _lock_draft(metric.version)
-        metric = Metric.objects.select_related("section").get(pk=metric.pk)
+        version = _lock_draft(item.version)
+        item = model.objects.select_related("section").get(pk=item.pk)
         if "section" in values:
             _refuse_other_version(values["section"], version)
-        changes = _apply(metric, values, METRIC_FIELDS)
+        changes = _apply(item, values, fields)
         if changes:
             if "code" in changes:
-                _refuse_taken_code(Metric, version, metric.code, metric.pk)
-            metric.full_clean()
-            metric.save()
-            _audit(actor=actor, action="metric.updated", target=metric, changes=changes)
-    return metric
+                _refuse_taken_code(model, version, item.code, item.pk)
+            item.full_clean()
+            item.save()
+            toolkit_audit(actor=actor, action=action, target=item, changes=changes)
+    return item
 
 
 def metric_delete(*, actor, metric: Metric) -> None:
     with transaction.atomic():
         _lock_draft(metric.version)
-        _audit(
+        toolkit_audit(
             actor=actor,
             action="metric.deleted",
             target=metric,
@@ -453,7 +452,7 @@ def reporting_periods_ensure(*, actor, version: ToolkitVersion) -> list[Reportin
             )
             period.full_clean()
             period.save()
-            _audit(
+            toolkit_audit(
                 actor=actor,
                 action="reporting_period.created",
                 target=period,
@@ -483,5 +482,7 @@ def reporting_period_update(
         if changes:
             period.full_clean()
             period.save()
-            _audit(actor=actor, action="reporting_period.updated", target=period, changes=changes)
+            toolkit_audit(
+                actor=actor, action="reporting_period.updated", target=period, changes=changes
+            )
     return period
