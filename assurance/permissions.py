@@ -1,9 +1,15 @@
-"""Who may read and change the toolkit and the reporting periods.
+"""Who may read and change what in assurance: the posts register, the
+toolkit and the reporting periods.
 
-Every signed-in user with a role reads them (ICBs answer the toolkit,
-regions review against it, the NSSG reads the results); only the national
-admin changes them. Fetch helpers answer a missing version, section,
-standard, metric or period with 404.
+- The posts register: read within the user's scope; changed only by an ICB's
+  editors and approver, for their ICB while it exists and the providers it
+  leads as lead commissioner (`can_edit_register`).
+- The toolkit and periods: every signed-in user with a role reads them (ICBs
+  answer the toolkit, regions review against it, the NSSG reads the
+  results); only the national admin changes them (`can_manage_toolkit`).
+
+Services check these predicates themselves; fetch helpers answer a missing
+version, section, standard, metric or period with 404.
 """
 
 from __future__ import annotations
@@ -14,16 +20,29 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from assurance.models import Metric, ReportingPeriod, Section, Standard, ToolkitVersion
-from organisations.permissions import is_national_admin, roles_of
+from organisations.models import Organisation
+from organisations.permissions import has_role, is_national_admin, is_system
+
+
+def can_edit_register(user, organisation: Organisation) -> bool:
+    """Change the posts register of `organisation` (its posts and holders)."""
+    if is_system(user):
+        return True
+    return Organisation.objects.changeable_by(user).filter(pk=organisation.pk).exists()
+
+
+def can_manage_post_types(user) -> bool:
+    """The kinds of post the SAAF requires are national reference data."""
+    return is_national_admin(user) or is_system(user)
 
 
 def can_read_toolkit(user) -> bool:
-    return bool(roles_of(user))
+    return has_role(user)
 
 
 def can_manage_toolkit(user) -> bool:
     """Manage toolkit versions and reporting periods: the national admin only."""
-    return is_national_admin(user)
+    return is_national_admin(user) or is_system(user)
 
 
 def toolkit_reader_required(view):

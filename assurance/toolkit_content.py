@@ -33,6 +33,7 @@ from assurance.models import (
     financial_year_label,
 )
 from assurance.services.toolkit import reporting_periods_ensure, toolkit_audit
+from organisations.models import AuditAction
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "toolkit.yaml"
 SHIPPED_FINANCIAL_YEARS = (2025, 2026)
@@ -183,7 +184,7 @@ def _create_version(*, actor, financial_year: int, content: dict) -> ToolkitVers
         metric.save()
     toolkit_audit(
         actor=actor,
-        action="toolkit_version.loaded",
+        action=AuditAction.TOOLKIT_VERSION_LOADED,
         target=version,
         changes={
             "financial_year": [None, version.label],
@@ -198,7 +199,7 @@ def _create_version(*, actor, financial_year: int, content: dict) -> ToolkitVers
 
 def toolkit_content_load(
     *,
-    actor=None,
+    actor,
     path: Path = DATA_FILE,
     financial_years: tuple[int, ...] = SHIPPED_FINANCIAL_YEARS,
 ) -> ToolkitLoadReport:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organisations import services
+from organisations.audit import system_actor
 from organisations.models import MFA_REQUIRED_ROLES, Organisation, ProviderKind, Role, User
 
 DEMO_DOMAIN = "demo.saaf.nhs.uk"
@@ -194,7 +195,7 @@ def demo_world_create(*, password: str | None = None) -> DemoResult:
             if Organisation.objects.filter(code=code).exists():
                 continue
             services.provider_create(
-                actor=None,
+                actor=system_actor(),
                 code=code,
                 name=name,
                 provider_kind=kind,
@@ -205,20 +206,23 @@ def demo_world_create(*, password: str | None = None) -> DemoResult:
             )
         for code, name, icb in PLACES:
             if not Organisation.objects.filter(code=code).exists():
-                services.place_create(actor=None, code=code, name=name, icb=orgs[icb])
+                services.place_create(actor=system_actor(), code=code, name=name, icb=orgs[icb])
 
         for persona in PERSONAS:
             user = User.objects.filter(email=persona.email).first()
             if user is None:
                 chosen = chosen or secrets.token_urlsafe(12)
                 user = services.user_create(
-                    actor=None, email=persona.email, full_name=persona.full_name, password=chosen
+                    actor=system_actor(),
+                    email=persona.email,
+                    full_name=persona.full_name,
+                    password=chosen,
                 )
                 # Dates relative to today: the personas joined a few months ago.
                 user.date_joined = timezone.now() - datetime.timedelta(days=120)
                 user.save(update_fields=["date_joined"])
                 services.membership_grant(
-                    actor=None,
+                    actor=system_actor(),
                     user=user,
                     organisation=orgs[persona.organisation_code],
                     role=persona.role,

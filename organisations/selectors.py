@@ -21,7 +21,7 @@ from organisations.models import (
     OrganisationKind,
     Succession,
 )
-from organisations.scoping import memberships_of, visible_organisation_ids
+from organisations.scoping import memberships_of
 
 # --- Home page -----------------------------------------------------------------
 
@@ -140,9 +140,8 @@ class OrganisationDetail:
 
 def organisation_detail(*, user, code: str) -> OrganisationDetail:
     """The organisation page's data; 404 if `user` may not read the organisation."""
-    visible = visible_organisation_ids(user)  # worked out once, reused below
     organisation = (
-        Organisation.objects.filter(pk__in=visible)
+        Organisation.objects.visible_to(user)
         .select_related("parent__parent")
         .filter(code=code)
         .first()
@@ -184,9 +183,7 @@ def organisation_detail(*, user, code: str) -> OrganisationDetail:
     )
     visible_ids = (
         set(
-            Organisation.objects.filter(pk__in=visible)
-            .filter(pk__in=linked)
-            .values_list("pk", flat=True)
+            Organisation.objects.visible_to(user).filter(pk__in=linked).values_list("pk", flat=True)
         )
         if linked
         else set()

@@ -2,11 +2,12 @@
 
 from celery import shared_task
 
+from organisations.audit import system_actor
 from organisations.services import reference_data_load
 
 
 @shared_task(name="organisations.reference_data_refresh", acks_late=True)
 def reference_data_refresh() -> dict:
     """Reload the shipped reference data; safe to run twice (the loader is idempotent)."""
-    report = reference_data_load(actor=None)
+    report = reference_data_load(actor=system_actor())
     return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "organisations.middleware.RequireMultiFactorMiddleware",
+    # Puts the client address and browser aside for the audit events of the request.
+    "organisations.audit.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "saaf.urls"

@@ -4,6 +4,7 @@ database; `reference` reloads them if a transactional test flushed them."""
 import pytest
 from django.core.cache import cache
 
+from organisations.audit import system_actor
 from organisations.models import Organisation
 from organisations.reference_data import NATIONAL_CODE, reference_data_load
 
@@ -11,14 +12,14 @@ from organisations.reference_data import NATIONAL_CODE, reference_data_load
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        reference_data_load(actor=None)
+        reference_data_load(actor=system_actor())
 
 
 @pytest.fixture
 def reference(db):
     """The reference organisations, by code: reference["QMJ"]."""
     if not Organisation.objects.filter(code=NATIONAL_CODE).exists():
-        reference_data_load(actor=None)
+        reference_data_load(actor=system_actor())
     return {org.code: org for org in Organisation.objects.all()}
 
 

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from organisations.models import Organisation
+from organisations.scoping import ScopedQuerySet
 
 
 class Network(models.TextChoices):
@@ -90,18 +91,6 @@ class PostType(models.Model):
         return True
 
 
-class PostQuerySet(models.QuerySet["Post"]):
-    def visible_to(self, user) -> PostQuerySet:
-        from organisations.scoping import restrict
-
-        return restrict(self, user)
-
-    def changeable_by(self, user) -> PostQuerySet:
-        from organisations.scoping import restrict_changeable
-
-        return restrict_changeable(self, user)
-
-
 class Post(models.Model):
     """One safeguarding post of an organisation, filled by one holder or, as a
     job share, by several at once. Where the SAAF allows it, an ICB's post may
@@ -128,7 +117,8 @@ class Post(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = PostQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organisation"
 
     class Meta:
         ordering = ["organisation__name", "post_type__display_order"]
@@ -202,6 +192,9 @@ class Tenure(models.Model):
     )
     training_date = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "post__organisation"
 
     class Meta:
         ordering = ["-start_date", "-id"]

@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 
+from organisations.audit import system_actor
 from organisations.models import Role
 from tests.factories import member
 
@@ -124,7 +125,7 @@ def test_only_national_admins_reach_the_django_admin(reference, client):
 
     admin = UserFactory()
     membership_grant(
-        actor=None, user=admin, organisation=reference["X24"], role=Role.NATIONAL_ADMIN
+        actor=system_actor(), user=admin, organisation=reference["X24"], role=Role.NATIONAL_ADMIN
     )
     enrol_totp(admin)
     client.force_login(admin)

@@ -6,6 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from organisations.audit import system_actor
 from organisations.demo import PERSONAS, demo_world_create
 from organisations.services import reference_data_load
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError("Demo data is never loaded in production mode (DJANGO_DEBUG off).")
-        reference_data_load(actor=None)
+        reference_data_load(actor=system_actor())
         result = demo_world_create(password=os.environ.get("SAAF_DEMO_PASSWORD") or None)
         for app in DEMO_APPS:
             if apps.is_installed(app) and importlib.util.find_spec(f"{app}.demo"):
