@@ -8,6 +8,10 @@ class AssuranceConfig(AppConfig):
     def ready(self) -> None:
         # Contributions to the apps below, which never import this one.
         from assurance import demo
+        from assurance.selectors import return_completing_successor
         from organisations.demo import demo_populator_register
+        from organisations.scoping import split_responsibility_register
 
         demo_populator_register(demo.populate)
+        # Who completes a split ICB's outstanding returns is named on its return.
+        split_responsibility_register(return_completing_successor)

@@ -22,6 +22,7 @@ from django.http import Http404
 from assurance.models import Metric, ReportingPeriod, Section, Standard, ToolkitVersion
 from organisations.models import Organisation
 from organisations.permissions import has_role, is_national_admin, is_system
+from organisations.scoping import scope_of
 
 
 def can_edit_register(user, organisation: Organisation) -> bool:
@@ -94,3 +95,28 @@ def period_get(financial_year: int, quarter: int) -> ReportingPeriod:
         financial_year=financial_year,
         quarter=quarter,
     )
+
+
+# --- Quarterly returns ------------------------------------------------------------
+
+
+def return_completing_icb_ids(user) -> frozenset[int]:
+    """The current ICBs where `user` drafts returns (editor or approver)."""
+    return scope_of(user).write_icb_ids()
+
+
+def can_edit_return(user, quarterly_return) -> bool:
+    """Draft this return: the editors and approver of its ICB while it exists,
+    or, for a dissolved ICB, of the successor named to complete it. Nobody
+    else — the national admin included — changes an ICB's answers."""
+    if not quarterly_return.is_draft:
+        return False
+    own = return_completing_icb_ids(user)
+    if quarterly_return.completed_by_id is not None:
+        return quarterly_return.completed_by_id in own
+    return quarterly_return.icb_id in own
+
+
+def can_name_return_successor(user) -> bool:
+    """Name which successor completes a split ICB's outstanding returns."""
+    return is_national_admin(user)

@@ -144,3 +144,16 @@ def hosting_candidates(*, organisation: Organisation):
         .exclude(pk=organisation.pk)
         .order_by("name")
     )
+
+
+def return_completing_successor(predecessor_id: int) -> int | None:
+    """The successor named to complete a dissolved ICB's outstanding returns
+    (the scoping's hook for split ICBs)."""
+    from assurance.models import QuarterlyReturn
+
+    return (
+        QuarterlyReturn.objects.filter(icb_id=predecessor_id, completed_by__isnull=False)
+        .order_by("-period__financial_year", "-period__quarter")
+        .values_list("completed_by", flat=True)
+        .first()
+    )

@@ -418,6 +418,11 @@ class AuditAction(models.TextChoices):
     METRIC_DELETED = "metric.deleted", "Metric removed"
     REPORTING_PERIOD_CREATED = "reporting_period.created", "Reporting period created"
     REPORTING_PERIOD_UPDATED = "reporting_period.updated", "Reporting period changed"
+    # Quarterly returns
+    RETURN_STARTED = "return.started", "Return started"
+    RETURN_SUCCESSOR_NAMED = "return.successor_named", "Successor named to complete the return"
+    RETURN_ANSWER_SAVED = "return.answer_saved", "Answer saved"
+    RETURN_METRIC_SAVED = "return.metric_saved", "Metric value saved"
 
 
 class AuditEventQuerySet(ScopedQuerySet):
