@@ -31,9 +31,9 @@ from assurance.models import (
     Standard,
 )
 from assurance.permissions import (
-    can_edit_return,
     can_name_return_successor,
     return_completing_icb_ids,
+    return_require_editable,
 )
 from organisations.audit import audit_record
 from organisations.models import AuditAction, Organisation, OrganisationKind, User, succession_links
@@ -185,18 +185,6 @@ def quarterly_return_name_successor(
 # --- Answers -------------------------------------------------------------------------
 
 
-def _require_editable(actor: User, quarterly_return: QuarterlyReturn) -> None:
-    if not quarterly_return.is_draft:
-        raise ValidationError(
-            f"This return was {quarterly_return.get_status_display().lower()}: it can no longer "
-            "be changed here."
-        )
-    permission_require(
-        can_edit_return(actor, quarterly_return),
-        f"You cannot change {quarterly_return.icb.name}'s return.",
-    )
-
-
 def _validated_answer(answer_input: AnswerInput) -> dict[str, list[str]]:
     """What is invalid in itself (never what is merely incomplete)."""
     errors: dict[str, list[str]] = {}
@@ -244,7 +232,7 @@ def answer_save(
     """Save one standard's answer whole — rating, reason, narrative and action
     plan — or nothing. `revision` is the one the user started from: a save over
     a newer one raises `AnswerConflict`."""
-    _require_editable(actor, quarterly_return)
+    return_require_editable(actor, quarterly_return)
     if standard.version_id != quarterly_return.period.toolkit_version_id:
         raise ValidationError(f"{standard.code} is not a standard of this return's toolkit.")
     errors = _validated_answer(answer)
@@ -315,7 +303,7 @@ def metric_value_save(
 ) -> MetricValue:
     """Save the return's figure for a reported metric, or why it is not
     available. Computed metrics are the portal's to fill, never typed."""
-    _require_editable(actor, quarterly_return)
+    return_require_editable(actor, quarterly_return)
     if metric.version_id != quarterly_return.period.toolkit_version_id:
         raise ValidationError(f"{metric.code} is not a metric of this return's toolkit.")
     if metric.is_computed:
