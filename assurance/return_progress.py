@@ -4,8 +4,8 @@ submission (red or amber with no action, not applicable with no reason, an
 action with no owner or due date, a metric with neither value nor reason).
 
 Read in a fixed number of queries whatever the toolkit's size: the sections
-with their standards and metrics, and the return's answers, actions and
-metric values, each once.
+with their standards and metrics, and the return's answers, actions,
+evidence links and metric values, each once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 
 from assurance.models import (
     Answer,
+    AnswerEvidence,
     Metric,
     MetricValue,
     QuarterlyReturn,
@@ -39,6 +40,7 @@ class StandardProgress:
     answer: Answer | None
     actions: list[ReturnAction]
     warnings: list[str] = field(default_factory=list)
+    evidence: list[AnswerEvidence] = field(default_factory=list)
 
     @property
     def is_answered(self) -> bool:
@@ -137,7 +139,7 @@ def metric_warnings(metric: Metric, value: MetricValue | None) -> list[str]:
 
 
 def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
-    """Every section of the return's toolkit with its answers, in five queries."""
+    """Every section of the return's toolkit with its answers, in six queries."""
     version_id = quarterly_return.period.toolkit_version_id
     sections = list(
         Section.objects.filter(version_id=version_id)
@@ -153,6 +155,11 @@ def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
         .select_related("updated_by")
         .prefetch_related(Prefetch("actions", queryset=ReturnAction.objects.order_by("position")))
     }
+    evidence: dict[int, list[AnswerEvidence]] = {}
+    for link in AnswerEvidence.objects.filter(
+        answer__quarterly_return=quarterly_return
+    ).select_related("evidence__uploaded_by"):
+        evidence.setdefault(link.answer_id, []).append(link)
     values = {
         v.metric_id: v
         for v in MetricValue.objects.filter(quarterly_return=quarterly_return).select_related(
@@ -166,7 +173,13 @@ def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
             answer = answers.get(standard.pk)
             actions = list(answer.actions.all()) if answer else []
             standards.append(
-                StandardProgress(standard, answer, actions, standard_warnings(answer, actions))
+                StandardProgress(
+                    standard,
+                    answer,
+                    actions,
+                    standard_warnings(answer, actions),
+                    evidence.get(answer.pk, []) if answer else [],
+                )
             )
         metrics = [
             MetricProgress(m, values.get(m.pk), metric_warnings(m, values.get(m.pk)))

@@ -11,6 +11,7 @@ urlpatterns = [
     path(_RETURN + "start/", returns.return_start, name="return_start"),
     path(_RETURN + "history/", returns.return_history, name="return_history"),
     path(_RETURN + "sections/<str:section>/", returns.return_section, name="return_section"),
+    path("evidence/<int:pk>/", returns.evidence_download, name="evidence_download"),
     path("toolkit/", toolkit.toolkit_version_list, name="toolkit_version_list"),
     path("toolkit/new/", toolkit.toolkit_version_copy, name="toolkit_version_copy"),
     path(

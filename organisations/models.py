@@ -423,6 +423,8 @@ class AuditAction(models.TextChoices):
     RETURN_SUCCESSOR_NAMED = "return.successor_named", "Successor named to complete the return"
     RETURN_ANSWER_SAVED = "return.answer_saved", "Answer saved"
     RETURN_METRIC_SAVED = "return.metric_saved", "Metric value saved"
+    RETURN_EVIDENCE_ADDED = "return.evidence_added", "Evidence file added"
+    RETURN_EVIDENCE_REMOVED = "return.evidence_removed", "Evidence file removed"
 
 
 class AuditEventQuerySet(ScopedQuerySet):

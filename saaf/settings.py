@@ -242,6 +242,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# Evidence files: stored under random names and never served from a public URL
+# (no MEDIA_URL route): a download view checks the reader's scope first.
+MEDIA_ROOT = Path(os.environ.get("SAAF_MEDIA_ROOT") or BASE_DIR / "media")
+
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"

@@ -116,3 +116,34 @@ class MetricValueForm(forms.Form):
         error_messages={"max_length": "Say why in 1,000 characters or fewer."},
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class EvidenceForm(forms.Form):
+    """A file to add to one standard's answer, and files to take off it."""
+
+    file = forms.FileField(
+        label="Add an evidence file (optional)",
+        required=False,
+        help_text="PDF, Word, Excel, PowerPoint, CSV, plain text, PNG or JPEG, up to 20 MiB.",
+        error_messages={"empty": "The file is empty. Choose it again."},
+    )
+    effective_on = forms.DateField(
+        label="Date the evidence speaks for",
+        required=False,
+        widget=_date,
+        help_text="For example the date of the meeting or audit, 15 9 2026.",
+        error_messages={"invalid": "Enter a real date, for example 15 9 2026."},
+    )
+    remove = forms.MultipleChoiceField(
+        label="Remove files", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, links=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].choices = [(str(link.pk), str(link.evidence)) for link in links]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("file") and not data.get("effective_on") and "effective_on" not in self.errors:
+            self.add_error("effective_on", "Enter the date the evidence speaks for.")
+        return data

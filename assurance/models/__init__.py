@@ -20,6 +20,8 @@ from assurance.models.register import (
 from assurance.models.returns import (
     ActionStatus,
     Answer,
+    AnswerEvidence,
+    EvidenceFile,
     MetricValue,
     QuarterlyReturn,
     ReturnAction,
@@ -40,6 +42,8 @@ from assurance.models.toolkit import (
 __all__ = [
     "ActionStatus",
     "Answer",
+    "AnswerEvidence",
+    "EvidenceFile",
     "MetricValue",
     "QuarterlyReturn",
     "ReturnAction",

@@ -223,3 +223,65 @@ class MetricValue(models.Model):
             raise ValidationError(
                 {"value": f"{self.metric.get_unit_display()} cannot be negative."}
             )
+
+
+class EvidenceFile(models.Model):
+    """A file an ICB holds as evidence (minutes, audits, training reports).
+    It belongs to the ICB, not to one answer: rows in `AnswerEvidence` link it
+    to the answers it supports, so one file can support several standards and
+    a later quarter's answers can link it again. Stored under a random name
+    (`saaf.uploads`); `display_name` is the sanitised original."""
+
+    icb = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="evidence_files")
+    storage_name = models.CharField(max_length=300, unique=True)
+    display_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    effective_on = models.DateField(
+        help_text="The date the evidence speaks for (a meeting, an audit), not the upload."
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "icb"
+
+    class Meta:
+        ordering = ["-effective_on", "display_name"]
+        constraints = [
+            models.CheckConstraint(
+                name="evidence_file_at_most_20_mib",
+                condition=Q(size__lte=20 * 1024 * 1024),
+                violation_error_message="Evidence files are at most 20 MiB.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class AnswerEvidence(models.Model):
+    """An evidence file supporting one answer."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence_links")
+    evidence = models.ForeignKey(
+        EvidenceFile, on_delete=models.PROTECT, related_name="answer_links"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["linked_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer", "evidence"], name="answer_evidence_linked_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence} for {self.answer}"

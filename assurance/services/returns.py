@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from assurance.models import (
     ActionStatus,
     Answer,
+    AnswerEvidence,
+    EvidenceFile,
     Metric,
     MetricValue,
     QuarterlyReturn,
@@ -39,6 +42,7 @@ from organisations.audit import audit_record
 from organisations.models import AuditAction, Organisation, OrganisationKind, User, succession_links
 from organisations.permissions import permission_require
 from saaf.dates import nhs_date, today
+from saaf.uploads import upload_check, upload_delete, upload_store
 
 
 class AnswerConflict(Exception):
@@ -346,3 +350,92 @@ def metric_value_save(
             changes={"metric": metric.code, **changes},
         )
     return row
+
+
+# --- Evidence files ---------------------------------------------------------------------
+
+
+def evidence_upload(
+    *,
+    actor: User,
+    quarterly_return: QuarterlyReturn,
+    standard: Standard,
+    uploaded: UploadedFile,
+    effective_on: datetime.date,
+) -> AnswerEvidence:
+    """Keep a file as the ICB's evidence and link it to one standard's answer.
+    The file is checked by content and size first; if the record cannot be
+    saved, the stored file is removed again, so nothing is half-saved."""
+    return_require_editable(actor, quarterly_return)
+    if standard.version_id != quarterly_return.period.toolkit_version_id:
+        raise ValidationError(f"{standard.code} is not a standard of this return's toolkit.")
+    if not (datetime.date(2022, 7, 1) <= effective_on <= today()):
+        raise ValidationError(
+            {
+                "effective_on": "The date the evidence speaks for must be between 1 July 2022 "
+                "and today."
+            }  # fmt: skip
+        )
+    checked = upload_check(uploaded)
+    icb = quarterly_return.icb
+    storage_name = upload_store(uploaded, checked=checked, folder=f"evidence/{icb.code}")
+    try:
+        with transaction.atomic():
+            answer, _ = Answer.objects.get_or_create(
+                quarterly_return=quarterly_return, standard=standard
+            )
+            evidence = EvidenceFile.objects.create(
+                icb=icb,
+                storage_name=storage_name,
+                display_name=checked.display_name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                effective_on=effective_on,
+                uploaded_by=actor,
+            )
+            link = AnswerEvidence.objects.create(answer=answer, evidence=evidence, linked_by=actor)
+            audit_record(
+                actor=actor,
+                action=AuditAction.RETURN_EVIDENCE_ADDED,
+                target=evidence,
+                parent=quarterly_return,
+                organisation=icb,
+                changes={
+                    "standard": standard.code,
+                    "file": [None, checked.display_name],
+                    "size": [None, checked.size],
+                    "effective_on": [None, effective_on],
+                },
+            )
+    except Exception:
+        upload_delete(storage_name)
+        raise
+    return link
+
+
+def evidence_unlink(
+    *, actor: User, quarterly_return: QuarterlyReturn, link: AnswerEvidence
+) -> None:
+    """Take a file off a draft answer. The file itself is deleted only when no
+    answer links it any more — a file another answer (or, once submissions
+    exist, a submission) still uses stays."""
+    return_require_editable(actor, quarterly_return)
+    if link.answer.quarterly_return_id != quarterly_return.pk:
+        raise ValidationError("That file is not linked to this return.")
+    evidence = link.evidence
+    storage_name = None
+    with transaction.atomic():
+        link.delete()
+        audit_record(
+            actor=actor,
+            action=AuditAction.RETURN_EVIDENCE_REMOVED,
+            target=evidence,
+            parent=quarterly_return,
+            organisation=quarterly_return.icb,
+            changes={"standard": link.answer.standard.code, "file": [evidence.display_name, None]},
+        )
+        if not evidence.answer_links.exists():
+            storage_name = evidence.storage_name
+            evidence.delete()
+            transaction.on_commit(lambda: upload_delete(storage_name))

@@ -10,13 +10,14 @@ import contextlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assurance.forms.returns import ActionForm, AnswerForm, MetricValueForm
-from assurance.models import QuarterlyReturn
+from assurance.forms.returns import ActionForm, AnswerForm, EvidenceForm, MetricValueForm
+from assurance.models import EvidenceFile, QuarterlyReturn
 from assurance.permissions import (
     can_edit_return,
     period_get,
@@ -82,7 +83,7 @@ def return_start(request: HttpRequest, code: str, financial_year: int, quarter: 
 # --- A section -----------------------------------------------------------------------
 
 
-def _standard_forms(section: SectionProgress, data=None) -> list[dict]:
+def _standard_forms(section: SectionProgress, data=None, files=None) -> list[dict]:
     """One answer form and its action rows (those saved, and one blank) per standard."""
     rows = []
     for item in section.standards:
@@ -117,6 +118,9 @@ def _standard_forms(section: SectionProgress, data=None) -> list[dict]:
                 "item": item,
                 "form": AnswerForm(data, prefix=prefix, initial=initial),
                 "actions": action_forms,
+                "evidence": EvidenceForm(
+                    data, files, prefix=f"{prefix}-evidence", links=item.evidence
+                ),
             }
         )
     return rows
@@ -155,7 +159,7 @@ def _save_section(request, ret, section: SectionProgress):
     """Save each standard and metric that is valid, each whole; keep the rest
     with its errors; collect conflicts. Returns (standard rows, metric rows,
     conflicts, has_errors)."""
-    standard_rows = _standard_forms(section, request.POST)
+    standard_rows = _standard_forms(section, request.POST, request.FILES)
     metric_rows = _metric_forms(section, request.POST)
     conflicts = []
     has_errors = False
@@ -183,6 +187,7 @@ def _save_section(request, ret, section: SectionProgress):
         except ValidationError as error:
             _apply(form, error)
             has_errors = True
+        has_errors = _save_evidence(request, ret, row) or has_errors
     for row in metric_rows:
         form = row["form"]
         if form is None or form.add_prefix("revision") not in request.POST:
@@ -207,6 +212,34 @@ def _save_section(request, ret, section: SectionProgress):
     return standard_rows, metric_rows, conflicts, has_errors
 
 
+def _save_evidence(request, ret, row) -> bool:
+    """Add the uploaded file and take off the ticked ones; True if refused."""
+    form = row["evidence"]
+    if not form.is_valid():
+        return True
+    links = {str(link.pk): link for link in row["item"].evidence}
+    for pk in form.cleaned_data["remove"]:
+        services.evidence_unlink(actor=request.user, quarterly_return=ret, link=links[pk])
+    uploaded = form.cleaned_data.get("file")
+    if uploaded:
+        try:
+            services.evidence_upload(
+                actor=request.user,
+                quarterly_return=ret,
+                standard=row["item"].standard,
+                uploaded=uploaded,
+                effective_on=form.cleaned_data["effective_on"],
+            )
+        except ValidationError as error:
+            target = (
+                "effective_on" if "effective_on" in getattr(error, "error_dict", {}) else "file"
+            )
+            for message in error.messages:
+                form.add_error(target, message)
+            return True
+    return False
+
+
 def _error_list(standard_rows, metric_rows) -> list[dict]:
     """The error summary: each message a link to its field."""
     errors = []
@@ -215,6 +248,12 @@ def _error_list(standard_rows, metric_rows) -> list[dict]:
         for name, messages_ in row["form"].errors.items():
             target = f"{code}-{name}" if name != "__all__" else f"standard-{code}"
             errors += [{"text": f"{code}: {m}", "href": f"#id_{target}"} for m in messages_]
+        for name, messages_ in row["evidence"].errors.items():
+            suffix = "_day" if name == "effective_on" else ""
+            errors += [
+                {"text": f"{code}: {m}", "href": f"#id_{code}-evidence-{name}{suffix}"}
+                for m in messages_
+            ]
         for i, action_form in enumerate(row["actions"], start=1):
             for name, messages_ in action_form.errors.items():
                 suffix = "_day" if name == "due_on" else ""
@@ -298,3 +337,24 @@ def return_history(request: HttpRequest, code: str, financial_year: int, quarter
         "assurance/returns/history.jinja",
         {"ret": ret, "history": audit_history(user=request.user, obj=ret, limit=1000)},
     )
+
+
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An evidence file, to those who may read its ICB's returns; 404 to anyone
+    else, as for a file that does not exist. Always an attachment."""
+    evidence = EvidenceFile.objects.visible_to(request.user).filter(pk=pk).first()
+    if evidence is None:
+        raise Http404("No such file.")
+    try:
+        handle = default_storage.open(evidence.storage_name, "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage: tell the national team.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.display_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
