@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -203,6 +204,33 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "SAAF portal"
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# --- MFA secrets at rest -----------------------------------------------------
+
+# TOTP secrets and recovery-code seeds are encrypted in the database
+# (organisations/mfa_secrets.py) with Fernet keys from SAAF_MFA_ENCRYPTION_KEY:
+# comma-separated, the first encrypts, all decrypt (for rotation). Make one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+MFA_ADAPTER = "organisations.mfa_secrets.MFAAdapter"
+# Only the embedded default may fall back to this key; production refuses it.
+_DEVELOPMENT_MFA_KEY = "-VocJlTn3e6Jv0XER4cJxE3_CAEQf7ZTXHzWBqZIvEE="
+SAAF_MFA_ENCRYPTION_KEYS = env_list(
+    "SAAF_MFA_ENCRYPTION_KEY", _DEVELOPMENT_MFA_KEY if DEBUG else ""
+)
+if not DEBUG and (not SAAF_MFA_ENCRYPTION_KEYS or _DEVELOPMENT_MFA_KEY in SAAF_MFA_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "Production mode (DJANGO_DEBUG off) needs SAAF_MFA_ENCRYPTION_KEY: a Fernet key, not "
+        'the development key. Make one with: python -c "from cryptography.fernet import '
+        'Fernet; print(Fernet.generate_key().decode())"'
+    )
+for _key in SAAF_MFA_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "SAAF_MFA_ENCRYPTION_KEY holds a value that is not a Fernet key (32 url-safe "
+            "base64-encoded bytes)."
+        ) from None
 
 # Sessions end after 30 minutes without activity, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SAAF_SESSION_IDLE_SECONDS", str(30 * 60)))

@@ -11,6 +11,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-for-the-test-0123456789-abcdef",
     "DJANGO_ALLOWED_HOSTS": "saaf.example.nhs.uk",
+    "SAAF_MFA_ENCRYPTION_KEY": "Xo1yP7ZrcN7Eo8RyAZo1ySwJ8ivVpmY4lKNmzNQSAvI=",
 }
 
 
@@ -82,6 +83,27 @@ def test_production_refuses_to_start_without_allowed_hosts():
     result = run(["manage.py", "check"], **env)
     assert result.returncode != 0
     assert "needs DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_mfa_encryption_key():
+    env = {**PRODUCTION}
+    del env["SAAF_MFA_ENCRYPTION_KEY"]
+    result = run(["manage.py", "check"], **env)
+    assert result.returncode != 0
+    assert "needs SAAF_MFA_ENCRYPTION_KEY" in result.stderr
+
+
+def test_production_refuses_the_development_mfa_key_and_a_malformed_one():
+    from saaf.settings import _DEVELOPMENT_MFA_KEY
+
+    result = run(
+        ["manage.py", "check"], **{**PRODUCTION, "SAAF_MFA_ENCRYPTION_KEY": _DEVELOPMENT_MFA_KEY}
+    )
+    assert result.returncode != 0
+    assert "not the development key" in result.stderr
+    result = run(["manage.py", "check"], **{**PRODUCTION, "SAAF_MFA_ENCRYPTION_KEY": "not-a-key"})
+    assert result.returncode != 0
+    assert "not a Fernet key" in result.stderr
 
 
 def test_production_passes_the_deployment_checks():
