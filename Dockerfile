@@ -21,7 +21,10 @@ RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
 COPY --from=assets /app/static/build ./static/build
 # collectstatic needs settings that import; these values exist only for this step.
+# The static files are compressed and given hashed names here (WhiteNoise's
+# CompressedManifestStaticFilesStorage); gunicorn's WhiteNoise serves them.
 RUN DJANGO_SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
+    SAAF_MFA_ENCRYPTION_KEY=YnVpbGQtb25seS1idWlsZC1vbmx5LWJ1aWxkLW9ubHk= \
     DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 saaf && chown -R saaf /app
 USER saaf

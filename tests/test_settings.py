@@ -109,3 +109,37 @@ def test_production_refuses_the_development_mfa_key_and_a_malformed_one():
 def test_production_passes_the_deployment_checks():
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_serves_compressed_hashed_static_files_and_trusts_the_proxy():
+    result = run(
+        [
+            "-c",
+            (
+                SETUP + "from django.conf import settings as s;"
+                "print(s.STORAGES['staticfiles']['BACKEND'], s.MIDDLEWARE[1],"
+                " s.SECURE_PROXY_SSL_HEADER[0], s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+            ),
+        ],
+        **PRODUCTION,
+        ALLAUTH_TRUSTED_PROXY_COUNT="1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "HTTP_X_FORWARDED_PROTO",
+        "1",
+    ]
+
+
+def test_production_collects_static_files_compressed_with_hashed_names(tmp_path):
+    result = run(
+        ["manage.py", "collectstatic", "--noinput", "-v", "0", "--settings", "saaf.settings"],
+        **PRODUCTION,
+        DJANGO_STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert '"build/main.css": "build/main.' in manifest
+    assert list(tmp_path.glob("build/main.*.css.gz"))
