@@ -143,3 +143,9 @@ def test_production_collects_static_files_compressed_with_hashed_names(tmp_path)
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert '"build/main.css": "build/main.' in manifest
     assert list(tmp_path.glob("build/main.*.css.gz"))
+
+
+def test_createsuperuser_refuses_whatever_its_options_and_points_at_create_user():
+    result = run(["manage.py", "createsuperuser", "--noinput", "--email", "me@example.com"])
+    assert result.returncode == 1
+    assert "manage.py create_user" in result.stderr and "national_admin" in result.stderr
