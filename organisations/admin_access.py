@@ -77,3 +77,9 @@ def admin_login(request, extra_context=None):
 def admin_logout(request, extra_context=None):
     """Sign out through allauth, like everywhere else in the portal."""
     return redirect("account_logout")
+
+
+def admin_password_change(request, extra_context=None):
+    """People change their own password on allauth's page (its audit event,
+    its checks), not on the admin's."""
+    return redirect("account_change_password")

@@ -352,6 +352,21 @@ def test_the_admin_has_no_password_form_of_its_own(reference, client):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_admins_own_password_page_is_allauths(admin_user, admin_client):
+    response = admin_client.post(
+        "/admin/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long password 42",
+            "new_password2": "another long password 42",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_change_password")
+    admin_user.refresh_from_db()
+    assert admin_user.check_password(PASSWORD)
+
+
 def test_signing_out_of_the_admin_goes_through_allauth(admin_client):
     response = admin_client.post("/admin/logout/")
     assert response.status_code == 302

@@ -1,10 +1,20 @@
 """Celery tasks on a real worker consuming from Redis (PostgreSQL pass only)."""
 
-import pytest
-from django.conf import settings
+import datetime
 
-from organisations.models import AuditEvent, Organisation
-from organisations.tasks import reference_data_refresh
+import pytest
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from organisations.audit import system_actor
+from organisations.models import AuditEvent, Organisation, Role
+from organisations.permissions import NotPermitted
+from organisations.services import session_expired_purge
+from organisations.tasks import reference_data_refresh, sessions_purge
+from tests.factories import UserFactory, member
 
 
 @pytest.mark.worker
@@ -41,35 +51,23 @@ def test_in_the_embedded_default_tasks_run_eagerly(reference, settings):
     assert Organisation.objects.get(code="QMF").name.startswith("NHS North East London")
 
 
-def _sessions_one_expired_one_live():
+def _sessions_one_expired_one_live() -> tuple[str, str]:
     """Two users' sessions (and allauth's records of them): one past its expiry."""
-    import datetime
-
-    from allauth.usersessions.models import UserSession
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.utils import timezone
-
-    from tests.factories import UserFactory
-
     keys = []
-    for expiry in (timezone.now() - datetime.timedelta(days=1), None):
+    for expired in (True, False):
         store = SessionStore()
         store["x"] = 1
         store.create()
-        user = UserFactory()
-        UserSession.objects.create(user=user, session_key=store.session_key, ip="127.0.0.1")
-        if expiry is not None:
-            from django.contrib.sessions.models import Session
-
-            Session.objects.filter(session_key=store.session_key).update(expire_date=expiry)
+        UserSession.objects.create(user=UserFactory(), session_key=store.session_key, ip="10.0.0.9")
+        if expired:
+            Session.objects.filter(session_key=store.session_key).update(
+                expire_date=timezone.now() - datetime.timedelta(days=1)
+            )
         keys.append(store.session_key)
-    return keys
+    return keys[0], keys[1]
 
 
-def _assert_only_live_left(expired, live):
-    from allauth.usersessions.models import UserSession
-    from django.contrib.sessions.models import Session
-
+def _assert_only_live_left(expired: str, live: str) -> None:
     assert not Session.objects.filter(session_key=expired).exists()
     assert Session.objects.filter(session_key=live).exists()
     assert list(UserSession.objects.values_list("session_key", flat=True)) == [live]
@@ -78,10 +76,9 @@ def _assert_only_live_left(expired, live):
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_purges_expired_sessions(reference):
-    import celery.contrib.testing.tasks  # noqa: F401
+    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
     from celery.contrib.testing.worker import start_worker
 
-    from organisations.tasks import sessions_purge
     from saaf.celery import app
 
     if not settings.REDIS_URL:
@@ -100,15 +97,10 @@ def test_a_real_worker_purges_expired_sessions(reference):
 
 @pytest.mark.django_db
 def test_the_purge_service_is_for_the_system_only(reference):
-    from organisations.models import Role
-    from organisations.permissions import NotPermitted
-    from organisations.services import session_expired_purge
-    from tests.factories import member
-
     expired, live = _sessions_one_expired_one_live()
     with pytest.raises(NotPermitted):
         session_expired_purge(actor=member(reference["X24"], Role.NATIONAL_ADMIN))
-    from organisations.audit import system_actor
+    assert Session.objects.filter(session_key=expired).exists()
 
     assert session_expired_purge(actor=system_actor()) == {"sessions": 1, "user_sessions": 1}
     _assert_only_live_left(expired, live)
