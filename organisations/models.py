@@ -387,6 +387,7 @@ class AuditAction(models.TextChoices):
     MFA_DISABLED = "mfa.disabled", "Two-factor authentication removed"
     MFA_RECOVERY_CODES_REGENERATED = "mfa.recovery_codes_regenerated", "Recovery codes renewed"
     MFA_RESET = "mfa.reset", "Two-factor authentication reset by the national team"
+    EXPIRED_SESSIONS_PURGED = "account.expired_sessions_purged", "Expired sessions purged"
     # Organisations (the reference loader and providers, places)
     ORGANISATION_CREATED = "organisation.created", "Organisation created"
     ORGANISATION_UPDATED = "organisation.updated", "Organisation updated"

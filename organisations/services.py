@@ -19,6 +19,7 @@ from organisations.models import (
 from organisations.permissions import (
     can_manage_organisations,
     can_manage_users,
+    is_system,
     permission_require,
 )
 from organisations.reference_data import reference_data_load  # noqa: F401  (a service too)
@@ -225,3 +226,29 @@ def user_invite_send(*, actor: User, user: User, base_url: str) -> str:
             )
         )
     return link
+
+
+def session_expired_purge(*, actor: User) -> dict[str, int]:
+    """Delete sessions past their expiry, and allauth's record of each session
+    that no longer exists (the list a user sees under "Sessions"). Run daily
+    by the beat schedule; safe to run twice (the second run finds nothing).
+    Sessions live in the database (Django's default session engine)."""
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    permission_require(is_system(actor), "Only the system purges expired sessions.")
+    with transaction.atomic():
+        sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        user_sessions, _ = UserSession.objects.exclude(
+            session_key__in=Session.objects.values("session_key")
+        ).delete()
+        purged = {"sessions": sessions, "user_sessions": user_sessions}
+        if sessions or user_sessions:
+            audit_record(
+                actor=actor,
+                action=AuditAction.EXPIRED_SESSIONS_PURGED,
+                target=actor,
+                changes=purged,
+            )
+    return purged
