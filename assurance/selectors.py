@@ -126,3 +126,9 @@ def toolkit_sections(version: ToolkitVersion):
 
 def section_get(version: ToolkitVersion, code: str) -> Section:
     return toolkit_sections(version).get(code=code)
+
+
+def toolkit_register_standards(version: ToolkitVersion) -> list[Standard]:
+    """The version's standards whose green rating depends on the posts
+    register, in toolkit order (one query; the rule is read from each row)."""
+    return [s for s in version.standards.select_related("section") if s.register_rule]
