@@ -10,6 +10,8 @@ class AssuranceConfig(AppConfig):
         # posts register"; returns ask `assurance.metric_providers` for them.
         from assurance.metric_providers import metric_provider_register
         from assurance.models import ComputedFrom
-        from assurance.register_rules import register_metric_values
+        from assurance.register_rules import REGISTER_METRICS, register_metric_values
 
-        metric_provider_register(ComputedFrom.POSTS_REGISTER, register_metric_values)
+        metric_provider_register(
+            ComputedFrom.POSTS_REGISTER, register_metric_values, metric_codes=REGISTER_METRICS
+        )

@@ -69,9 +69,15 @@ class MetricProviderRegistry:
 
     def __init__(self) -> None:
         self._providers: dict[str, MetricProvider] = {}
+        self._metric_codes: dict[str, frozenset[str]] = {}
 
-    def register(self, code: str, provider: MetricProvider) -> None:
-        """Name `provider` as the source of the metrics marked `code`.
+    def register(
+        self, code: str, provider: MetricProvider, *, metric_codes: Iterable[str] | None = None
+    ) -> None:
+        """Name `provider` as the source of the metrics marked `code`; with
+        `metric_codes`, the only metric codes it can compute, so that a metric
+        marked with a source that cannot compute it is refused when the
+        national admin saves it rather than found out at submission.
         Registering the same provider again is harmless (ready() may run more
         than once); a second, different provider for a code is a mistake."""
         if code not in ComputedFrom.values or code == ComputedFrom.REPORTED:
@@ -86,12 +92,18 @@ class MetricProviderRegistry:
                 f"({_name(current)}); {_name(provider)} cannot replace it."
             )
         self._providers[code] = provider
+        if metric_codes is not None:
+            self._metric_codes[code] = frozenset(metric_codes)
 
     def provider(self, code: str) -> MetricProvider | None:
         return self._providers.get(code)
 
     def codes(self) -> list[str]:
         return sorted(self._providers)
+
+    def metric_codes(self, code: str) -> frozenset[str] | None:
+        """The metric codes the provider of `code` computes, where it said."""
+        return self._metric_codes.get(code)
 
     def compute(
         self, *, metrics: Iterable[Metric], icb: Organisation, on: datetime.date
@@ -127,10 +139,12 @@ def _name(provider: Any) -> str:
 registry = MetricProviderRegistry()
 
 
-def metric_provider_register(code: str, provider: MetricProvider) -> None:
+def metric_provider_register(
+    code: str, provider: MetricProvider, *, metric_codes: Iterable[str] | None = None
+) -> None:
     """For `AppConfig.ready()`: make `provider` the source of the metrics whose
-    `computed_from` is `code`."""
-    registry.register(code, provider)
+    `computed_from` is `code` (and, with `metric_codes`, of only those)."""
+    registry.register(code, provider, metric_codes=metric_codes)
 
 
 def metric_values_compute(

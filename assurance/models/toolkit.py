@@ -353,6 +353,18 @@ class Metric(models.Model):
                     errors[field] = (
                         f"The {field} threshold is a percentage: enter a number from 0 to 100."
                     )
+        if self.computed_from in ComputedFrom.values and self.computed_from and self.code:
+            # Which codes a source computes is known once its app is ready.
+            from assurance.metric_providers import registry
+
+            computes = registry.metric_codes(self.computed_from)
+            if computes is not None and self.code not in computes:
+                source = ComputedFrom(self.computed_from).label.removeprefix("Computed from ")
+                errors["computed_from"] = (
+                    f"{source[0].upper()}{source[1:]} computes only "
+                    f"{', '.join(sorted(computes))}, not {self.code}: choose "
+                    f'"{ComputedFrom.REPORTED.label}" for a figure the ICB gives.'
+                )
         if (self.green is None) != (self.amber is None):
             missing = "green" if self.green is None else "amber"
             errors.setdefault(

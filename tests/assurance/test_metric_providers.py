@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,6 +23,7 @@ from assurance.metric_providers import (
 from assurance.models import ComputedFrom, Metric, PostType, RegisterGroup, Tenure
 from assurance.register_rules import register_metric_values
 from assurance.services.register import post_types_load, tenure_update
+from assurance.services.toolkit import metric_create
 from organisations.audit import system_actor
 from organisations.models import Organisation, Role
 from tests.assurance.test_register_rules import ON, fill, led_provider
@@ -50,6 +51,40 @@ def _metric(code: str, computed_from: str = ComputedFrom.POSTS_REGISTER) -> Metr
 def test_the_posts_register_provides_its_metrics_once_the_app_is_ready():
     assert registry.provider(ComputedFrom.POSTS_REGISTER) is register_metric_values
     assert registry.codes() == [ComputedFrom.POSTS_REGISTER]
+    assert registry.metric_codes(ComputedFrom.POSTS_REGISTER) == {
+        "DESIGNATED_FILLED",
+        "SUPERVISION_CURRENT",
+    }
+
+
+def test_a_metric_its_source_cannot_compute_is_refused(draft, national_admin):
+    section = draft.sections.get(code="DP")
+    with pytest.raises(ValidationError) as refused:
+        metric_create(
+            actor=national_admin,
+            section=section,
+            code="NAMED_FILLED",
+            name="Named posts filled",
+            unit="percent",
+            computed_from=ComputedFrom.POSTS_REGISTER,
+        )
+    assert refused.value.message_dict["computed_from"] == [
+        "The posts register computes only DESIGNATED_FILLED, SUPERVISION_CURRENT, not "
+        'NAMED_FILLED: choose "Reported by the ICB" for a figure the ICB gives.'
+    ]
+    # A source with no provider yet (the reviews tracker) is not second-guessed.
+    metric_create(
+        actor=national_admin,
+        section=section,
+        code="REVIEWS_OPEN",
+        name="Open reviews",
+        unit="count",
+        computed_from=ComputedFrom.REVIEWS_TRACKER,
+    )
+    reported = metric_create(
+        actor=national_admin, section=section, code="NAMED_FILLED", name="N", unit="percent"
+    )
+    assert not reported.is_computed
 
 
 def test_a_provider_is_registered_once_under_a_known_source():
@@ -62,7 +97,9 @@ def test_a_provider_is_registered_once_under_a_known_source():
         return {}
 
     fresh.register(ComputedFrom.REVIEWS_TRACKER, reviews)
-    fresh.register(ComputedFrom.REVIEWS_TRACKER, reviews)  # ready() again: harmless
+    assert fresh.metric_codes(ComputedFrom.REVIEWS_TRACKER) is None  # did not say
+    fresh.register(ComputedFrom.REVIEWS_TRACKER, reviews, metric_codes=["OVERDUE"])  # harmless
+    assert fresh.metric_codes(ComputedFrom.REVIEWS_TRACKER) == {"OVERDUE"}
     with pytest.raises(ImproperlyConfigured, match="already have a provider"):
         fresh.register(ComputedFrom.REVIEWS_TRACKER, other)
     with pytest.raises(ImproperlyConfigured, match="'reviews' is not a source of computed"):
