@@ -141,13 +141,13 @@ def register_rule_errors(*, groups: Any, kinds: Any, scope: str, note: str) -> d
     if unknown_groups:
         errors["register_groups"] = (
             f"{_or(unknown_groups)}: not a register group. Choose from: "
-            f"{', '.join(label.lower() for label in RegisterGroup.labels)}."
+            f"{', '.join(RegisterGroup.labels)}."
         )
     unknown_kinds = [k for k in kinds if k not in FINDING_KINDS]
     if unknown_kinds:
         errors["register_findings"] = (
             f"{_or(unknown_kinds)}: not a kind of register finding. Choose from: "
-            f"{', '.join(FindingKind.LABELS[k].lower() for k in FINDING_KINDS)}."
+            f"{', '.join(FindingKind.LABELS[k] for k in FINDING_KINDS)}."
         )
     if errors:
         return errors
@@ -185,11 +185,10 @@ def _out_of_scope_errors(groups: list[str], scope: str) -> dict[str, str]:
     empty = [g for g in groups if g in sides and required_for not in sides[g]]
     if not empty:
         return {}
-    labels = _or([RegisterGroup(g).label.lower() for g in empty])
     return {
-        "register_scope": f"There are no {labels} posts among "
-        f"{RegisterScope(scope).label.lower()}: choose whose posts count so that every group "
-        "chosen has some, or remove the group."
+        "register_scope": f"There are no {_or([GROUP_WORDS[g] for g in empty])} posts "
+        f"{SCOPE_WORDS[scope]}: choose whose posts count so that every group chosen has some, "
+        "or remove the group."
     }
 
 
