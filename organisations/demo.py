@@ -11,6 +11,7 @@ import base64
 import datetime
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyotp
@@ -22,6 +23,20 @@ from django.utils import timezone
 from organisations import services
 from organisations.audit import system_actor
 from organisations.models import MFA_REQUIRED_ROLES, Organisation, ProviderKind, Role, User
+
+# Apps above organisations contribute their demo records here, from their
+# AppConfig.ready(), in the order the apps are installed.
+_demo_populators: list[Callable[[], None]] = []
+
+
+def demo_populator_register(populate: Callable[[], None]) -> None:
+    if populate not in _demo_populators:
+        _demo_populators.append(populate)
+
+
+def demo_populators() -> list[Callable[[], None]]:
+    return list(_demo_populators)
+
 
 DEMO_DOMAIN = "demo.saaf.nhs.uk"
 

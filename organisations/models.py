@@ -31,6 +31,7 @@ from organisations.choices import (  # noqa: F401  (re-exported: the models' voc
     Role,
 )
 from organisations.scoping import ScopedQuerySet, succession_closure
+from saaf.dates import today
 
 # --- Users -------------------------------------------------------------------
 
@@ -106,7 +107,7 @@ class OrganisationQuerySet(ScopedQuerySet):
         )
 
     def current(self) -> OrganisationQuerySet:
-        return self.existing_on(datetime.date.today())
+        return self.existing_on(today())
 
 
 class Organisation(models.Model):
@@ -207,7 +208,7 @@ class Organisation(models.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.existed_on(datetime.date.today())
+        return self.existed_on(today())
 
     def predecessors(self) -> OrganisationQuerySet:
         """Every organisation this one succeeded, directly or through earlier successions."""
@@ -417,6 +418,11 @@ class AuditAction(models.TextChoices):
     METRIC_DELETED = "metric.deleted", "Metric removed"
     REPORTING_PERIOD_CREATED = "reporting_period.created", "Reporting period created"
     REPORTING_PERIOD_UPDATED = "reporting_period.updated", "Reporting period changed"
+    # Quarterly returns
+    RETURN_STARTED = "return.started", "Return started"
+    RETURN_SUCCESSOR_NAMED = "return.successor_named", "Successor named to complete the return"
+    RETURN_ANSWER_SAVED = "return.answer_saved", "Answer saved"
+    RETURN_METRIC_SAVED = "return.metric_saved", "Metric value saved"
 
 
 class AuditEventQuerySet(ScopedQuerySet):

@@ -42,6 +42,7 @@ from organisations.choices import (
     SYSTEM_ACTOR_EMAIL,
     OrganisationKind,
 )
+from saaf.dates import today
 
 _CACHE_ATTRIBUTE = "_saaf_scope"
 
@@ -117,7 +118,7 @@ class Scope:
 
     def write_icb_ids(self, on: datetime.date | None = None) -> frozenset[int]:
         """The ICBs where the user is an editor or approver and which exist on `on`."""
-        day = on or datetime.date.today()
+        day = on or today()
         return frozenset(
             m.organisation_id
             for m in self.memberships

@@ -1,6 +1,7 @@
 """The assurance app's records, split by sub-domain: the toolkit ICBs answer
 (`toolkit`), the quarters in which they answer it (`periods`) and the
-safeguarding posts every ICB and provider must fill (`register`)."""
+safeguarding posts every ICB and provider must fill (`register`), and the
+ICBs' quarterly returns against the toolkit (`returns`)."""
 
 from assurance.models.periods import (
     Quarter,
@@ -17,6 +18,15 @@ from assurance.models.register import (
     RegisterGroup,
     Tenure,
 )
+from assurance.models.returns import (
+    ActionStatus,
+    Answer,
+    MetricValue,
+    QuarterlyReturn,
+    ReturnAction,
+    ReturnStatus,
+    SelfRating,
+)
 from assurance.models.toolkit import (
     ComputedFrom,
     Metric,
@@ -30,6 +40,13 @@ from assurance.models.toolkit import (
 )
 
 __all__ = [
+    "ActionStatus",
+    "Answer",
+    "MetricValue",
+    "QuarterlyReturn",
+    "ReturnAction",
+    "ReturnStatus",
+    "SelfRating",
     "Network",
     "Post",
     "PostCondition",

@@ -20,8 +20,10 @@ def with_totp(user):
 
 @pytest.fixture
 def toolkit(reference):
-    """The shipped 2025/26 and 2026/27 versions and their periods, by start year."""
-    toolkit_content_load(actor=system_actor())
+    """The shipped 2025/26 and 2026/27 versions and their periods, by start year:
+    loaded once per run (tests/conftest.py), again only after a flush."""
+    if not ToolkitVersion.objects.exists():
+        toolkit_content_load(actor=system_actor())
     return {v.financial_year: v for v in ToolkitVersion.objects.all()}
 
 

@@ -5,6 +5,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assurance", "0004_standard_register_rule_from_prose")]
+    dependencies = [("assurance", "0005_standard_register_rule_from_prose")]
 
     operations = [migrations.RemoveField(model_name="standard", name="register_finding")]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assurance', '0002_posts_register'),
+        ('assurance', '0003_quarterly_returns'),
     ]
 
     operations = [

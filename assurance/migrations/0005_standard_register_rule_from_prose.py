@@ -152,6 +152,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assurance", "0003_standard_register_rule")]
+    dependencies = [("assurance", "0004_standard_register_rule")]
 
     operations = [migrations.RunPython(forwards, backwards)]
