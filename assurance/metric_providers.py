@@ -124,10 +124,9 @@ class MetricProviderRegistry:
                 values[metric.code] = answers.get(metric.code) or ComputedValue(
                     metric.code,
                     None,
-                    f"Not computed: {source} has no rule for {metric.code}; the ICB reports it."
+                    f"Not computed: {source} has no rule for {metric.code}."
                     if provider
-                    else f"Not computed: nothing in the portal computes figures from {source} "
-                    "yet; the ICB reports it.",
+                    else f"Not computed: nothing in the portal computes figures from {source} yet.",
                 )
         return values
 

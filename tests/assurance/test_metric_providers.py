@@ -129,13 +129,11 @@ def test_each_provider_is_asked_once_for_all_its_metrics(reference):
     assert set(values) == {"OVERDUE", "ON_TIME", "FILLED"}  # the reported one is the ICB's
     assert values["OVERDUE"].value == 3
     assert values["ON_TIME"] == ComputedValue(
-        "ON_TIME", None, "Not computed: the reviews tracker has no rule for ON_TIME; the ICB "
-        "reports it."
-    )  # fmt: skip
+        "ON_TIME", None, "Not computed: the reviews tracker has no rule for ON_TIME."
+    )
     assert values["FILLED"].value is None
     assert values["FILLED"].detail == (
-        "Not computed: nothing in the portal computes figures from the posts register yet; the "
-        "ICB reports it."
+        "Not computed: nothing in the portal computes figures from the posts register yet."
     )
     assert ComputedValue.from_dict(values["OVERDUE"].to_dict()) == values["OVERDUE"]
 
