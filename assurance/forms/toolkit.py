@@ -7,6 +7,8 @@ from django import forms
 
 from assurance.models import (
     Metric,
+    RegisterGroup,
+    RegisterScope,
     ReportingPeriod,
     Section,
     Standard,
@@ -14,8 +16,6 @@ from assurance.models import (
     financial_year_label,
 )
 from assurance.models.periods import QUARTER_THEMES
-from assurance.models.register import RegisterGroup
-from assurance.models.toolkit import RegisterScope
 from assurance.register_rules import finding_kind_choices
 
 

@@ -11,6 +11,8 @@ identifiers, unique within a version, carried from year to year.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -18,6 +20,9 @@ from django.db import models
 from django.db.models import F, Q
 
 from assurance.models.periods import Quarter, financial_year_label
+
+if TYPE_CHECKING:
+    from assurance.register_rules import RegisterRule
 
 code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$",
@@ -216,9 +221,10 @@ class Standard(models.Model):
         return self.code
 
     @property
-    def register_rule(self):
+    def register_rule(self) -> RegisterRule | None:
         """The register rule as a value (`assurance.register_rules.RegisterRule`),
         or None when the standard does not depend on the register."""
+        # Imported here: the rules read the register's findings, which read models.
         from assurance.register_rules import RegisterRule
 
         return RegisterRule.of(self)
