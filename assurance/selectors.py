@@ -157,3 +157,9 @@ def return_completing_successor(predecessor_id: int) -> int | None:
         .values_list("completed_by", flat=True)
         .first()
     )
+
+
+def toolkit_register_standards(version: ToolkitVersion) -> list[Standard]:
+    """The version's standards whose green rating depends on the posts
+    register, in toolkit order (one query; the rule is read from each row)."""
+    return [s for s in version.standards.select_related("section") if s.register_rule]

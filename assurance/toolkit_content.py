@@ -26,6 +26,7 @@ from django.utils import timezone
 from assurance.models import (
     Metric,
     MetricUnit,
+    RegisterScope,
     Section,
     Standard,
     ToolkitStatus,
@@ -68,6 +69,16 @@ def _theme(value: Any) -> int | None:
     return int(str(value).strip().upper().removeprefix("Q")) if value else None
 
 
+def _register_rule(value: dict[str, Any] | None) -> dict[str, Any]:
+    value = value or {}
+    return {
+        "register_groups": list(value.get("groups", [])),
+        "register_findings": list(value.get("findings", [])),
+        "register_scope": value.get("scope", RegisterScope.ICB_AND_PROVIDERS),
+        "register_note": (value.get("note") or "").strip(),
+    }
+
+
 def toolkit_content_read(path: Path = DATA_FILE) -> dict[str, dict[str, dict[str, Any]]]:
     """The file's content keyed by kind and code, in the models' field names."""
     with path.open(encoding="utf-8") as f:
@@ -86,7 +97,7 @@ def toolkit_content_read(path: Path = DATA_FILE) -> dict[str, dict[str, dict[str
                 "guidance": (standard.get("guidance") or "").strip(),
                 "evidence": (standard.get("evidence") or "").strip(),
                 "theme": _theme(standard.get("theme")),
-                "register_finding": (standard.get("register") or "").strip(),
+                **_register_rule(standard.get("register")),
                 "position": pos,
             }
     for pos, metric in enumerate(raw["metrics"], start=1):
@@ -120,7 +131,10 @@ def _version_content(version: ToolkitVersion) -> dict[str, dict[str, dict[str, A
             "guidance": st.guidance,
             "evidence": st.evidence,
             "theme": st.theme,
-            "register_finding": st.register_finding,
+            "register_groups": st.register_groups,
+            "register_findings": st.register_findings,
+            "register_scope": st.register_scope,
+            "register_note": st.register_note,
             "position": st.position,
         }
     for m in version.metrics.select_related("section"):

@@ -38,6 +38,18 @@ class PostCondition(models.TextChoices):
     MATERNITY = "maternity", "Where maternity services are provided"
 
 
+class RegisterGroup(models.TextChoices):
+    """The groups of posts a toolkit standard's register rule can name
+    (`Standard.register_groups`); each post type belongs to one."""
+
+    DESIGNATED = "designated", "Designated professionals (ICB)"
+    NAMED_GP = "named_gp", "Named GPs (ICB)"
+    NAMED = "named", "Named professionals (providers)"
+    MCA = "mca", "MCA leads"
+    PREVENT = "prevent", "Prevent leads"
+    LEADERSHIP = "leadership", "Executive leads"
+
+
 class PostType(models.Model):
     """A kind of safeguarding post the SAAF requires, and of whom."""
 
@@ -63,7 +75,12 @@ class PostType(models.Model):
     )
     network = models.CharField(max_length=10, choices=Network.choices, blank=True, default="")
     saaf_reference = models.CharField(max_length=40, blank=True)
-    register_group = models.CharField(max_length=20, blank=True)
+    register_group = models.CharField(
+        max_length=20,
+        choices=RegisterGroup.choices,
+        blank=True,
+        help_text="Which group a toolkit standard's register rule counts the post in.",
+    )
     display_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from assurance.models import (
     Metric,
+    RegisterScope,
     ReportingPeriod,
     Section,
     Standard,
@@ -43,7 +44,10 @@ STANDARD_FIELDS = (
     "guidance",
     "evidence",
     "theme",
-    "register_finding",
+    "register_groups",
+    "register_findings",
+    "register_scope",
+    "register_note",
 )
 METRIC_FIELDS = (
     "section",
@@ -323,8 +327,13 @@ def standard_create(
     guidance: str = "",
     evidence: str = "",
     theme: int | None = None,
-    register_finding: str = "",
+    register_groups: list[str] | None = None,
+    register_findings: list[str] | None = None,
+    register_scope: str = RegisterScope.ICB_AND_PROVIDERS,
+    register_note: str = "",
 ) -> Standard:
+    """Add a standard to a draft; with register groups and findings, a green
+    rating for it will depend on the posts register."""
     _require_manager(actor)
     with transaction.atomic():
         version = _lock_draft(section.version)
@@ -338,7 +347,10 @@ def standard_create(
             guidance=guidance.strip(),
             evidence=evidence.strip(),
             theme=theme,
-            register_finding=register_finding.strip(),
+            register_groups=list(register_groups or []),
+            register_findings=list(register_findings or []),
+            register_scope=register_scope,
+            register_note=register_note.strip(),
             position=_next_position(section.standards),
         )
         standard.full_clean()

@@ -110,6 +110,7 @@ def toolkit_version_detail(request: HttpRequest, financial_year: int) -> HttpRes
         {
             "version": version,
             "sections": selectors.toolkit_sections(version),
+            "register_standards": selectors.toolkit_register_standards(version),
             "metrics": version.metrics.select_related("section"),
             "periods": version.periods.all(),
             "can_edit": can_manage_toolkit(request.user) and version.is_draft,

@@ -25,7 +25,12 @@ def test_shipped_versions_hold_the_starting_content(toolkit):
     lg5 = v.standards.get(code="LG5")
     assert lg5.section.code == "LG"
     assert lg5.theme == 1
-    assert v.standards.get(code="DP1").register_finding == "ICB designated posts filled"
+    dp1 = v.standards.get(code="DP1")
+    assert (dp1.register_groups, dp1.register_findings, dp1.register_scope) == (
+        ["designated"],
+        ["missing", "vacant"],
+        "icb",
+    )
     prevent = v.metrics.get(code="PREVENT_TRAINED")
     assert (prevent.unit, prevent.higher_is_better, prevent.green, prevent.amber) == (
         "percent",
