@@ -1,7 +1,6 @@
 """The Django admin for the national admin. Audit events are read-only here:
 the admin must never be a way round the services."""
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -13,6 +12,7 @@ from organisations.models import (
     Succession,
     User,
 )
+from saaf.nhs_forms import PortalModelForm
 
 
 class MembershipInline(admin.TabularInline):
@@ -21,7 +21,7 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
-class UserAddForm(forms.ModelForm):
+class UserAddForm(PortalModelForm):
     class Meta:
         model = User
         fields = ["email", "full_name"]
