@@ -53,6 +53,11 @@ class AsOfForm(PortalForm):
 
     def clean_on(self) -> datetime.date | None:
         on = self.cleaned_data.get("on")
+        parts = [self.data.get(f"on_{part}") for part in ("day", "month", "year")]
+        if any(parts) and not all(parts):
+            raise forms.ValidationError(
+                "The date must include a day, a month and a year, for example 31 3 2026."
+            )
         if on is None:
             return None
         if on < self.first:
@@ -212,6 +217,15 @@ class TenureForm(PortalModelForm):
             self.initial["capacity"] = (
                 "sessions" if self.instance.sessions_per_week is not None else "wte"
             )
+
+    @property
+    def capacity_chosen(self) -> str:
+        """The choice to show checked: as chosen, as inferred from a single figure, or
+        as the holder's record has it."""
+        cleaned = getattr(self, "cleaned_data", {}).get("capacity")
+        if cleaned:
+            return cleaned
+        return str(self["capacity"].value() or "")
 
     def clean(self):
         """One required choice: the holder's time as a whole-time equivalent or as
