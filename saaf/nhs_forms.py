@@ -146,9 +146,19 @@ def _item(value, label, chosen: set[str]) -> dict:
 
 
 def date_parts(bound_field: forms.BoundField) -> dict[str, str]:
-    """Day, month and year for a SelectDateWidget field, whether its value is a
-    date (initial data) or the "y-m-d" text Django keeps for invalid input."""
+    """Day, month and year for a SelectDateWidget field: as typed into its three
+    boxes when the form was posted, otherwise from its value (a date, a date in the
+    input format, or the "y-m-d" text Django keeps for invalid input)."""
+    names = {part: f"{bound_field.html_name}_{part}" for part in ("day", "month", "year")}
+    data = bound_field.form.data if bound_field.form.is_bound else {}
+    if any(name in data for name in names.values()):
+        return {part: str(data.get(name) or "") for part, name in names.items()}
     value = bound_field.value()
+    if isinstance(value, str) and value:
+        try:
+            value = bound_field.field.to_python(value) or value
+        except ValidationError:
+            pass
     if isinstance(value, datetime.date):
         return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
     if isinstance(value, str) and value.count("-") == 2:
