@@ -13,6 +13,7 @@ derives from them) and says in the portal's words how long a text may be.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 
@@ -155,10 +156,8 @@ def date_parts(bound_field: forms.BoundField) -> dict[str, str]:
         return {part: str(data.get(name) or "") for part, name in names.items()}
     value = bound_field.value()
     if isinstance(value, str) and value:
-        try:
+        with contextlib.suppress(ValidationError):
             value = bound_field.field.to_python(value) or value
-        except ValidationError:
-            pass
     if isinstance(value, datetime.date):
         return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
     if isinstance(value, str) and value.count("-") == 2:

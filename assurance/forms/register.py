@@ -151,9 +151,10 @@ class TenureForm(PortalModelForm):
             "training_date": "Date of that training (optional)",
         }
         help_texts = {
-            "whole_time_equivalent": "Above 0 and at most 1.5, for example 0.6 for three days "
-            "a week.",
-            "sessions_per_week": "Above 0 and at most 20, for example 4.",
+            "whole_time_equivalent": "If you chose whole-time equivalent: above 0 and at most "
+            "1.5, for example 0.6 for three days a week.",
+            "sessions_per_week": "If you chose sessions per week: above 0 and at most 20, for "
+            "example 4.",
             "end_date": "Only when the holder has left or is leaving the post.",
             "training_level": "The intercollegiate level, 1 to 5. Designated professionals need "
             "level 5, named professionals level 4.",
