@@ -214,6 +214,8 @@ class TenureForm(PortalModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The choice before its figures, so the error summary follows the page's order.
+        self.order_fields(["holder_name", "holder_email", "capacity"])
         if self.instance.pk and not self.is_bound:
             self.initial["capacity"] = (
                 "sessions" if self.instance.sessions_per_week is not None else "wte"

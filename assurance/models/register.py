@@ -22,6 +22,9 @@ from django.utils import timezone
 
 from organisations.models import Organisation
 
+# Names that keep their capital mid-sentence.
+_PROPER_NOUNS = ("Prevent", "Mental Capacity Act", "CP-IS")
+
 
 def _nhs_date(value: datetime.date) -> str:
     return f"{value.day} {value:%B %Y}"
@@ -99,9 +102,10 @@ class PostType(models.Model):
     @property
     def name_in_sentence(self) -> str:
         """The name as it reads mid-sentence: "designated MCA lead", "named GP for …"
-        (the first letter lowered, unless the first word is an abbreviation)."""
+        (the first letter lowered, unless it starts with an abbreviation or a proper
+        noun: "Prevent lead", "Mental Capacity Act (MCA) lead")."""
         first = self.name.split(" ", 1)[0]
-        if len(first) > 1 and first[1].isupper():
+        if (len(first) > 1 and first[1].isupper()) or self.name.startswith(_PROPER_NOUNS):
             return self.name
         return self.name[:1].lower() + self.name[1:]
 

@@ -355,7 +355,11 @@ def test_finding_texts_read_as_sentences(reference, world):  # noqa: F811
         for f in register.findings
         if f.kind in (FindingKind.MISSING, FindingKind.VACANT)
     )
-    assert PostType.objects.get(code="ICB_DES_MCA").name_in_sentence == "designated MCA lead"
+    assert details["ICB_PREVENT_LEAD"] == "No Prevent lead recorded."
+    in_sentence = {t.code: t.name_in_sentence for t in PostType.objects.all()}
+    assert in_sentence["ICB_DES_MCA"] == "designated MCA lead"
+    assert in_sentence["PRV_MCA_LEAD"] == "Mental Capacity Act (MCA) lead"
+    assert in_sentence["ICB_EXEC_LEAD"].startswith("executive lead")
 
 
 def test_length_errors_are_in_the_portals_words(reference, world, client):  # noqa: F811
