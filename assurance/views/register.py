@@ -84,8 +84,15 @@ def register_icb(request: HttpRequest, code: str, fmt: str | None = None) -> Htt
     if fmt:
         return table_response(table, filename=f"register-{icb.code}-{on}", fmt=fmt)
     changeable = set(Organisation.objects.changeable_by(request.user).values_list("pk", flat=True))
-    visible = set(Organisation.objects.visible_to(request.user).values_list("pk", flat=True))
     successions = Succession.objects.select_related("predecessor", "successor")
+    successors = list(successions.filter(predecessor=icb))
+    predecessors = list(successions.filter(successor=icb))
+    linked = {s.successor_id for s in successors} | {s.predecessor_id for s in predecessors}
+    visible = set(
+        Organisation.objects.visible_to(request.user)
+        .filter(pk__in=linked)
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "assurance/register/icb.jinja",
@@ -99,9 +106,9 @@ def register_icb(request: HttpRequest, code: str, fmt: str | None = None) -> Htt
             "counts": rollup.counts(),
             "findings": findings_with_actions(rollup.findings, changeable),
             # A closed ICB's successors, and a new ICB's predecessors before it began.
-            "successors": list(successions.filter(predecessor=icb)),
-            "predecessors": list(successions.filter(successor=icb)),
-            "visible": visible,
+            "successors": successors,
+            "predecessors": predecessors,
+            "visible": visible,  # which of those the user may open
         },
     )
 
