@@ -209,7 +209,10 @@ def organisation_detail(*, user, code: str) -> OrganisationDetail:
         icbs=icbs,
         visible_ids=visible_ids,
         posts=posts,
-        register_icb=register_icb,
+        # A provider's lead commissioner may be out of the user's sight: then no link.
+        register_icb=register_icb
+        if register_icb is None or register_icb.pk in visible_ids | {organisation.pk}
+        else None,
         posts_on=posts_on,
     )
 

@@ -539,3 +539,21 @@ def test_an_export_with_another_suffix_is_missing(reference, world, client, suff
     ):
         assert client.get(path + suffix).status_code == 404, path + suffix
         assert client.get(path + "csv").status_code == 200
+
+
+def test_a_provider_page_links_the_register_only_when_its_lead_icb_is_in_sight(
+    reference,
+    world,  # noqa: F811
+    client,
+):
+    from organisations.models import Commissioning
+
+    Commissioning.objects.create(icb=reference["QMF"], provider=world["trust"], is_lead=False)
+    signed_in(client, reference["QMF"], Role.ICB_VIEWER)
+    html = client.get(reverse("organisations:organisation", args=["RAL"])).content.decode()
+    assert "Safeguarding posts" in html
+    assert f'href="{reverse("assurance:post_detail", args=[world["vacant"].pk])}"' in html
+    assert reverse("assurance:register_icb", args=["Z9B2Z"]) not in html
+    assert (
+        client.get(reverse("assurance:post_detail", args=[world["vacant"].pk])).status_code == 200
+    )
