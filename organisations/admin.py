@@ -35,6 +35,7 @@ from organisations.services import (
     user_create,
     user_invite_send,
 )
+from saaf.nhs_forms import PortalModelForm
 
 # organisations is listed before django.contrib.auth and allauth (its commands
 # win), so their admin modules are imported here first, to have registered
@@ -74,7 +75,7 @@ class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
     show_change_link = True
 
 
-class UserAddForm(forms.ModelForm):
+class UserAddForm(PortalModelForm):
     class Meta:
         model = User
         fields = ["email", "full_name"]
@@ -135,7 +136,7 @@ class UserAdmin(admin.ModelAdmin):
         obj._state.db = user._state.db
 
 
-class MembershipGrantForm(forms.ModelForm):
+class MembershipGrantForm(PortalModelForm):
     class Meta:
         model = Membership
         fields = ["user", "organisation", "role"]

@@ -137,6 +137,11 @@ class OrganisationDetail:
     icbs: list[Organisation]
     # Ids of the linked organisations the user may open (others are shown unlinked).
     visible_ids: set[int]
+    # Its safeguarding posts (ICBs and providers), each with `holders_now`, and the
+    # ICB whose posts register shows them (itself, or a provider's lead commissioner).
+    posts: list = field(default_factory=list)
+    register_icb: Organisation | None = None
+    posts_on: datetime.date | None = None  # today, or a closed organisation's last day
 
 
 def organisation_detail(*, user, code: str) -> OrganisationDetail:
@@ -174,6 +179,10 @@ def organisation_detail(*, user, code: str) -> OrganisationDetail:
         )
     elif organisation.kind == OrganisationKind.REGION:
         icbs = region_icbs(region=organisation)
+    posts_on = datetime.date.today()
+    if organisation.closed and organisation.closed < posts_on:
+        posts_on = organisation.closed
+    posts, register_icb = _posts_of(organisation, commissioning, posts_on)
 
     linked = (
         {s.predecessor_id for s in predecessors}
@@ -197,7 +206,32 @@ def organisation_detail(*, user, code: str) -> OrganisationDetail:
         members=members,
         icbs=icbs,
         visible_ids=visible_ids,
+        posts=posts,
+        # A provider's lead commissioner may be out of the user's sight: then no link.
+        register_icb=register_icb
+        if register_icb is None or register_icb.pk in visible_ids | {organisation.pk}
+        else None,
+        posts_on=posts_on,
     )
+
+
+def _posts_of(organisation: Organisation, commissioning: list[Commissioning], day):
+    """The safeguarding posts of an ICB or provider (kept by the assurance app,
+    read here through the reverse relation), with who holds each today."""
+    if organisation.kind == OrganisationKind.ICB:
+        register_icb = organisation
+    elif organisation.kind == OrganisationKind.PROVIDER:
+        register_icb = next((c.icb for c in commissioning if c.is_lead), None)
+    else:
+        return [], None
+    posts = list(
+        organisation.safeguarding_posts.select_related("post_type")
+        .prefetch_related("tenures")
+        .order_by("post_type__display_order", "post_type__name")
+    )
+    for post in posts:
+        post.holders_now = [t for t in post.tenures.all() if t.is_current_on(day)]
+    return posts, register_icb
 
 
 # --- History -----------------------------------------------------------------------
