@@ -16,7 +16,6 @@ from importlib import import_module
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
-from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
