@@ -188,6 +188,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "organisations.adapters.AccountAdapter"
+# Refuses to remove MFA from a role that needs it; audits ending other sessions.
+MFA_ADAPTER = "organisations.adapters.MFAAdapter"
+USERSESSIONS_ADAPTER = "organisations.adapters.UserSessionsAdapter"
+# No "Remember me": every session ends after the idle time below, and when the
+# browser closes.
+ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
