@@ -27,6 +27,9 @@ def nhs_widget(bound_field: BoundField) -> str:
     if bound_field.errors:
         css += f" {css}--error" if css in {"nhsuk-input", "nhsuk-select", "nhsuk-textarea"} else ""
         described_by.append(f"{bound_field.auto_id}-error")
+    # allauth's placeholders repeat the label in Title Case, and the NHS style
+    # does without placeholders: the label and hint say what to enter.
+    bound_field.field.widget.attrs.pop("placeholder", None)
     attrs = {"class": css}
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
