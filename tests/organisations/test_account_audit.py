@@ -123,6 +123,7 @@ def test_password_reset_by_the_emailed_link_is_recorded(editor, client, mailoutb
     settings.SAAF_BASE_URL = "https://saaf.example.nhs.uk"
     client.post(reverse("account_reset_password"), {"email": editor.email})
     [message] = mailoutbox
+    assert message.subject.endswith("Reset your password for the safeguarding assurance portal")
     link = re.search(
         r"https://saaf\.example\.nhs\.uk(/accounts/password/reset/key/\S+)", message.body
     )
