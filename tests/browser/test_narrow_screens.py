@@ -12,6 +12,7 @@ from assurance.services.register import post_create, post_types_load, tenure_add
 from assurance.toolkit_content import toolkit_content_load
 from organisations.audit import system_actor
 from organisations.models import Commissioning, Role
+from tests.browser.conftest import assert_accessible
 from tests.factories import ProviderFactory, enrol_totp, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -125,3 +126,16 @@ def test_the_header_breaks_names_only_between_words(page, live_server, sign_in, 
         }"""
     )
     assert lines_per_word == [1, 1, 1, 1]
+
+
+def test_account_and_user_pages_are_accessible(page, live_server, sign_in, world):
+    sign_in(world["admin"])
+    for path in (
+        reverse("mfa_index"),
+        reverse("usersessions_list"),
+        reverse("organisations:user_list"),
+        reverse("organisations:user", args=[world["editor"].pk]),
+        "/",
+    ):
+        page.goto(live_server.url + path)
+        assert_accessible(page)
