@@ -101,3 +101,11 @@ def sentence_case(label) -> str:
     return " ".join(
         [words[0], *(w if w.isupper() and len(w) > 1 else w.lower() for w in words[1:])]
     )
+
+
+@register.simple_tag
+def session_idle_minutes() -> int:
+    """How long a session lasts without activity (SAAF_SESSION_IDLE_SECONDS)."""
+    from django.conf import settings
+
+    return settings.SESSION_COOKIE_AGE // 60
