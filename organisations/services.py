@@ -301,7 +301,10 @@ def user_email_change(*, actor: User, user: User, email: str) -> User:
         old = user.email
         if email == old.lower():
             return user
-        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        if (
+            User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+            or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
+        ):
             raise ValidationError({"email": f"There is already a user with the email {email}."})
         user.email = email
         user.full_clean(exclude=["password"])

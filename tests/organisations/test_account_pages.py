@@ -138,3 +138,8 @@ def test_an_invited_user_sets_their_password_then_is_sent_to_sign_in(
     assert "Your password is set" in done_html
     assert f'href="{reverse("account_login")}"' in done_html
     assert User.objects.get(pk=user.pk).check_password(new)
+
+
+def test_sign_up_says_how_accounts_are_made(client):
+    html = client.get(reverse("account_signup")).content.decode()
+    assert "You cannot create an account here" in html and "Sign Up Closed" not in html
