@@ -39,7 +39,7 @@ def test_an_editor_fills_a_vacant_post_and_the_finding_goes(
     page.goto(f"{live_server.url}/register/")
     assert page.get_by_role("heading", level=1).inner_text() == "Posts register"
     assert_accessible(page)
-    findings = page.locator("#findings + table")
+    findings = page.locator("#findings + .saaf-table-scroll table")
     assert findings.get_by_text("Vacant since 1 September 2026.").is_visible()
 
     findings.get_by_role("link", name="Add holder for Named midwife").click()
@@ -68,7 +68,10 @@ def test_an_editor_fills_a_vacant_post_and_the_finding_goes(
     assert_accessible(page)  # the post's page with its history
     page.get_by_role("link", name="Back to the register").click()
     assert (
-        page.locator("#findings + table").get_by_text("Vacant since 1 September 2026.").count() == 0
+        page.locator("#findings + .saaf-table-scroll table")
+        .get_by_text("Vacant since 1 September 2026.")
+        .count()
+        == 0
     )
     assert page.get_by_role("cell", name="Jo Midwife").is_visible()
 
