@@ -418,6 +418,14 @@ class AuditAction(models.TextChoices):
     METRIC_DELETED = "metric.deleted", "Metric removed"
     REPORTING_PERIOD_CREATED = "reporting_period.created", "Reporting period created"
     REPORTING_PERIOD_UPDATED = "reporting_period.updated", "Reporting period changed"
+    # Statutory reviews
+    REVIEW_CREATED = "review.created", "Review recorded"
+    REVIEW_UPDATED = "review.updated", "Review changed"
+    RECOMMENDATION_CREATED = "recommendation.created", "Recommendation added"
+    RECOMMENDATION_UPDATED = "recommendation.updated", "Recommendation changed"
+    ACTION_CREATED = "action.created", "Action added"
+    ACTION_UPDATED = "action.updated", "Action changed"
+    ACTION_COMPLETED = "action.completed", "Action completed"
 
 
 class AuditEventQuerySet(ScopedQuerySet):
