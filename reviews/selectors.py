@@ -88,7 +88,7 @@ def icb_tracker(*, user, icb: Organisation, on: datetime.date | None = None) -> 
     actions = list(
         Action.objects.visible_to(user)
         .answered_for_by([icb.pk])
-        .open()
+        .filter(Q(completed_on__isnull=True) | Q(completed_on__gt=day))
         .filter(due_on__lte=day + datetime.timedelta(days=DUE_SOON_DAYS))
         .select_related("owner", "recommendation__review")
         .annotate(

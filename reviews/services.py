@@ -179,7 +179,7 @@ def review_update(*, actor: User, review: Review, **changes: Unpack[ReviewChange
     relation_values = {k: v for k, v in changes.items() if k in REVIEW_RELATIONS}
     with transaction.atomic():
         review = (
-            Review.objects.select_for_update()
+            Review.objects.select_for_update(of=("self",))
             .select_related("lead_icb", "area", "continues")
             .get(pk=review.pk)
         )
@@ -301,7 +301,9 @@ def _themes_set(review: Review, category: str, codes: Iterable[str]) -> tuple[li
 
 def _review_locked(review: Review) -> Review:
     # Locks the review: numbering recommendations and checking the lead must not race.
-    return Review.objects.select_for_update().select_related("lead_icb").get(pk=review.pk)
+    return (
+        Review.objects.select_for_update(of=("self",)).select_related("lead_icb").get(pk=review.pk)
+    )
 
 
 def recommendation_create(*, actor: User, review: Review, text: str) -> Recommendation:
@@ -330,7 +332,9 @@ def recommendation_update(
     _require_change(actor, recommendation.review)
     with transaction.atomic():
         review = _review_locked(recommendation.review)
-        recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+        recommendation = Recommendation.objects.select_for_update(of=("self",)).get(
+            pk=recommendation.pk
+        )
         changes = field_changes(recommendation, {"text": text.strip()})
         if not changes:
             return recommendation
@@ -417,7 +421,9 @@ def action_update(*, actor: User, action: Action, **changes: Unpack[ActionChange
     values = _stripped(dict(changes))
     with transaction.atomic():
         review = _review_locked(review)
-        action = Action.objects.select_for_update().select_related("owner").get(pk=action.pk)
+        action = (
+            Action.objects.select_for_update(of=("self",)).select_related("owner").get(pk=action.pk)
+        )
         if "owner" in values and values["owner"] != action.owner:
             _check_owner(review, values["owner"])
         if "status" in values and values["status"] != ActionStatus.COMPLETED:
@@ -450,7 +456,7 @@ def action_complete(
         raise ValidationError({"evidence": "Describe the evidence that the action is complete."})
     with transaction.atomic():
         review = _review_locked(review)
-        action = Action.objects.select_for_update().get(pk=action.pk)
+        action = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
         if action.status == ActionStatus.COMPLETED:
             raise ValidationError("This action is already completed.")
         changed = field_changes(
