@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("assurance.urls")),
+    path("", include("reviews.urls")),
     path("", include("organisations.urls")),
 ]
