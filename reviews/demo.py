@@ -21,7 +21,7 @@ from saaf.dates import today
 #   months since notification, extras). Extras may name involved ICBs and
 #   providers, themes, the review it continues, parallel reviews, expected and
 #   actual publication (months from today), and recommendations with actions
-#   (owner code, due in months from today, state).
+#   (owner code, due in months from today, state, what will be done).
 _Z9 = [
     {
         "key": "rr", "kind": "rapid_review", "reference": "CAMDEN-RR-2025-04",
@@ -38,11 +38,13 @@ _Z9 = [
         "information_sharing"], "providers": ["RAL", "DEMO-GP-Z1"],
         "recommendations": [
             ("Health partners should strengthen the voice of the child in assessments.", [
-                ("RAL", -3, "completed"), ("DEMO-GP-Z1", -1, "overdue"),
-                ("Z9B2Z", 1, "in_progress"),
+                ("RAL", -3, "completed", "Add the child's words to the referral template."),
+                ("DEMO-GP-Z1", -1, "overdue", "Record who the child lives with at each visit."),
+                ("Z9B2Z", 1, "in_progress", "Audit how GPs record the voice of the child."),
             ]),
             ("Safeguarding supervision should include cases of long-standing neglect.", [
-                ("RAL", 3, "not_started"), ("Z9B2Z", -2, "completed"),
+                ("RAL", 3, "not_started", "Add long-standing neglect to the supervision policy."),
+                ("Z9B2Z", -2, "completed", "Brief designated professionals on the learning."),
             ]),
         ],
     },
@@ -55,7 +57,9 @@ _Z9 = [
         "learning": ["mental_capacity", "professional_curiosity", "think_family"],
         "recommendations": [
             ("Mental capacity assessments should be recorded for decisions about care.", [
-                ("RKE", -4, "completed"), ("RV3", -1, "overdue"), ("Z9B2Z", 2, "in_progress"),
+                ("RKE", -4, "completed", "Re-issue mental capacity guidance to ward staff."),
+                ("RV3", -1, "overdue", "Audit capacity assessments in community teams."),
+                ("Z9B2Z", 2, "in_progress", "Run a learning event on professional curiosity."),
             ]),
         ],
     },
@@ -72,7 +76,7 @@ _Z9 = [
         "learning": ["risk_assessment", "transition"],
         "recommendations": [
             ("Risk assessments should be shared when care moves between teams.", [
-                ("RV3", 1, "not_started"),
+                ("RV3", 1, "not_started", "Share risk assessments at every transfer of care."),
             ]),
         ],
     },
@@ -93,7 +97,9 @@ _QMF = [
         "learning": ["professional_curiosity", "escalation", "mental_capacity"],
         "recommendations": [
             ("Escalation routes for concerns about self-neglect should be clear to staff.", [
-                ("R1H", -2, "overdue"), ("QMF", 0, "in_progress"), ("RQX", -5, "completed"),
+                ("R1H", -2, "overdue", "Publish the escalation route for self-neglect concerns."),
+                ("QMF", 0, "in_progress", "Check the escalation route is used, by a case audit."),
+                ("RQX", -5, "completed", "Add self-neglect to level 3 safeguarding training."),
             ]),
         ],
     },
@@ -105,7 +111,8 @@ _QMF = [
         "information_sharing", "training"],
         "recommendations": [
             ("Routine enquiry about domestic abuse should be embedded in maternity care.", [
-                ("R1H", -6, "completed"), ("RWK", 2, "not_started"),
+                ("R1H", -6, "completed", "Make routine enquiry part of every antenatal booking."),
+                ("RWK", 2, "not_started", "Train perinatal staff in routine enquiry."),
             ]),
         ],
     },
@@ -159,8 +166,8 @@ def _review(actor, icb, spec: dict, made: dict, day: datetime.date) -> Review:
         age_group=spec["age_group"],
         notified_on=notified_on,
         stage=spec["stage"],
-        decision_on=notified_on + datetime.timedelta(days=14) if spec["notified"] > 1 else None,
-        panel_on=notified_on + datetime.timedelta(days=10) if spec["notified"] > 1 else None,
+        decision_on=notified_on + datetime.timedelta(days=7) if spec["notified"] > 1 else None,
+        panel_on=notified_on + datetime.timedelta(days=28) if spec["notified"] > 1 else None,
         expected_publication_on=_months(day, spec["expected"]) if "expected" in spec else None,
         published_on=_months(day, spec["published"]) if "published" in spec else None,
         delay_reason=spec.get("delay_reason", ""),
@@ -174,13 +181,12 @@ def _review(actor, icb, spec: dict, made: dict, day: datetime.date) -> Review:
     owners = {o.code: o for o in Organisation.objects.filter(code__in=_owner_codes(spec))}
     for text, actions in spec.get("recommendations", []):
         recommendation = services.recommendation_create(actor=actor, review=review, text=text)
-        for owner, due_in, state in actions:
+        for owner, due_in, state, description in actions:
             due_on = _months(day, due_in)
             action = services.action_create(
                 actor=actor,
                 recommendation=recommendation,
-                description=f"{owners[owner].name} to act on recommendation "
-                f"{recommendation.number}.",
+                description=description,
                 owner=owners[owner],
                 due_on=due_on,
                 status="in_progress" if state == "in_progress" else "not_started",
@@ -196,4 +202,4 @@ def _review(actor, icb, spec: dict, made: dict, day: datetime.date) -> Review:
 
 
 def _owner_codes(spec: dict) -> set[str]:
-    return {owner for _, actions in spec.get("recommendations", []) for owner, _, _ in actions}
+    return {action[0] for _, actions in spec.get("recommendations", []) for action in actions}

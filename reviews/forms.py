@@ -141,7 +141,7 @@ class ReviewForm(forms.Form):
         queryset=Review.objects.none(),
         required=False,
         label="Rapid review this continues (optional)",
-        empty_label="None",
+        empty_label="It does not continue a rapid review",
         help_text="For a child safeguarding practice review that grew out of a rapid review.",
     )
     parallel_reviews = ReviewsChoiceField(
