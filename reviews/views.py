@@ -171,11 +171,11 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Recommendations and actions --------------------------------------------------------
 
 
-def _small_form(request, *, form, review, heading, caption, button) -> HttpResponse:
+def _small_form(request, *, form, review, heading, caption, submit) -> HttpResponse:
     return render(
         request,
         "reviews/form.jinja",
-        {"form": form, "review": review, "heading": heading, "caption": caption, "button": button},
+        {"form": form, "review": review, "heading": heading, "caption": caption, "submit": submit},
     )
 
 
@@ -199,7 +199,7 @@ def recommendation_new(request: HttpRequest, pk: int) -> HttpResponse:
         review=review,
         heading="Add a recommendation",
         caption=review.reference,
-        button="Add recommendation",
+        submit="Add recommendation",
     )
 
 
@@ -224,7 +224,7 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         review=review,
         heading=f"Change recommendation {recommendation.number}",
         caption=review.reference,
-        button="Save recommendation",
+        submit="Save recommendation",
     )
 
 
@@ -251,7 +251,7 @@ def action_new(request: HttpRequest, pk: int) -> HttpResponse:
         review=review,
         heading=f"Add an action to recommendation {recommendation.number}",
         caption=review.reference,
-        button="Add action",
+        submit="Add action",
     )
 
 
@@ -281,7 +281,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         review=review,
         heading="Change an action",
         caption=f"{review.reference}, recommendation {action.recommendation.number}",
-        button="Save action",
+        submit="Save action",
     )
 
 
@@ -307,5 +307,5 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
         review=review,
         heading="Complete an action",
         caption=f"{review.reference}: {action.description[:80]}",
-        button="Complete action",
+        submit="Complete action",
     )

@@ -290,3 +290,31 @@ def test_review_page_queries_do_not_grow_with_actions(client, people, world, fil
     with CaptureQueriesContext(connection) as after:
         client.get(url)
     assert len(after) == len(before)
+
+
+def test_each_small_form_has_its_button(client, people, world, filled):
+    client.force_login(people["z9_editor"])
+    url = pages(filled, world)
+    for name, text in [
+        ("recommendation_new", "Add recommendation"),
+        ("recommendation_edit", "Save recommendation"),
+        ("action_new", "Add action"),
+        ("action_edit", "Save action"),
+        ("action_complete", "Complete action"),
+    ]:
+        page = client.get(url[name]).content.decode()
+        form = page.split('<form method="post"', 1)[1].split("</form>", 1)[0]
+        button = form.rsplit("<button", 1)[1].split("</button>", 1)[0]
+        assert text in button, name
+
+
+def test_dates_already_entered_survive_an_error(client, people, world):
+    client.force_login(people["z9_editor"])
+    response = client.post(
+        reverse("reviews:review_new", args=["Z9B2Z"]),
+        _review_post(world, reference="SAR 943 476 5919"),
+    )
+    page = response.content.decode()
+    for part, value in (("day", "4"), ("month", "5"), ("year", "2026")):
+        field = page.split(f'name="notified_on_{part}"', 1)[1].split(">", 1)[0]
+        assert f'value="{value}"' in field or f'value="0{value}"' in field, part
