@@ -4,11 +4,8 @@ decide (and refuse NHS numbers again, whoever calls them)."""
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.db.models import Q
-from django.utils.formats import get_format
 
 from organisations.models import Commissioning, Organisation, OrganisationKind
 from reviews.identifiers import NO_IDENTIFIERS_HINT, refuse_nhs_numbers
@@ -24,28 +21,8 @@ from reviews.models import (
 )
 from reviews.selectors import action_owner_choices
 
-
-class SelectDateWidget(forms.SelectDateWidget):
-    """Day, month and year boxes whose value reads back after an error.
-
-    SelectDateWidget writes a valid date in the first input format, which for
-    en-GB is 04/05/2026; the shared forms helper (saaf.nhs_forms.date_parts)
-    only splits y-m-d, so a form with an error elsewhere showed valid dates
-    blank. ISO text reads back and still parses. (Same class name: the helper
-    picks the NHS date input by the widget's type, which is derived from it.)"""
-
-    def value_from_datadict(self, data, files, name):
-        value = super().value_from_datadict(data, files, name)
-        if isinstance(value, str) and value.count("/") == 2:
-            try:
-                first_format = get_format("DATE_INPUT_FORMATS")[0]
-                return datetime.datetime.strptime(value, first_format).date().isoformat()
-            except ValueError:
-                return value
-        return value
-
-
-_date = SelectDateWidget
+# saaf.nhs_forms.date_parts shows the day, month and year as typed after an error.
+_date = forms.SelectDateWidget
 _DATE_ERRORS = {"invalid": "Enter a real date, for example 4 5 2026."}
 
 
