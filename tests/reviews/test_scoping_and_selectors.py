@@ -238,3 +238,17 @@ def test_the_tracker_overdue_count_agrees_with_the_metric_feed(people, world, ac
     for icb_key, reader in (("z9", "z9_viewer"), ("qmf", "qmf_viewer")):
         tracker = icb_tracker(user=people[reader], icb=world[icb_key], on=on)
         assert len(tracker.overdue) == review_action_counts(on=on)[world[icb_key].pk].overdue
+
+
+def test_the_returns_computed_metric_comes_from_the_tracker(world, action_mix, toolkit):
+    """REVIEW_ACTIONS_OVERDUE is filled through assurance's registry, which
+    reviews joined in its ready(): the same figure as the tracker's feed."""
+    from assurance.metric_providers import metric_value_compute
+
+    metric = toolkit[2026].metrics.get(code="REVIEW_ACTIONS_OVERDUE")
+    on = datetime.date(2026, 7, 1)
+    computed = metric_value_compute(metric=metric, icb=world["z9"], on=on)
+    assert computed.value == review_action_counts(on=on)[world["z9"].pk].overdue == 6
+    assert computed.detail.startswith("6 of 8 review actions overdue on 1 July 2026")
+    nothing = metric_value_compute(metric=metric, icb=world["qe1"], on=on)
+    assert nothing.value == 0
