@@ -2,6 +2,8 @@
 `organisations.panels`, filled in `AssuranceConfig.ready()`, so that
 organisations never imports assurance):
 
+- for ICB teams, each open period's return: status, progress ("12 of 17
+  sections complete"), due date and days left, with a link to start or open it;
 - the reporting periods to act on: the next due and the one after, with
   their due dates and the days left;
 - the posts register's findings for the user's scope (their ICB, their
@@ -16,13 +18,14 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from assurance.findings import icb_registers
-from assurance.models import ReportingPeriod
+from assurance.models import QuarterlyReturn, ReportingPeriod
 from assurance.permissions import can_manage_toolkit
+from assurance.return_progress import return_progress
 from assurance.selectors import PeriodState, period_state
 from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
 from organisations.panels import HomePanel, home_panel_register
 from organisations.permissions import has_role
-from organisations.scoping import memberships_of
+from organisations.scoping import memberships_of, scope_of
 from saaf import dates
 
 PERIODS_SHOWN = 2
@@ -150,6 +153,74 @@ def register_panel(user) -> HomePanel | None:
     )
 
 
+@dataclass(frozen=True)
+class ReturnDue:
+    """One return an ICB team owes: its ICB, period, where it stands."""
+
+    icb: Organisation
+    period: ReportingPeriod
+    quarterly_return: QuarterlyReturn | None
+    progress: str
+    days_left: int
+
+    @property
+    def status(self) -> str:
+        if self.quarterly_return is None:
+            return "Not started"
+        return self.quarterly_return.get_status_display()
+
+    @property
+    def days_text(self) -> str:
+        return PeriodDue(self.period, PeriodState.OPEN, self.days_left).days_text
+
+
+def returns_due(*, user, today: datetime.date | None = None) -> list[ReturnDue]:
+    """The returns of each open period for the ICBs whose returns the user
+    drafts or reads (their own, and dissolved ICBs their team completes):
+    a few queries, plus the task list's for each return started."""
+    today = today or dates.today()
+    scope = scope_of(user)
+    icb_ids = set(scope.return_icb_ids(today)) | {
+        m.organisation_id for m in scope.memberships if m.role in ICB_ROLES
+    }
+    if not icb_ids:
+        return []
+    periods = list(
+        ReportingPeriod.objects.filter(opens_on__lte=today, closes_on__gte=today)
+        .select_related("toolkit_version")
+        .order_by("due_on")
+    )
+    icbs = list(Organisation.objects.filter(pk__in=icb_ids).order_by("name"))
+    started = {
+        (r.icb_id, r.period_id): r
+        for r in QuarterlyReturn.objects.filter(
+            icb_id__in=icb_ids, period__in=periods
+        ).select_related("icb", "period__toolkit_version", "completed_by")
+    }
+    rows = []
+    for period in periods:
+        for icb in icbs:
+            if not icb.existed_on(period.ends_on):
+                continue
+            found = started.get((icb.pk, period.pk))
+            progress = return_progress(found).summary if found else "Not started"
+            rows.append(ReturnDue(icb, period, found, progress, (period.due_on - today).days))
+    return rows
+
+
+def returns_panel(user) -> HomePanel | None:
+    rows = returns_due(user=user)
+    if not rows:
+        return None
+    return HomePanel(
+        name="returns",
+        title="Quarterly returns",
+        template="assurance/panels/returns.jinja",
+        context={"rows": rows},
+    )
+
+
 def panels_register() -> None:
+    home_panel_register("returns", returns_panel, order=5)
     home_panel_register("periods", periods_panel, order=10)
     home_panel_register("register", register_panel, order=20)

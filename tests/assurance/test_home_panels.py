@@ -81,7 +81,7 @@ def test_no_periods_after_the_last_one_closes(toolkit):
 
 def test_panels_come_from_assurance_through_the_registry(reference, toolkit):
     user = member(reference["QMF"], Role.ICB_VIEWER)
-    assert [p.name for p in home_panels(user=user)] == ["periods", "register"]
+    assert [p.name for p in home_panels(user=user)] == ["returns", "periods", "register"]
     nobody = member(reference["QMF"], Role.ICB_VIEWER)
     nobody.memberships.all().delete()
     nobody = type(nobody).objects.get(pk=nobody.pk)
@@ -180,3 +180,36 @@ def test_shipped_toolkits_carry_their_publication_dates(toolkit):
         assert version.published_on == dates[year]
     assert toolkit[2025].published_on < datetime.date(2025, 4, 1)
     assert toolkit[2026].published_on < datetime.date(2026, 4, 1)
+
+
+def test_the_icb_home_shows_each_open_periods_return(client, reference, toolkit):
+    from django.urls import reverse
+
+    from assurance.models import ReportingPeriod
+    from assurance.services.returns import AnswerInput, answer_save, quarterly_return_start
+
+    editor = member(reference["Z9B2Z"], Role.ICB_EDITOR)
+    client.force_login(editor)
+    open_periods = ReportingPeriod.objects.filter(
+        opens_on__lte=london_today(), closes_on__gte=london_today()
+    )
+    page = client.get(reverse("organisations:home")).content.decode()
+    for period in open_periods:
+        assert f"{period.label} return: {reference['Z9B2Z'].name}" in page
+    assert "Not started" in page
+    period = open_periods.order_by("-due_on").first()
+    ret = quarterly_return_start(actor=editor, icb=reference["Z9B2Z"], period=period)
+    answer_save(
+        actor=editor,
+        quarterly_return=ret,
+        standard=period.toolkit_version.standards.first(),
+        answer=AnswerInput(rating="green"),
+        revision=0,
+    )
+    page = client.get(reverse("organisations:home")).content.decode()
+    sections = period.toolkit_version.sections.count()
+    assert f"Draft</strong>: 0 of {sections} sections complete" in page
+    assert (
+        reverse("assurance:return_detail", args=["Z9B2Z", period.financial_year, period.quarter])
+        in page
+    )
