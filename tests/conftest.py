@@ -51,3 +51,9 @@ def toolkit(reference):
     if not ToolkitVersion.objects.exists():
         toolkit_content_load(actor=system_actor())
     return {v.financial_year: v for v in ToolkitVersion.objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    # Evidence files a test uploads (the demo included) go to its own folder.
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -52,3 +52,31 @@ def test_closed_icbs_have_history_up_to_their_last_day(reference, settings, monk
     posts = Post.objects.count()
     call_command("load_demo_data", stdout=StringIO())
     assert Post.objects.count() == posts
+
+
+def test_demo_returns_are_partly_filled_drafts(reference, toolkit, settings, monkeypatch):
+    from assurance.models import Answer, AnswerEvidence, MetricValue, QuarterlyReturn, ReturnAction
+    from assurance.return_progress import return_progress
+    from organisations.models import AuditAction, AuditEvent
+
+    settings.DEBUG = True
+    monkeypatch.setenv("SAAF_DEMO_PASSWORD", "demo-password-for-tests")
+    call_command("load_demo_data", stdout=StringIO())
+    returns = QuarterlyReturn.objects.filter(icb__code__in=["Z9B2Z", "QMF"])
+    assert {r.icb.code for r in returns} == {"Z9B2Z", "QMF"}
+    z9 = returns.filter(icb__code="Z9B2Z").first()
+    assert set(Answer.objects.filter(quarterly_return=z9).values_list("rating", flat=True)) == {
+        "green", "amber", "red",
+    }  # fmt: skip
+    assert ReturnAction.objects.filter(answer__quarterly_return=z9).exists()
+    assert AnswerEvidence.objects.filter(answer__quarterly_return=z9).exists()
+    assert MetricValue.objects.filter(quarterly_return=z9).count() == 2
+    progress = return_progress(z9)
+    warnings = sum(s.warning_count for s in progress.sections)
+    assert warnings >= 1  # the red answer with no action yet
+    # Made through the services: every answer has its audit event.
+    saved = AuditEvent.objects.for_object(z9).filter(action=AuditAction.RETURN_ANSWER_SAVED)
+    assert saved.count() == Answer.objects.filter(quarterly_return=z9).count()
+    count = returns.count()
+    call_command("load_demo_data", stdout=StringIO())  # again: nothing added
+    assert QuarterlyReturn.objects.filter(icb__code__in=["Z9B2Z", "QMF"]).count() == count
