@@ -50,7 +50,8 @@ def _metric(code: str, computed_from: str = ComputedFrom.POSTS_REGISTER) -> Metr
 
 def test_the_posts_register_provides_its_metrics_once_the_app_is_ready():
     assert registry.provider(ComputedFrom.POSTS_REGISTER) is register_metric_values
-    assert registry.codes() == [ComputedFrom.POSTS_REGISTER]
+    # ... and the reviews tracker, from the reviews app's ready().
+    assert registry.codes() == [ComputedFrom.POSTS_REGISTER, ComputedFrom.REVIEWS_TRACKER]
     assert registry.metric_codes(ComputedFrom.POSTS_REGISTER) == {
         "DESIGNATED_FILLED",
         "SUPERVISION_CURRENT",
@@ -72,15 +73,16 @@ def test_a_metric_its_source_cannot_compute_is_refused(draft, national_admin):
         "The posts register computes only DESIGNATED_FILLED, SUPERVISION_CURRENT, not "
         'NAMED_FILLED: choose "Reported by the ICB" for a figure the ICB gives.'
     ]
-    # A source with no provider yet (the reviews tracker) is not second-guessed.
-    metric_create(
-        actor=national_admin,
-        section=section,
-        code="REVIEWS_OPEN",
-        name="Open reviews",
-        unit="count",
-        computed_from=ComputedFrom.REVIEWS_TRACKER,
-    )
+    # The reviews tracker (registered from the reviews app) says what it computes too.
+    with pytest.raises(ValidationError, match="computes only REVIEW_ACTIONS_OVERDUE"):
+        metric_create(
+            actor=national_admin,
+            section=section,
+            code="REVIEWS_OPEN",
+            name="Open reviews",
+            unit="count",
+            computed_from=ComputedFrom.REVIEWS_TRACKER,
+        )
     reported = metric_create(
         actor=national_admin, section=section, code="NAMED_FILLED", name="N", unit="percent"
     )
@@ -188,12 +190,16 @@ def test_the_shipped_metrics_on_the_demo_world(toolkit, reference, settings, mon
 
     with CaptureQueriesContext(connection) as captured:
         values = metric_values_compute(metrics=metrics, icb=z9, on=today)
-    assert len(captured) <= 4
+    assert len(captured) <= 5  # the register's roll-up, and one for the review actions
     assert set(values) == {m.code for m in metrics if m.is_computed}
     assert set(values) == {"DESIGNATED_FILLED", "SUPERVISION_CURRENT", "REVIEW_ACTIONS_OVERDUE"}
     # The demo leaves Z9B2Z's designated nurse for children in care vacant.
     assert values["DESIGNATED_FILLED"].value == Decimal("83.33")
-    assert values["REVIEW_ACTIONS_OVERDUE"].value is None
+    # The demo's review actions (reviews app) as of today, computed by the tracker.
+    from reviews.selectors import review_action_counts
+
+    counts = review_action_counts(on=today, icb_ids=[z9.pk])
+    assert values["REVIEW_ACTIONS_OVERDUE"].value == (counts[z9.pk].overdue if counts else 0)
 
     # Supervision counted straight from the tenures, as a cross-check.
     led = Organisation.objects.filter(commissioners__icb=z9, commissioners__is_lead=True)
