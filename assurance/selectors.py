@@ -163,3 +163,57 @@ def toolkit_register_standards(version: ToolkitVersion) -> list[Standard]:
     """The version's standards whose green rating depends on the posts
     register, in toolkit order (one query; the rule is read from each row)."""
     return [s for s in version.standards.select_related("section") if s.register_rule]
+
+
+@dataclass(frozen=True)
+class SplitPredecessor:
+    """A dissolved ICB that split, owing a return for the period: who may
+    complete it, and who was named."""
+
+    icb: Organisation
+    successors: list[Organisation]
+    completed_by: Organisation | None
+
+
+def split_predecessors(period: ReportingPeriod) -> list[SplitPredecessor]:
+    """The expected ICBs of `period` that have since split between several
+    successors: the national admin names which completes each return."""
+    from assurance.models import QuarterlyReturn
+    from organisations.models import Succession
+
+    expected = expected_icbs(period).filter(closed__isnull=False)
+    links = Succession.objects.filter(predecessor__in=expected).select_related(
+        "predecessor", "successor"
+    )
+    successors: dict[int, list[Organisation]] = {}
+    predecessors: dict[int, Organisation] = {}
+    for link in links:
+        successors.setdefault(link.predecessor_id, []).append(link.successor)
+        predecessors[link.predecessor_id] = link.predecessor
+    named = dict(
+        QuarterlyReturn.objects.filter(period=period, icb_id__in=list(successors))
+        .select_related("completed_by")
+        .values_list("icb_id", "completed_by")
+    )
+    by_id = {o.pk: o for group in successors.values() for o in group}
+    return [
+        SplitPredecessor(
+            predecessors[pk],
+            sorted(group, key=lambda o: o.name),
+            by_id.get(named.get(pk)) if named.get(pk) else None,
+        )
+        for pk, group in sorted(successors.items(), key=lambda item: predecessors[item[0]].name)
+        if len(group) > 1
+    ]
+
+
+def return_statuses(period: ReportingPeriod) -> dict[int, str]:
+    """Each started return's status for the period, by ICB id: one query."""
+    from assurance.models import QuarterlyReturn, ReturnStatus
+
+    return {
+        icb_id: ReturnStatus(status).label
+        for icb_id, status in QuarterlyReturn.objects.filter(period=period).values_list(
+            "icb_id", "status"
+        )
+    }

@@ -92,6 +92,11 @@ urlpatterns = [
         toolkit.period_update,
         name="period_update",
     ),
+    path(
+        "periods/<int:financial_year>/q<int:quarter>/splits/<str:code>/",
+        toolkit.period_split_successor,
+        name="period_split_successor",
+    ),
     # The posts register.
     path("register/", register.register_start, name="register"),
     path("register/national/", register.register_national, name="register_national"),

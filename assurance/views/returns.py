@@ -28,6 +28,7 @@ from assurance.permissions import (
 from assurance.rating import metric_rate
 from assurance.register_rules import standards_register_check
 from assurance.return_progress import SectionProgress, return_progress
+from assurance.selectors import split_predecessors
 from assurance.services import returns as services
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.selectors import audit_history
@@ -58,7 +59,14 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
         return render(
             request,
             "assurance/returns/not_started.jinja",
-            {"icb": icb, "period": period, "expected": icb.existed_on(period.ends_on)},
+            {
+                "icb": icb,
+                "period": period,
+                "expected": icb.existed_on(period.ends_on),
+                "split_successors": next(
+                    (s.successors for s in split_predecessors(period) if s.icb.pk == icb.pk), []
+                ),
+            },
         )
     return render(
         request,

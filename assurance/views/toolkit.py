@@ -8,10 +8,10 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from assurance import selectors
 from assurance.forms.toolkit import (
@@ -24,6 +24,7 @@ from assurance.forms.toolkit import (
 from assurance.models import ToolkitVersion
 from assurance.permissions import (
     can_manage_toolkit,
+    can_name_return_successor,
     metric_get,
     national_admin_required,
     period_get,
@@ -32,6 +33,7 @@ from assurance.permissions import (
     toolkit_reader_required,
     version_get,
 )
+from assurance.services import returns as returns_services
 from assurance.services import toolkit as services
 from organisations.selectors import audit_history
 from saaf.dates import today
@@ -374,9 +376,39 @@ def period_detail(request: HttpRequest, financial_year: int, quarter: int) -> Ht
             .visible_to(request.user)
             .order_by("parent__name", "name"),
             "expected_count": selectors.expected_icbs(period).count(),
+            "statuses": selectors.return_statuses(period),
+            "splits": selectors.split_predecessors(period),
             "can_manage": can_manage_toolkit(request.user),
+            "can_name_successor": can_name_return_successor(request.user),
         },
     )
+
+
+@national_admin_required
+@require_POST
+def period_split_successor(
+    request: HttpRequest, financial_year: int, quarter: int, code: str
+) -> HttpResponse:
+    """The national admin names which successor completes a split ICB's return."""
+    period = period_get(financial_year, quarter)
+    split = next((s for s in selectors.split_predecessors(period) if s.icb.code == code), None)
+    if split is None:
+        raise Http404("No split ICB with that code owes a return for this period.")
+    chosen = next((o for o in split.successors if o.code == request.POST.get("successor")), None)
+    reason = request.POST.get("reason", "").strip()
+    if chosen is None or not reason:
+        messages.error(
+            request,
+            f"{split.icb.name}: choose the successor that completes its return and say why.",
+        )
+    else:
+        returns_services.quarterly_return_name_successor(
+            actor=request.user, icb=split.icb, period=period, successor=chosen, reason=reason[:2000]
+        )
+        messages.success(
+            request, f"{chosen.name} completes {split.icb.name}'s {period.label} return."
+        )
+    return redirect("assurance:period_detail", financial_year, quarter)
 
 
 @national_admin_required

@@ -251,3 +251,34 @@ def test_the_section_shows_register_checks_and_computed_metrics(client, ret, edi
     assert "it is not typed" in page
     assert "0 of " in page and "Red" in page  # none of the required posts filled
     assert 'name="DESIGNATED_FILLED-value"' not in page
+
+
+def test_the_national_admin_names_a_split_icbs_successor_on_the_period_page(
+    client, reference, toolkit
+):
+    q4 = ReportingPeriod.objects.get(financial_year=2025, quarter=4)
+    page_url = reverse("assurance:period_detail", args=[2025, 4])
+    name_url = reverse("assurance:period_split_successor", args=[2025, 4, "QM7"])
+    # The successor's team is told to wait, and cannot name itself.
+    editor = signed_in(client, member(reference["D7T5G"], Role.ICB_EDITOR))
+    waiting = client.get(reverse("assurance:return_detail", args=["QM7", 2025, 4])).content.decode()
+    assert "must name which of them completes this return" in waiting
+    assert client.post(name_url, {"successor": "D7T5G", "reason": "x"}).status_code == 403
+
+    admin = signed_in(client, member(reference["X24"], Role.NATIONAL_ADMIN))
+    page = client.get(page_url).content.decode()
+    assert "Waiting for the national safeguarding team" in page and "QM7" in page
+    refused = client.post(name_url, {"successor": "D7T5G", "reason": ""}, follow=True)
+    assert "choose the successor that completes its return and say why" in refused.content.decode()
+    assert not QuarterlyReturn.objects.filter(icb=reference["QM7"], period=q4).exists()
+    client.post(name_url, {"successor": "D7T5G", "reason": "Most of QM7's population."})
+    ret = QuarterlyReturn.objects.get(icb=reference["QM7"], period=q4)
+    assert ret.completed_by == reference["D7T5G"] and ret.started_by == admin
+    assert (
+        f"{reference['D7T5G'].name} completes this return." in client.get(page_url).content.decode()
+    )
+
+    # Now the named successor's editor drafts it.
+    client.force_login(editor)
+    page = client.get(reverse("assurance:return_detail", args=["QM7", 2025, 4])).content.decode()
+    assert "completed by " + reference["D7T5G"].name in page
