@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
-from django.utils import timezone
 
 from organisations.choices import SYSTEM_ACTOR_EMAIL
 from organisations.models import (
@@ -25,7 +24,7 @@ from organisations.models import (
     User,
 )
 from organisations.scoping import memberships_of
-from saaf.dates import today
+from saaf.dates import nhs_datetime, today
 
 # --- Home page -----------------------------------------------------------------
 
@@ -332,15 +331,9 @@ def user_detail(*, pk: int | str) -> UserDetail:
             Authenticator.objects.filter(user=user).values_list("type", flat=True)
         ),
         recent_events=[
-            (_when(event.occurred_at), event)
+            (nhs_datetime(event.occurred_at), event)
             for event in AuditEvent.objects.for_object(user)
             .select_related("actor")
             .order_by("-occurred_at")[:20]
         ],
     )
-
-
-def _when(instant: datetime.datetime) -> str:
-    """An instant as people in England read it: 27 November 2026, 14:05."""
-    local = timezone.localtime(instant)
-    return f"{local.day} {local:%B %Y}, {local:%H:%M}"

@@ -10,16 +10,13 @@ from django.utils import timezone
 from assurance.models.register import Post, PostType, Tenure
 from assurance.selectors import hosting_candidates
 from organisations.models import Organisation
+from saaf.dates import nhs_date
 from saaf.nhs_forms import PortalForm, PortalModelForm
 
 _date = forms.SelectDateWidget
 
 # The first day of the register: ICBs were established on 1 July 2022.
 REGISTER_FIRST_DAY = datetime.date(2022, 7, 1)
-
-
-def _nhs_date(value: datetime.date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 class AsOfForm(PortalForm):
@@ -67,10 +64,10 @@ class AsOfForm(PortalForm):
                 if self.first == REGISTER_FIRST_DAY
                 else "when this ICB was established"
             )
-            raise forms.ValidationError(f"Enter a date on or after {_nhs_date(self.first)}, {why}.")
+            raise forms.ValidationError(f"Enter a date on or after {nhs_date(self.first)}, {why}.")
         if on > self.last:
             why = "today" if self.last == timezone.localdate() else "the ICB's last day"
-            raise forms.ValidationError(f"Enter a date on or before {_nhs_date(self.last)}, {why}.")
+            raise forms.ValidationError(f"Enter a date on or before {nhs_date(self.last)}, {why}.")
         return on
 
     @property

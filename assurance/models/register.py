@@ -22,13 +22,10 @@ from django.utils import timezone
 
 from organisations.models import Organisation
 from organisations.scoping import ScopedQuerySet
+from saaf.dates import nhs_date
 
 # Names that keep their capital mid-sentence.
 _PROPER_NOUNS = ("Prevent", "Mental Capacity Act", "CP-IS")
-
-
-def _nhs_date(value: datetime.date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _not_after_today(values: dict[str, datetime.date | None], messages: dict[str, str]) -> None:
@@ -36,7 +33,7 @@ def _not_after_today(values: dict[str, datetime.date | None], messages: dict[str
     today = timezone.localdate()
     errors = {
         name: f"{messages[name]} must be today or in the past: enter a date on or before "
-        f"{_nhs_date(today)}."
+        f"{nhs_date(today)}."
         for name, value in values.items()
         if value is not None and value > today
     }

@@ -16,6 +16,7 @@ from assurance.permissions import can_edit_register, can_manage_post_types
 from organisations.audit import audit_record, field_changes
 from organisations.models import AuditAction, Organisation, User
 from organisations.permissions import permission_require
+from saaf.dates import nhs_date
 
 TENURE_FIELDS = (
     "holder_name", "holder_email", "whole_time_equivalent", "sessions_per_week", "start_date",
@@ -159,8 +160,8 @@ def _check_single_holder(post: Post, tenures) -> None:
             raise ValidationError(
                 {
                     "start_date": f"{post.post_type.name} is not a job share and "
-                    f"{earlier.holder_name} holds it from {earlier.start_date:%-d %B %Y}"
-                    + (f" to {earlier.end_date:%-d %B %Y}" if earlier.end_date else "")
+                    f"{earlier.holder_name} holds it from {nhs_date(earlier.start_date)}"
+                    + (f" to {nhs_date(earlier.end_date)}" if earlier.end_date else "")
                     + ". End that tenure first, or mark the post as a job share."
                 }
             )

@@ -21,7 +21,7 @@ from organisations.scoping import ScopedQuerySet, scope_of
 from reviews.identifiers import refuse_nhs_numbers
 from reviews.models.choices import ActionStatus
 from reviews.models.reviews import Review, lead_commissioned_provider_ids, visible_icb_ids
-from saaf.dates import today
+from saaf.dates import nhs_date, today
 
 
 class RecommendationQuerySet(ScopedQuerySet):
@@ -138,7 +138,7 @@ class Action(models.Model):
         indexes = [models.Index(fields=["owner", "due_on"])]
 
     def __str__(self) -> str:
-        return f"Action for {self.owner} due {self.due_on:%-d %B %Y}" if self.due_on else "Action"
+        return f"Action for {self.owner} due {nhs_date(self.due_on)}" if self.due_on else "Action"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
