@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='saaf.settings'; django.setup();"
 PRODUCTION = {
@@ -133,6 +135,7 @@ def test_production_serves_compressed_hashed_static_files_and_trusts_the_proxy()
     ]
 
 
+@pytest.mark.heavy
 def test_production_collects_static_files_compressed_with_hashed_names(tmp_path):
     result = run(
         ["manage.py", "collectstatic", "--noinput", "-v", "0", "--settings", "saaf.settings"],

@@ -34,6 +34,9 @@ from assurance.services.register import post_create, tenure_add
 from organisations.models import AuditEvent, Role
 from tests.assurance.test_register_views import signed_in, world  # noqa: F401
 
+# A sweep: every field of every form, seven hostile texts each (PostgreSQL pass only).
+pytestmark = pytest.mark.heavy
+
 HOSTILE = {
     "script": "<script>alert(1)</script>",
     "formula": '=HYPERLINK("http://example.invalid/x","Click")',
