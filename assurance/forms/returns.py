@@ -11,6 +11,7 @@ from assurance.models import ActionStatus, SelfRating
 from assurance.models.returns import NARRATIVE_MAX_LENGTH
 from assurance.services.returns import ActionInput, AnswerInput
 from saaf.nhs_forms import PortalForm
+from saaf.uploads import upload_check
 
 _date = forms.SelectDateWidget
 
@@ -142,6 +143,14 @@ class EvidenceForm(PortalForm):
     def __init__(self, *args, links=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["remove"].choices = [(str(link.pk), str(link.evidence)) for link in links]
+
+    def clean_file(self):
+        # Checked here too (the service checks again), so a bad file refuses
+        # the standard's whole answer before anything is saved.
+        uploaded = self.cleaned_data.get("file")
+        if uploaded:
+            upload_check(uploaded)
+        return uploaded
 
     def clean(self):
         data = super().clean()

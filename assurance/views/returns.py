@@ -179,8 +179,13 @@ def _save_section(request, ret, section: SectionProgress):
         form, action_forms = row["form"], row["actions"]
         if form.add_prefix("revision") not in request.POST:
             continue  # not on the page that was sent (the conflict page sends only some)
-        # Validate every row (no short cut), so each shows its own errors.
-        checked = [form.is_valid(), *(af.is_valid() for af in action_forms)]
+        # Validate every part (no short cut), so each shows its own errors, and
+        # save the standard's answer and files only when all of them are valid.
+        checked = [
+            form.is_valid(),
+            *(af.is_valid() for af in action_forms),
+            row["evidence"].is_valid(),
+        ]
         valid = all(checked)
         if not valid:
             has_errors = True
