@@ -363,6 +363,7 @@ def return_section(
             "progress": progress,
             "current": current,
             **_computed_for(ret, current),
+            "today_date": today(),
             "standard_rows": standard_rows,
             "metric_rows": metric_rows,
             "errors": _error_list(standard_rows, metric_rows),

@@ -282,3 +282,28 @@ def test_the_national_admin_names_a_split_icbs_successor_on_the_period_page(
     client.force_login(editor)
     page = client.get(reverse("assurance:return_detail", args=["QM7", 2025, 4])).content.decode()
     assert "completed by " + reference["D7T5G"].name in page
+
+
+def test_an_overdue_action_is_marked(client, ret, editor, reference):
+    import datetime
+
+    from assurance.services.returns import ActionInput
+
+    answer_save(
+        actor=editor,
+        quarterly_return=ret,
+        standard=ret.period.toolkit_version.standards.get(code="LG1"),
+        answer=AnswerInput(
+            rating="red",
+            actions=[
+                ActionInput(
+                    description="Recruit", owner="Chief nurse", due_on=datetime.date(2026, 10, 1)
+                )
+            ],
+        ),
+        revision=0,
+    )
+    signed_in(client, editor)
+    assert "Overdue" in client.get(url("return_section", ret, "LG")).content.decode()
+    signed_in(client, member(reference["Z9B2Z"], Role.ICB_VIEWER))
+    assert "(overdue)" in client.get(url("return_section", ret, "LG")).content.decode()
