@@ -48,31 +48,33 @@ class Measurement:
     queries: int
     runs: int
     floor_ratio: float | None = None
-    target_ratio: float | None = None
-
-    @property
-    def meets_target(self) -> bool | None:
-        if self.target_ratio is None or self.floor_ratio is None:
-            return None
-        return self.floor_ratio <= self.target_ratio
+    # Against the same entry in a baseline run (--baseline: the scale-1 JSON).
+    baseline_ratio: float | None = None
+    baseline_queries: int | None = None
+    # Each target checked: its wording, and whether it was met.
+    targets: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
 class Entry:
     name: str
     measure: Callable[[Bench], Measurement]
-    target_ratio: float | None = None  # at most this many times the floor
+    # At scale 1: at most this many times the floor.
+    floor_target: float | None = None
+    # Against the scale-1 baseline: at most this many times its time, and
+    # the same number of queries.
+    scale_target: float | None = None
 
 
 ENTRIES: dict[str, Entry] = {}
 
 
-def entry(name: str, *, target_ratio: float | None = None):
+def entry(name: str, *, floor_target: float | None = None, scale_target: float | None = None):
     """Register a benchmark entry: a function of the `Bench` that returns a
-    `Measurement` (usually `bench.measure(name, path)`)."""
+    `Measurement` (usually `bench.measure(name, path)`), with its targets."""
 
     def register(function: Callable[[Bench], Measurement]):
-        ENTRIES[name] = Entry(name, function, target_ratio)
+        ENTRIES[name] = Entry(name, function, floor_target, scale_target)
         return function
 
     return register
@@ -124,7 +126,7 @@ def floor(bench: Bench) -> Measurement:
     return bench.measure("floor", reverse("usersessions_list"))
 
 
-@entry("register_national", target_ratio=5)
+@entry("register_national", floor_target=5, scale_target=10)
 def register_national(bench: Bench) -> Measurement:
     return bench.measure("register_national", reverse("assurance:register_national"))
 
@@ -159,40 +161,73 @@ class BenchmarkReport:
     data: dict
     runs: int
     entries: list[Measurement] = field(default_factory=list)
+    baseline_data: dict | None = None
+
+    @property
+    def met(self) -> bool:
+        return all(all(m.targets.values()) for m in self.entries)
 
     def as_json(self) -> dict:
         return {
             "database": self.database,
             "data": self.data,
             "runs": self.runs,
-            "entries": {
-                m.name: {**asdict(m), "meets_target": m.meets_target} for m in self.entries
-            },
+            "warm_up_runs": WARM_UP_RUNS,
+            "baseline_data": self.baseline_data,
+            "entries": {m.name: asdict(m) for m in self.entries},
         }
 
     def table(self) -> str:
-        data = self.data
         lines = [
-            f"Benchmark on {self.database}: {data['icbs']} ICBs ({data['synthetic_icbs']} "
-            f"synthetic), {data['providers']:,} providers, {data['posts']:,} posts, "
-            f"{data['tenures']:,} holders"
-            + (
-                f"; generated at scale {data['scale']}, seed {data['seed']}"
-                if data.get("scale")
-                else ""
-            ),
-            f"Median of {self.runs} runs after {WARM_UP_RUNS} warm-up runs, server time.",
+            f"Benchmark on {self.database}: {_describe(self.data)}",
+            f"Median of {self.runs} runs after {WARM_UP_RUNS} warm-up runs, server time "
+            "(Django test client).",
+        ]
+        if self.baseline_data:
+            lines.append(f"Baseline: {_describe(self.baseline_data)}")
+        lines += [
             "",
-            f"{'entry':<32}{'median ms':>10}{'× floor':>10}{'queries':>9}  target",
+            f"{'entry':<32}{'median ms':>10}{'× floor':>9}{'queries':>9}"
+            + (f"{'× baseline':>12}" if self.baseline_data else "")
+            + "  targets",
         ]
         for m in self.entries:
             ratio = f"{m.floor_ratio:.1f}" if m.floor_ratio is not None else ""
-            target = ""
-            if m.target_ratio is not None:
-                met = "met" if m.meets_target else "NOT MET"
-                target = f"≤ {m.target_ratio:g}× floor: {met}"
-            lines.append(f"{m.name:<32}{m.median_ms:>10.1f}{ratio:>10}{m.queries:>9}  {target}")
+            line = f"{m.name:<32}{m.median_ms:>10.1f}{ratio:>9}{m.queries:>9}"
+            if self.baseline_data:
+                line += f"{m.baseline_ratio:>12.1f}" if m.baseline_ratio is not None else " " * 12
+            checks = "; ".join(
+                f"{wording}: {'met' if met else 'NOT MET'}" for wording, met in m.targets.items()
+            )
+            lines.append(f"{line}  {checks}".rstrip())
         return "\n".join(lines)
+
+
+def _describe(data: dict) -> str:
+    text = (
+        f"{data['icbs']} ICBs ({data['synthetic_icbs']} synthetic), {data['providers']:,} "
+        f"providers, {data['posts']:,} posts, {data['tenures']:,} holders"
+    )
+    if data.get("scale"):
+        text += f"; generated at scale {data['scale']}, seed {data['seed']}"
+    return text
+
+
+def _check_targets(report: BenchmarkReport, baseline: dict | None) -> None:
+    at_scale_one = report.data.get("scale") in (None, 1)
+    for m in report.entries:
+        item = ENTRIES[m.name]
+        if item.floor_target is not None and at_scale_one:
+            m.targets[f"≤ {item.floor_target:g}× floor"] = m.floor_ratio <= item.floor_target
+        before = (baseline or {}).get("entries", {}).get(m.name)
+        if before:
+            m.baseline_ratio = m.median_ms / before["median_ms"]
+            m.baseline_queries = before["queries"]
+            if item.scale_target is not None:
+                m.targets[f"≤ {item.scale_target:g}× baseline"] = (
+                    m.baseline_ratio <= item.scale_target
+                )
+                m.targets["same queries as baseline"] = m.queries == before["queries"]
 
 
 def data_size() -> dict:
@@ -264,9 +299,13 @@ class _Rollback(Exception):
     pass
 
 
-def run_benchmark(*, runs: int = DEFAULT_RUNS, only: list[str] | None = None) -> BenchmarkReport:
+def run_benchmark(
+    *, runs: int = DEFAULT_RUNS, only: list[str] | None = None, baseline: dict | None = None
+) -> BenchmarkReport:
     """Measure every registered entry (or those named in `only`; the floor is
-    always measured, for the ratios)."""
+    always measured, for the ratios), and check their targets: against the
+    floor at scale 1, and against `baseline` (an earlier report's JSON, the
+    scale-1 run) at larger scales."""
     unknown = set(only or []) - set(ENTRIES)
     if unknown:
         raise BenchmarkError(f"No such entries: {', '.join(sorted(unknown))}.")
@@ -284,9 +323,10 @@ def run_benchmark(*, runs: int = DEFAULT_RUNS, only: list[str] | None = None) ->
                     continue
                 measured = floor_measured if name == "floor" else item.measure(bench)
                 measured.floor_ratio = measured.median_ms / floor_measured.median_ms
-                measured.target_ratio = item.target_ratio
                 report.entries.append(measured)
             raise _Rollback
     except _Rollback:
         pass
+    report.baseline_data = baseline["data"] if baseline else None
+    _check_targets(report, baseline)
     return report

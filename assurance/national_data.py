@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assurance.models.register import Post, PostType, Tenure
@@ -190,7 +190,18 @@ def national_data_generate(
             changes={"scale": [None, scale], "seed": [None, seed], "providers": [None, total]},
             reason=report.summary(),
         )
+    _analyse()
     return report
+
+
+def _analyse() -> None:
+    """Refresh PostgreSQL's statistics after the bulk inserts, so that the
+    first queries on the new data get good plans (autovacuum would, later)."""
+    if connection.vendor == "postgresql":
+        tables = [Organisation, Commissioning, Post, Tenure]
+        with connection.cursor() as cursor:
+            for model in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _synthetic_icbs(real: list[Organisation], scale: int) -> list[Organisation]:

@@ -27,11 +27,21 @@ from collections.abc import Iterable, Iterator
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from assurance.findings import FindingKind, supervision_cutoff
-from assurance.models.register import PostCondition, PostRequiredFor, PostType
+from assurance.models.register import Post, PostCondition, PostRequiredFor, PostType, Tenure
 from organisations.models import Organisation, OrganisationKind
 
 COUNT_KEYS = (
@@ -42,9 +52,6 @@ COUNT_KEYS = (
     FindingKind.SUPERVISION_OVERDUE,
     FindingKind.BELOW_LEVEL,
 )
-
-_POST = "safeguarding_posts__"
-_TENURE = "safeguarding_posts__tenures__"
 
 
 def required_q(post_type: PostType, prefix: str = "") -> Q:
@@ -58,53 +65,50 @@ def required_q(post_type: PostType, prefix: str = "") -> Q:
     return q
 
 
-def _required_post_q(post_types: list[PostType]) -> Q:
-    """An organisation's posts (joined through `_POST`) of a type it must have.
-    Post types with the same rule share one condition."""
+def _required_post_q(post_types: list[PostType], *, post: str) -> Q:
+    """Posts (reached through `post`: "" from a post, "post__" from a holder)
+    of a type their organisation must have. Post types with the same rule
+    share one condition."""
     by_rule: dict[tuple, list[PostType]] = defaultdict(list)
     for post_type in post_types:
         rule = (post_type.required_for, tuple(post_type.provider_kinds), post_type.condition)
         by_rule[rule].append(post_type)
     conditions = [
-        Q(**{f"{_POST}post_type_id__in": [pt.pk for pt in same]}) & required_q(same[0])
+        Q(**{f"{post}post_type_id__in": [pt.pk for pt in same]})
+        & required_q(same[0], f"{post}organisation__")
         for same in by_rule.values()
     ]
     return reduce(or_, conditions, Q(pk__in=[]))
 
 
-def _counting_annotations(post_types: list[PostType], *, on: datetime.date, cutoff) -> dict:
-    required_post = _required_post_q(post_types)
-    current = Q(**{f"{_TENURE}start_date__lte": on}) & (
-        Q(**{f"{_TENURE}end_date__isnull": True}) | Q(**{f"{_TENURE}end_date__gte": on})
-    )
-    held = required_post & current
+def _current_q(on: datetime.date) -> Q:
+    """Holders in post on `on`."""
+    return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+
+def _overdue_q(post_types: list[PostType], cutoff: datetime.date) -> Q:
+    """Holders whose supervision is overdue, where the post has supervision."""
     supervised = [pt.pk for pt in post_types if pt.supervision_applies]
-    overdue = Q(**{f"{_POST}post_type_id__in": supervised}) & (
-        Q(**{f"{_TENURE}last_supervision__isnull": True})
-        | Q(**{f"{_TENURE}last_supervision__lt": cutoff})
+    return Q(post__post_type_id__in=supervised) & (
+        Q(last_supervision__isnull=True) | Q(last_supervision__lt=cutoff)
     )
+
+
+def _below_q(post_types: list[PostType]) -> Q:
+    """Holders trained below their post's level, or with no level recorded."""
     levels: dict[int, list[int]] = defaultdict(list)
     for pt in post_types:
         if pt.training_level:
             levels[pt.training_level].append(pt.pk)
-    below = reduce(
+    return reduce(
         or_,
         [
-            Q(**{f"{_POST}post_type_id__in": ids})
-            & (
-                Q(**{f"{_TENURE}training_level__isnull": True})
-                | Q(**{f"{_TENURE}training_level__lt": level})
-            )
+            Q(post__post_type_id__in=ids)
+            & (Q(training_level__isnull=True) | Q(training_level__lt=level))
             for level, ids in levels.items()
         ],
         Q(pk__in=[]),
     )
-    return {
-        "set_up": Count(f"{_POST}id", filter=required_post, distinct=True),
-        "filled": Count(f"{_POST}id", filter=held, distinct=True),
-        FindingKind.SUPERVISION_OVERDUE: Count(f"{_TENURE}id", filter=held & overdue),
-        FindingKind.BELOW_LEVEL: Count(f"{_TENURE}id", filter=held & below),
-    }
 
 
 def _required_count(post_types: list[PostType]):
@@ -123,19 +127,16 @@ def _required_count(post_types: list[PostType]):
     return count
 
 
-def _with_icb(queryset: QuerySet) -> QuerySet:
-    """Organisations with `icb_key`: the ICB whose register shows them (itself
-    for an ICB, the lead commissioner for a provider)."""
+def _with_icb(queryset: QuerySet, organisation: str = "") -> QuerySet:
+    """Rows with `icb_key`: the ICB whose register shows their organisation
+    (reached through `organisation`): itself for an ICB, the lead
+    commissioner for a provider."""
     return queryset.annotate(
-        lead=FilteredRelation("commissioners", condition=Q(commissioners__is_lead=True))
-    ).annotate(icb_key=Coalesce(F("lead__icb_id"), F("id")))
-
-
-def _in_registers_of(queryset: QuerySet, icb_ids) -> QuerySet:
-    return queryset.filter(
-        Q(kind=OrganisationKind.ICB, id__in=icb_ids)
-        | Q(kind=OrganisationKind.PROVIDER, lead__icb_id__in=icb_ids)
-    )
+        lead=FilteredRelation(
+            f"{organisation}commissioners",
+            condition=Q(**{f"{organisation}commissioners__is_lead": True}),
+        )
+    ).annotate(icb_key=Coalesce(F("lead__icb_id"), F(f"{organisation}id")))
 
 
 def _finish(counts: dict, required: int) -> dict[str, int]:
@@ -156,9 +157,10 @@ def icb_counts(
     on: datetime.date,
     supervision_months: int | None = None,
 ) -> dict[int, dict[str, int]]:
-    """Each ICB's rolled-up counts, by ICB id, in two queries whatever the
-    number of ICBs and providers (`icbs` may be a queryset: it is used as a
-    subquery)."""
+    """Each ICB's rolled-up counts, by ICB id, in four queries whatever the
+    number of ICBs and providers (`icbs` may be a queryset: it is then used
+    as a subquery). Each query is a plain grouped count: the organisations by
+    profile, their required posts, and the holders in post on the day."""
     if isinstance(icbs, QuerySet):
         icb_ids = icbs.filter(kind=OrganisationKind.ICB).values("pk")
     else:
@@ -166,24 +168,59 @@ def icb_counts(
     post_types = list(PostType.objects.all())
     cutoff = supervision_cutoff(on, supervision_months)
     required_count = _required_count(post_types)
-    rows = (
-        _in_registers_of(_with_icb(Organisation.objects.all()), icb_ids)
-        .values("icb_key", "kind", "provider_kind", "provides_maternity")
+    registers = [OrganisationKind.ICB, OrganisationKind.PROVIDER]
+
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_KEYS, 0))
+    organisations = (
+        _with_icb(Organisation.objects.filter(kind__in=registers))
+        .filter(icb_key__in=icb_ids)
+        .values_list("icb_key", "kind", "provider_kind", "provides_maternity")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for icb_key, kind, provider_kind, maternity, count in organisations:
+        totals[icb_key]["required"] += count * required_count(kind, provider_kind, maternity)
+
+    held = Exists(Tenure.objects.filter(_current_q(on), post=OuterRef("pk")))
+    posts = (
+        _with_icb(Post.objects.filter(_required_post_q(post_types, post="")), "organisation__")
+        .filter(icb_key__in=icb_ids)
+        .values_list("icb_key")
+        .annotate(set_up=Count("id"), filled=Count("id", filter=held))
+        .order_by()
+    )
+    for icb_key, set_up, filled in posts:
+        total = totals[icb_key]
+        total["filled"] += filled
+        total[FindingKind.VACANT] += set_up - filled
+        total[FindingKind.MISSING] -= set_up
+
+    holders = (
+        _with_icb(
+            Tenure.objects.filter(_current_q(on), _required_post_q(post_types, post="post__")),
+            "post__organisation__",
+        )
+        .filter(icb_key__in=icb_ids)
+        .values_list("icb_key")
         .annotate(
-            organisations=Count("id", distinct=True),
-            **_counting_annotations(post_types, on=on, cutoff=cutoff),
+            overdue=Count("id", filter=_overdue_q(post_types, cutoff)),
+            below=Count("id", filter=_below_q(post_types)),
         )
         .order_by()
     )
-    totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_KEYS, 0))
-    for row in rows:
-        required = row["organisations"] * required_count(
-            row["kind"], row["provider_kind"], row["provides_maternity"]
-        )
-        total = totals[row["icb_key"]]
-        for key, value in _finish(row, required).items():
-            total[key] += value
+    for icb_key, overdue, below in holders:
+        totals[icb_key][FindingKind.SUPERVISION_OVERDUE] += overdue
+        totals[icb_key][FindingKind.BELOW_LEVEL] += below
+
+    for total in totals.values():
+        total[FindingKind.MISSING] += total["required"]
     return totals
+
+
+def _count(queryset: QuerySet, **count_filter) -> Coalesce:
+    """A correlated count of `queryset`'s rows, 0 when there are none."""
+    counted = queryset.order_by().values(_one=Value(1)).annotate(n=Count("pk", **count_filter))
+    return Coalesce(Subquery(counted.values("n")), 0)
 
 
 def organisation_count_rows(
@@ -196,12 +233,30 @@ def organisation_count_rows(
     post_types = list(PostType.objects.all())
     cutoff = supervision_cutoff(on, supervision_months)
     required_count = _required_count(post_types)
+    posts = Post.objects.filter(_required_post_q(post_types, post=""), organisation=OuterRef("pk"))
+    holders = Tenure.objects.filter(
+        _current_q(on),
+        _required_post_q(post_types, post="post__"),
+        post__organisation=OuterRef("pk"),
+    )
+    held = Exists(Tenure.objects.filter(_current_q(on), post=OuterRef("pk")))
     rows = (
-        _in_registers_of(_with_icb(Organisation.objects.all()), icbs.values("pk"))
+        _with_icb(
+            Organisation.objects.filter(kind__in=[OrganisationKind.ICB, OrganisationKind.PROVIDER])
+        )
+        .filter(icb_key__in=icbs.values("pk"))
         .annotate(
             icb_name=Coalesce(F("lead__icb__name"), F("name")),
             icb_code=Coalesce(F("lead__icb__code"), F("code")),
             region_name=Coalesce(F("lead__icb__parent__name"), F("parent__name")),
+            set_up=_count(posts),
+            filled=_count(posts, filter=held),
+            **{
+                FindingKind.SUPERVISION_OVERDUE: _count(
+                    holders, filter=_overdue_q(post_types, cutoff)
+                ),
+                FindingKind.BELOW_LEVEL: _count(holders, filter=_below_q(post_types)),
+            },
         )
         .values(
             "id",
@@ -213,8 +268,11 @@ def organisation_count_rows(
             "icb_name",
             "icb_code",
             "region_name",
-        )
-        .annotate(**_counting_annotations(post_types, on=on, cutoff=cutoff))
+            "set_up",
+            "filled",
+            FindingKind.SUPERVISION_OVERDUE,
+            FindingKind.BELOW_LEVEL,
+        )  # fmt: skip
         .order_by("region_name", "icb_name", "icb_code", "kind", "name", "code")
     )
     for row in rows.iterator(chunk_size=2000):

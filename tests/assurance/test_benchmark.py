@@ -42,6 +42,27 @@ def test_every_entry_is_measured_and_reported(reference, settings, tmp_path, cap
         assert measured["median_ms"] > 0 and measured["queries"] > 0, name
         assert measured["floor_ratio"] > 0
     assert report["entries"]["floor"]["floor_ratio"] == 1
-    assert report["entries"]["register_national"]["target_ratio"] == 5
     # Its national admin and sessions were rolled back.
     assert not User.objects.filter(email=BENCHMARK_EMAIL).exists()
+
+    # Against a baseline (here the same data), the scale targets are checked.
+    again = tmp_path / "again.json"
+    call_command(
+        "benchmark", "--runs", "1", "--only", "register_national", "--baseline", str(path),
+        "--json", str(again),
+    )  # fmt: skip
+    assert "× baseline" in capsys.readouterr().out
+    national = json.loads(again.read_text())["entries"]["register_national"]
+    assert national["targets"]["same queries as baseline"] is True
+    assert "≤ 10× baseline" in national["targets"]
+    assert national["baseline_ratio"] > 0
+
+
+def test_the_floor_target_is_checked_at_scale_one(reference, settings, tmp_path):
+    settings.DEBUG = True
+    national_data_generate(providers=20, seed=3, today=datetime.date.today())
+    path = tmp_path / "benchmark.json"
+    call_command("benchmark", "--runs", "1", "--only", "register_national", "--json", str(path))
+    entries = json.loads(path.read_text())["entries"]
+    assert set(entries) == {"floor", "register_national"}
+    assert set(entries["register_national"]["targets"]) == {"≤ 5× floor"}

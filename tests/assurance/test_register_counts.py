@@ -12,6 +12,7 @@ from assurance.findings import icb_registers, registers_for
 from assurance.models import PostType
 from assurance.national_data import national_data_generate
 from assurance.register_counts import icb_counts, organisation_count_rows, required_q
+from assurance.services.register import post_types_load
 from organisations.models import Commissioning, Organisation, Role
 from tests.factories import enrol_totp, member
 
@@ -74,6 +75,7 @@ def _queries(client, url) -> int:
 
 
 def test_overview_query_counts_do_not_grow_with_providers(reference, settings, client):
+    post_types_load()
     user = member(reference["X24"], Role.NATIONAL_ADMIN)
     enrol_totp(user)
     client.force_login(user)

@@ -20,12 +20,23 @@ class Command(BaseCommand):
             "--runs", type=int, default=DEFAULT_RUNS, help=f"Timed runs (default {DEFAULT_RUNS})."
         )
         parser.add_argument(
+            "--baseline",
+            default=None,
+            metavar="PATH",
+            help="An earlier run's JSON (scale 1): report each entry against it and check "
+            "the scale targets.",
+        )
+        parser.add_argument(
             "--only", nargs="+", default=None, metavar="ENTRY", help="Measure only these."
         )
 
-    def handle(self, *args, json_path, runs, only, **options) -> None:
+    def handle(self, *args, json_path, runs, only, baseline, **options) -> None:
         try:
-            report = run_benchmark(runs=runs, only=only)
+            baseline = json.loads(Path(baseline).read_text()) if baseline else None
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Cannot read the baseline {baseline}: {error}") from None
+        try:
+            report = run_benchmark(runs=runs, only=only, baseline=baseline)
         except BenchmarkError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(report.table())
