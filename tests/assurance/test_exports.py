@@ -5,6 +5,7 @@ an export, and the national exports streamed."""
 import csv
 import datetime
 import io
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -215,3 +216,24 @@ def test_other_roles_cannot_read_the_national_organisations_export(reference, wo
     signed_in(client, reference["Y56"], Role.REGIONAL_LEAD)
     url = reverse("assurance:register_national_organisations_export", args=["csv"])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(("fmt", "rows", "peak_mb"), [("csv", 60_000, 2), ("xlsx", 20_000, 2)])
+def test_streamed_exports_hold_memory_flat_in_the_rows(fmt, rows, peak_mb):
+    """A streamed export never holds its rows: its peak memory stays small
+    however large the output."""
+    table = Table(
+        "Many rows",
+        ["Name", "Number", "Date"],
+        ([f"Organisation number {i}", i, datetime.date(2026, 1, 1)] for i in range(rows)),
+    )
+    tracemalloc.start()
+    try:
+        response = table_response(table, filename="many", fmt=fmt, stream=True)
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        response.close()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert size > 300_000  # compressed, for the .xlsx
+    assert peak < peak_mb * 1024 * 1024
