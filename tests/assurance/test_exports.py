@@ -219,9 +219,10 @@ def test_other_roles_cannot_read_the_national_organisations_export(reference, wo
 
 
 @pytest.mark.parametrize(("fmt", "rows", "peak_mb"), [("csv", 60_000, 2), ("xlsx", 20_000, 2)])
-def test_streamed_exports_hold_memory_flat_in_the_rows(fmt, rows, peak_mb):
+def test_streamed_exports_hold_memory_flat_in_the_rows(db, fmt, rows, peak_mb):
     """A streamed export never holds its rows: its peak memory stays small
-    however large the output."""
+    however large the output. (Closing a response signals the end of a
+    request, which looks at the database connections: hence `db`.)"""
     table = Table(
         "Many rows",
         ["Name", "Number", "Date"],
