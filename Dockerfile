@@ -21,9 +21,14 @@ RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
 COPY --from=assets /app/static/build ./static/build
 # collectstatic needs settings that import; these values exist only for this step.
+# The static files are compressed and given hashed names here (WhiteNoise's
+# CompressedManifestStaticFilesStorage); gunicorn's WhiteNoise serves them.
 RUN DJANGO_SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
+    SAAF_MFA_ENCRYPTION_KEY=YnVpbGQtb25seS1idWlsZC1vbmx5LWJ1aWxkLW9ubHk= \
     DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 saaf && chown -R saaf /app
 USER saaf
 EXPOSE 8000
-CMD ["gunicorn", "saaf.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No gunicorn access log: the portal writes one line per request itself
+# (saaf.request, with the user id), and never the path of a reset link.
+CMD ["gunicorn", "saaf.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

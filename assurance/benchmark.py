@@ -28,7 +28,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from assurance.models.register import Post, Tenure
-from organisations.models import AuditEvent, Membership, Organisation, OrganisationKind, Role, User
+from organisations.models import Membership, Organisation, OrganisationKind, Role, User
 from organisations.reference_data import NATIONAL_CODE
 
 DEFAULT_RUNS = 7
@@ -209,7 +209,7 @@ def _describe(data: dict) -> str:
         f"providers, {data['posts']:,} posts, {data['tenures']:,} holders"
     )
     if data.get("scale"):
-        text += f"; generated at scale {data['scale']}, seed {data['seed']}"
+        text += f"; generated at scale {data['scale']}"
     return text
 
 
@@ -231,7 +231,8 @@ def _check_targets(report: BenchmarkReport, baseline: dict | None) -> None:
 
 
 def data_size() -> dict:
-    """How much data the benchmark ran on."""
+    """How much data the benchmark ran on, and the scale it was generated at
+    (1 + the synthetic copies per real current ICB), where it was generated."""
     icbs = (
         Organisation.objects.icbs()
         .current()
@@ -241,13 +242,14 @@ def data_size() -> dict:
         "icbs": icbs["all"],
         "synthetic_icbs": icbs["synthetic"],
         "providers": Organisation.objects.providers().count(),
+        "generated_providers": Organisation.objects.providers().filter(is_synthetic=True).count(),
         "posts": Post.objects.count(),
         "tenures": Tenure.objects.count(),
+        "scale": None,
     }
-    generated = AuditEvent.objects.filter(action="national_data.generated").order_by("-id").first()
-    if generated:
-        size["scale"] = generated.changes.get("scale", [None, None])[1]
-        size["seed"] = generated.changes.get("seed", [None, None])[1]
+    real = icbs["all"] - icbs["synthetic"]
+    if size["generated_providers"] and real:
+        size["scale"] = 1 + icbs["synthetic"] // real
     return size
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from assurance.models import Post, PostType
 from assurance.services.register import post_create, post_types_load, tenure_add
+from organisations.audit import system_actor
 from organisations.models import Organisation, User
 
 # Posts left vacant, or whose holder is overdue supervision or below level,
@@ -30,7 +31,7 @@ _NAMES = [
 
 
 def populate() -> None:
-    post_types_load(actor=None)
+    post_types_load(actor=system_actor())
     today = timezone.localdate()
     editors = {
         "Z9B2Z": User.objects.filter(email__startswith="editor.z9b2z@").first(),

@@ -14,7 +14,8 @@ level, job shares and hosted posts.
 Everything generated is marked `is_synthetic`; the same seed and day give the
 same data. Rows are bulk inserted, in batches, but each is built as the
 services build it (`full_clean` passes on any of them, a test checks a
-sample). It is refused in production mode, and refused a second time.
+sample); made-up data is nobody's change, so it writes no audit events. It
+is refused in production mode, and refused a second time.
 Later issues (returns, reviews, reports) extend it with their data.
 """
 
@@ -31,9 +32,9 @@ from django.utils import timezone
 
 from assurance.models.register import Post, PostType, Tenure
 from assurance.services.register import post_types_load
-from organisations.audit import audit_record
+from organisations.audit import system_actor
 from organisations.models import Commissioning, Organisation, OrganisationKind, ProviderKind
-from organisations.reference_data import NATIONAL_CODE, reference_data_load
+from organisations.reference_data import reference_data_load
 
 PROVIDERS_PER_SCALE = 1500
 BATCH_SIZE = 2000
@@ -161,8 +162,9 @@ def national_data_generate(
     rng = random.Random(seed)  # noqa: S311 (made-up data, not security)
     report = NationalDataReport(scale=scale, seed=seed)
     with transaction.atomic():
-        reference_data_load(actor=None)
-        post_types_load(actor=None)
+        actor = system_actor()
+        reference_data_load(actor=actor)
+        post_types_load(actor=actor)
         post_types = list(PostType.objects.order_by("required_for", "display_order", "code"))
         real = list(Organisation.objects.icbs().existing_on(today).order_by("code"))
         copies = _synthetic_icbs(real, scale)
@@ -180,15 +182,6 @@ def national_data_generate(
         organisations = [*icbs, *(provider for provider, _ in generated)]
         report.posts, report.tenures = _registers(
             rng, organisations, post_types, led_trusts, today=today
-        )
-        national = Organisation.objects.get(code=NATIONAL_CODE)
-        audit_record(
-            actor=None,
-            action="national_data.generated",
-            target=national,
-            organisation=national,
-            changes={"scale": [None, scale], "seed": [None, seed], "providers": [None, total]},
-            reason=report.summary(),
         )
     _analyse()
     return report

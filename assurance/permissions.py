@@ -1,29 +1,49 @@
-"""Who may read and change the toolkit and the reporting periods.
+"""Who may read and change what in assurance: the posts register, the
+toolkit and the reporting periods.
 
-Every signed-in user with a role reads them (ICBs answer the toolkit,
-regions review against it, the NSSG reads the results); only the national
-admin changes them. Fetch helpers answer a missing version, section,
-standard, metric or period with 404.
+- The posts register: read within the user's scope; changed only by an ICB's
+  editors and approver, for their ICB while it exists and the providers it
+  leads as lead commissioner (`can_edit_register`).
+- The toolkit and periods: every signed-in user with a role reads them (ICBs
+  answer the toolkit, regions review against it, the NSSG reads the
+  results); only the national admin changes them (`can_manage_toolkit`).
+
+Services check these predicates themselves; fetch helpers answer a missing
+version, section, standard, metric or period with 404.
 """
 
 from __future__ import annotations
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from assurance.models import Metric, ReportingPeriod, Section, Standard, ToolkitVersion
-from organisations.permissions import is_national_admin, roles_of
+from organisations.models import Organisation
+from organisations.permissions import has_role, is_national_admin, is_system, permission_require
+from organisations.scoping import scope_of
+
+
+def can_edit_register(user, organisation: Organisation) -> bool:
+    """Change the posts register of `organisation` (its posts and holders)."""
+    if is_system(user):
+        return True
+    return Organisation.objects.changeable_by(user).filter(pk=organisation.pk).exists()
+
+
+def can_manage_post_types(user) -> bool:
+    """The kinds of post the SAAF requires are national reference data."""
+    return is_national_admin(user) or is_system(user)
 
 
 def can_read_toolkit(user) -> bool:
-    return bool(roles_of(user))
+    return has_role(user)
 
 
 def can_manage_toolkit(user) -> bool:
     """Manage toolkit versions and reporting periods: the national admin only."""
-    return is_national_admin(user)
+    return is_national_admin(user) or is_system(user)
 
 
 def toolkit_reader_required(view):
@@ -74,4 +94,63 @@ def period_get(financial_year: int, quarter: int) -> ReportingPeriod:
         ReportingPeriod.objects.select_related("toolkit_version"),
         financial_year=financial_year,
         quarter=quarter,
+    )
+
+
+# --- Quarterly returns ------------------------------------------------------------
+
+
+def return_completing_icb_ids(user) -> frozenset[int]:
+    """The current ICBs where `user` drafts returns (editor or approver)."""
+    return scope_of(user).write_icb_ids()
+
+
+def can_edit_return(user, quarterly_return) -> bool:
+    """Draft this return: the editors and approver of its ICB while it exists,
+    or, for a dissolved ICB, of the successor named to complete it. Nobody
+    else — the national admin included — changes an ICB's answers."""
+    if not quarterly_return.is_draft:
+        return False
+    own = return_completing_icb_ids(user)
+    if quarterly_return.completed_by_id is not None:
+        return quarterly_return.completed_by_id in own
+    return quarterly_return.icb_id in own
+
+
+def can_name_return_successor(user) -> bool:
+    """Name which successor completes a split ICB's outstanding returns."""
+    return is_national_admin(user)
+
+
+def return_get_visible(user, icb_code: str, financial_year: int, quarter: int):
+    """The return of `icb_code` for the period, if `user` may read it; 404 otherwise
+    (the same answer for "not there" and "not yours")."""
+    from assurance.models import QuarterlyReturn
+
+    return _get(
+        QuarterlyReturn.objects.visible_to(user).select_related(
+            "icb__parent", "completed_by", "period__toolkit_version"
+        ),
+        icb__code=icb_code,
+        period__financial_year=financial_year,
+        period__quarter=quarter,
+    )
+
+
+def can_start_return(user, icb, *, successors: set[int]) -> bool:
+    """Start `icb`'s return: its own team, or the team of its only successor."""
+    own = return_completing_icb_ids(user)
+    return icb.pk in own or (len(successors) == 1 and successors <= own)
+
+
+def return_require_editable(user, quarterly_return) -> None:
+    """Refuse a change to a return that is not a draft, or not the user's to draft."""
+    if not quarterly_return.is_draft:
+        raise ValidationError(
+            f"This return is {quarterly_return.get_status_display().lower()}: it can no longer "
+            "be changed."
+        )
+    permission_require(
+        can_edit_return(user, quarterly_return),
+        f"You cannot change {quarterly_return.icb.name}'s return.",
     )

@@ -4,26 +4,24 @@ today, and which ICBs owe it a return.
 Days are calendar days in Europe/London, whatever the server's clock says:
 23:30 UTC on the last Saturday of October is already Sunday in London while
 BST lasts. Every function takes an optional `today` so that callers and tests
-can fix the day without patching the clock; `london_today(now)` turns an
+can fix the day without patching the clock; `saaf.dates.today(now)` turns an
 instant into that day.
 """
 
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Count, Prefetch
-from django.utils import timezone
 
 from assurance.models import ReportingPeriod, Section, Standard, ToolkitVersion
 from organisations.models import Organisation
+from saaf import dates
 
 # A period is "due soon" from this many days before its due date, due date included.
 DUE_SOON_DAYS = 7
-LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
 class PeriodState(models.TextChoices):
@@ -32,11 +30,6 @@ class PeriodState(models.TextChoices):
     DUE_SOON = "due_soon", "Due soon"
     OVERDUE = "overdue", "Overdue"
     CLOSED = "closed", "Closed"
-
-
-def london_today(now: datetime.datetime | None = None) -> datetime.date:
-    """The calendar day in Europe/London at the instant `now` (default: now)."""
-    return timezone.localdate(now or timezone.now(), timezone=LONDON)
 
 
 def period_state(period: ReportingPeriod, *, today: datetime.date | None = None) -> PeriodState:
@@ -49,7 +42,7 @@ def period_state(period: ReportingPeriod, *, today: datetime.date | None = None)
       can still be submitted, and is marked late);
     - closed: after the closing date.
     """
-    today = today or london_today()
+    today = today or dates.today()
     if today < period.opens_on:
         return PeriodState.UPCOMING
     if today > period.closes_on:
@@ -78,7 +71,7 @@ def period_rows(
     *, today: datetime.date | None = None, financial_year: int | None = None
 ) -> list[PeriodRow]:
     """Every reporting period with its state and the number of ICBs expected."""
-    today = today or london_today()
+    today = today or dates.today()
     periods = ReportingPeriod.objects.select_related("toolkit_version")
     if financial_year is not None:
         periods = periods.of_year(financial_year)
@@ -100,7 +93,7 @@ def period_rows(
 
 def current_period(*, today: datetime.date | None = None) -> ReportingPeriod | None:
     """The period whose quarter holds `today`."""
-    today = today or london_today()
+    today = today or dates.today()
     for period in ReportingPeriod.objects.select_related("toolkit_version"):
         if period.starts_on <= today <= period.ends_on:
             return period
@@ -126,3 +119,47 @@ def toolkit_sections(version: ToolkitVersion):
 
 def section_get(version: ToolkitVersion, code: str) -> Section:
     return toolkit_sections(version).get(code=code)
+
+
+def hosting_candidates(*, organisation: Organisation):
+    """Who may host a post of `organisation`: the current ICBs of its region and
+    the providers they commission — a neighbouring ICB or a trust, never an
+    organisation across the country."""
+    from organisations.models import Commissioning
+
+    if organisation.kind == "icb":
+        region_id = organisation.parent_id
+    else:
+        lead = (
+            Commissioning.objects.filter(provider=organisation, is_lead=True)
+            .values_list("icb__parent_id", flat=True)
+            .first()
+        )
+        region_id = lead
+    icbs = Organisation.objects.icbs().current().filter(parent_id=region_id)
+    providers = Commissioning.objects.filter(icb__in=icbs).values("provider")
+    return (
+        Organisation.objects.current()
+        .filter(models.Q(pk__in=icbs.values("pk")) | models.Q(pk__in=providers))
+        .exclude(pk=organisation.pk)
+        .order_by("name")
+    )
+
+
+def return_completing_successor(predecessor_id: int) -> int | None:
+    """The successor named to complete a dissolved ICB's outstanding returns
+    (the scoping's hook for split ICBs)."""
+    from assurance.models import QuarterlyReturn
+
+    return (
+        QuarterlyReturn.objects.filter(icb_id=predecessor_id, completed_by__isnull=False)
+        .order_by("-period__financial_year", "-period__quarter")
+        .values_list("completed_by", flat=True)
+        .first()
+    )
+
+
+def toolkit_register_standards(version: ToolkitVersion) -> list[Standard]:
+    """The version's standards whose green rating depends on the posts
+    register, in toolkit order (one query; the rule is read from each row)."""
+    return [s for s in version.standards.select_related("section") if s.register_rule]

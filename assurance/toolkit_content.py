@@ -26,6 +26,7 @@ from django.utils import timezone
 from assurance.models import (
     Metric,
     MetricUnit,
+    RegisterScope,
     Section,
     Standard,
     ToolkitStatus,
@@ -33,6 +34,7 @@ from assurance.models import (
     financial_year_label,
 )
 from assurance.services.toolkit import reporting_periods_ensure, toolkit_audit
+from organisations.models import AuditAction
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "toolkit.yaml"
 SHIPPED_FINANCIAL_YEARS = (2025, 2026)
@@ -67,6 +69,16 @@ def _theme(value: Any) -> int | None:
     return int(str(value).strip().upper().removeprefix("Q")) if value else None
 
 
+def _register_rule(value: dict[str, Any] | None) -> dict[str, Any]:
+    value = value or {}
+    return {
+        "register_groups": list(value.get("groups", [])),
+        "register_findings": list(value.get("findings", [])),
+        "register_scope": value.get("scope", RegisterScope.ICB_AND_PROVIDERS),
+        "register_note": (value.get("note") or "").strip(),
+    }
+
+
 def toolkit_content_read(path: Path = DATA_FILE) -> dict[str, dict[str, dict[str, Any]]]:
     """The file's content keyed by kind and code, in the models' field names."""
     with path.open(encoding="utf-8") as f:
@@ -85,7 +97,7 @@ def toolkit_content_read(path: Path = DATA_FILE) -> dict[str, dict[str, dict[str
                 "guidance": (standard.get("guidance") or "").strip(),
                 "evidence": (standard.get("evidence") or "").strip(),
                 "theme": _theme(standard.get("theme")),
-                "register_finding": (standard.get("register") or "").strip(),
+                **_register_rule(standard.get("register")),
                 "position": pos,
             }
     for pos, metric in enumerate(raw["metrics"], start=1):
@@ -119,7 +131,10 @@ def _version_content(version: ToolkitVersion) -> dict[str, dict[str, dict[str, A
             "guidance": st.guidance,
             "evidence": st.evidence,
             "theme": st.theme,
-            "register_finding": st.register_finding,
+            "register_groups": st.register_groups,
+            "register_findings": st.register_findings,
+            "register_scope": st.register_scope,
+            "register_note": st.register_note,
             "position": st.position,
         }
     for m in version.metrics.select_related("section"):
@@ -183,7 +198,7 @@ def _create_version(*, actor, financial_year: int, content: dict) -> ToolkitVers
         metric.save()
     toolkit_audit(
         actor=actor,
-        action="toolkit_version.loaded",
+        action=AuditAction.TOOLKIT_VERSION_LOADED,
         target=version,
         changes={
             "financial_year": [None, version.label],
@@ -198,7 +213,7 @@ def _create_version(*, actor, financial_year: int, content: dict) -> ToolkitVers
 
 def toolkit_content_load(
     *,
-    actor=None,
+    actor,
     path: Path = DATA_FILE,
     financial_years: tuple[int, ...] = SHIPPED_FINANCIAL_YEARS,
 ) -> ToolkitLoadReport:

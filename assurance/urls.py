@@ -1,10 +1,17 @@
 from django.urls import path
 
-from assurance.views import register, toolkit
+from assurance.views import register, returns, toolkit
 
 app_name = "assurance"
 
+_RETURN = "returns/<str:code>/<int:financial_year>/<int:quarter>/"
+
 urlpatterns = [
+    path(_RETURN, returns.return_detail, name="return_detail"),
+    path(_RETURN + "start/", returns.return_start, name="return_start"),
+    path(_RETURN + "history/", returns.return_history, name="return_history"),
+    path(_RETURN + "sections/<str:section>/", returns.return_section, name="return_section"),
+    path("evidence/<int:pk>/", returns.evidence_download, name="evidence_download"),
     path("toolkit/", toolkit.toolkit_version_list, name="toolkit_version_list"),
     path("toolkit/new/", toolkit.toolkit_version_copy, name="toolkit_version_copy"),
     path(

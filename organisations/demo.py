@@ -11,6 +11,7 @@ import base64
 import datetime
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyotp
@@ -20,7 +21,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from organisations import services
+from organisations.audit import system_actor
 from organisations.models import MFA_REQUIRED_ROLES, Organisation, ProviderKind, Role, User
+
+# Apps above organisations contribute their demo records here, from their
+# AppConfig.ready(), in the order the apps are installed.
+_demo_populators: list[Callable[[], None]] = []
+
+
+def demo_populator_register(populate: Callable[[], None]) -> None:
+    if populate not in _demo_populators:
+        _demo_populators.append(populate)
+
+
+def demo_populators() -> list[Callable[[], None]]:
+    return list(_demo_populators)
+
 
 DEMO_DOMAIN = "demo.saaf.nhs.uk"
 
@@ -194,7 +210,7 @@ def demo_world_create(*, password: str | None = None) -> DemoResult:
             if Organisation.objects.filter(code=code).exists():
                 continue
             services.provider_create(
-                actor=None,
+                actor=system_actor(),
                 code=code,
                 name=name,
                 provider_kind=kind,
@@ -205,20 +221,23 @@ def demo_world_create(*, password: str | None = None) -> DemoResult:
             )
         for code, name, icb in PLACES:
             if not Organisation.objects.filter(code=code).exists():
-                services.place_create(actor=None, code=code, name=name, icb=orgs[icb])
+                services.place_create(actor=system_actor(), code=code, name=name, icb=orgs[icb])
 
         for persona in PERSONAS:
             user = User.objects.filter(email=persona.email).first()
             if user is None:
                 chosen = chosen or secrets.token_urlsafe(12)
                 user = services.user_create(
-                    actor=None, email=persona.email, full_name=persona.full_name, password=chosen
+                    actor=system_actor(),
+                    email=persona.email,
+                    full_name=persona.full_name,
+                    password=chosen,
                 )
                 # Dates relative to today: the personas joined a few months ago.
                 user.date_joined = timezone.now() - datetime.timedelta(days=120)
                 user.save(update_fields=["date_joined"])
                 services.membership_grant(
-                    actor=None,
+                    actor=system_actor(),
                     user=user,
                     organisation=orgs[persona.organisation_code],
                     role=persona.role,

@@ -19,6 +19,20 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from organisations.choices import (  # noqa: F401  (re-exported: the models' vocabulary)
+    ICB_ROLES,
+    ICB_WRITE_ROLES,
+    MFA_REQUIRED_ROLES,
+    NATIONAL_ROLES,
+    REGIONAL_ROLES,
+    SYSTEM_ACTOR_EMAIL,
+    OrganisationKind,
+    ProviderKind,
+    Role,
+)
+from organisations.scoping import ScopedQuerySet, succession_closure
+from saaf.dates import today
+
 # --- Users -------------------------------------------------------------------
 
 
@@ -72,25 +86,7 @@ class User(AbstractUser):
 # --- Organisations -------------------------------------------------------------
 
 
-class OrganisationKind(models.TextChoices):
-    NATIONAL = "national", "National"
-    DIRECTORATE = "directorate", "National directorate"
-    REGION = "region", "Region"
-    ICB = "icb", "Integrated care board"
-    PROVIDER = "provider", "Provider"
-    PLACE = "place", "Place / local authority area"
-
-
-class ProviderKind(models.TextChoices):
-    NHS_TRUST = "nhs_trust", "NHS trust"
-    FOUNDATION_TRUST = "foundation_trust", "NHS foundation trust"
-    INDEPENDENT = "independent", "Independent provider"
-    GP_PRACTICE = "gp_practice", "GP practice"
-    PCN = "pcn", "Primary care network"
-    OTHER = "other", "Other"
-
-
-class OrganisationQuerySet(models.QuerySet["Organisation"]):
+class OrganisationQuerySet(ScopedQuerySet):
     def of_kind(self, kind: str) -> OrganisationQuerySet:
         return self.filter(kind=kind)
 
@@ -111,19 +107,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         )
 
     def current(self) -> OrganisationQuerySet:
-        return self.existing_on(datetime.date.today())
-
-    def visible_to(self, user) -> OrganisationQuerySet:
-        """The organisations `user` may read: see `organisations.scoping`."""
-        from organisations.scoping import visible_organisation_ids
-
-        return self.filter(pk__in=visible_organisation_ids(user))
-
-    def changeable_by(self, user) -> OrganisationQuerySet:
-        """The organisations whose data `user` may change: see `organisations.scoping`."""
-        from organisations.scoping import changeable_organisation_ids
-
-        return self.filter(pk__in=changeable_organisation_ids(user))
+        return self.existing_on(today())
 
 
 class Organisation(models.Model):
@@ -167,6 +151,7 @@ class Organisation(models.Model):
     )
 
     objects = OrganisationQuerySet.as_manager()
+    scope_path = "pk"
 
     class Meta:
         ordering = ["name"]
@@ -228,31 +213,26 @@ class Organisation(models.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.existed_on(datetime.date.today())
+        return self.existed_on(today())
 
     def predecessors(self) -> OrganisationQuerySet:
         """Every organisation this one succeeded, directly or through earlier successions."""
-        return Organisation.objects.filter(pk__in=_walk_successions(self.pk, backwards=True))
+        return Organisation.objects.filter(pk__in=succession_ids(self.pk, backwards=True))
 
     def successors(self) -> OrganisationQuerySet:
         """Every organisation that succeeded this one, directly or later on."""
-        return Organisation.objects.filter(pk__in=_walk_successions(self.pk, backwards=False))
+        return Organisation.objects.filter(pk__in=succession_ids(self.pk, backwards=False))
 
 
-def _walk_successions(start_id: int, *, backwards: bool) -> set[int]:
-    # One query per generation of successions: there has been one so far.
-    found: set[int] = set()
-    frontier = {start_id}
-    near, far = (
-        ("successor_id", "predecessor_id") if backwards else ("predecessor_id", "successor_id")
-    )
-    while frontier:
-        step = set(
-            Succession.objects.filter(**{f"{near}__in": frontier}).values_list(far, flat=True)
-        )
-        frontier = step - found - {start_id}
-        found |= frontier
-    return found
+def succession_links() -> list[tuple[int, int]]:
+    """Every (predecessor id, successor id) link: a few dozen rows, read in one query."""
+    return list(Succession.objects.values_list("predecessor_id", "successor_id"))
+
+
+def succession_ids(organisation_id: int, *, backwards: bool) -> set[int]:
+    """The ids of every organisation `organisation_id` succeeded (backwards) or
+    that succeeded it (forwards), through any number of reorganisations."""
+    return succession_closure(succession_links(), {organisation_id}, backwards=backwards)
 
 
 class SuccessionKind(models.TextChoices):
@@ -314,6 +294,9 @@ class Commissioning(models.Model):
     )
     is_lead = models.BooleanField(default=False)
 
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "provider"
+
     class Meta:
         ordering = ["provider__name", "-is_lead", "icb__name"]
         constraints = [
@@ -334,23 +317,6 @@ class Commissioning(models.Model):
 # --- Memberships and roles -----------------------------------------------------------
 
 
-class Role(models.TextChoices):
-    ICB_APPROVER = "icb_approver", "ICB approver"
-    ICB_EDITOR = "icb_editor", "ICB editor"
-    ICB_VIEWER = "icb_viewer", "ICB viewer"
-    REGIONAL_LEAD = "regional_lead", "Regional safeguarding lead"
-    REGIONAL_CHIEF_NURSE = "regional_chief_nurse", "Regional chief nurse"
-    NSSG_MEMBER = "nssg_member", "NSSG member"
-    NATIONAL_ADMIN = "national_admin", "National admin"
-
-
-ICB_ROLES = frozenset({Role.ICB_APPROVER, Role.ICB_EDITOR, Role.ICB_VIEWER})
-ICB_WRITE_ROLES = frozenset({Role.ICB_APPROVER, Role.ICB_EDITOR})
-REGIONAL_ROLES = frozenset({Role.REGIONAL_LEAD, Role.REGIONAL_CHIEF_NURSE})
-NATIONAL_ROLES = frozenset({Role.NSSG_MEMBER, Role.NATIONAL_ADMIN})
-# allauth does not enforce MFA; these roles must have it (see the MFA middleware).
-MFA_REQUIRED_ROLES = frozenset({Role.ICB_APPROVER, Role.REGIONAL_LEAD, Role.NATIONAL_ADMIN})
-
 ROLE_ORGANISATION_KIND = {
     **dict.fromkeys(ICB_ROLES, OrganisationKind.ICB),
     **dict.fromkeys(REGIONAL_ROLES, OrganisationKind.REGION),
@@ -369,6 +335,10 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=30, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who holds a role in an organisation is read by those who may read it.
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organisation"
 
     class Meta:
         ordering = ["organisation__name", "role"]
@@ -399,21 +369,89 @@ class Membership(models.Model):
 # --- Audit ---------------------------------------------------------------------------
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    def visible_to(self, user) -> AuditEventQuerySet:
-        from organisations.scoping import visible_organisation_ids
+class AuditAction(models.TextChoices):
+    """Every kind of event the audit trail records: a fixed list, so the
+    history of a return, a post or a toolkit version can be read and filtered
+    by what happened. Values are stored; add new ones at the end of a group."""
 
-        return self.filter(organisation_id__in=visible_organisation_ids(user))
+    # People and access
+    USER_CREATED = "user.created", "User created"
+    USER_INVITED = "user.invited", "User invited"
+    USER_EMAIL_CHANGED = "user.email_changed", "User's email changed"
+    MEMBERSHIP_GRANTED = "membership.granted", "Role granted"
+    MEMBERSHIP_REVOKED = "membership.revoked", "Role removed"
+    # Account security (allauth's flows, recorded by signal receivers)
+    SIGNED_IN = "account.signed_in", "Signed in"
+    SIGN_IN_FAILED = "account.sign_in_failed", "Sign-in failed"
+    SIGNED_OUT = "account.signed_out", "Signed out"
+    PASSWORD_CHANGED = "account.password_changed", "Password changed"
+    PASSWORD_SET = "account.password_set", "Password set"
+    PASSWORD_RESET = "account.password_reset", "Password reset"
+    SESSIONS_ENDED = "account.sessions_ended", "Other sessions signed out"
+    MFA_ENABLED = "mfa.enabled", "Two-factor authentication enabled"
+    MFA_DISABLED = "mfa.disabled", "Two-factor authentication removed"
+    MFA_RECOVERY_CODES_REGENERATED = "mfa.recovery_codes_regenerated", "Recovery codes renewed"
+    MFA_RESET = "mfa.reset", "Two-factor authentication reset by the national team"
+    EXPIRED_SESSIONS_PURGED = "account.expired_sessions_purged", "Expired sessions purged"
+    # Organisations (the reference loader and providers, places)
+    ORGANISATION_CREATED = "organisation.created", "Organisation created"
+    ORGANISATION_UPDATED = "organisation.updated", "Organisation updated"
+    SUCCESSION_CREATED = "succession.created", "Succession created"
+    SUCCESSION_UPDATED = "succession.updated", "Succession updated"
+    PROVIDER_CREATED = "provider.created", "Provider created"
+    PROVIDER_UPDATED = "provider.updated", "Provider updated"
+    PLACE_CREATED = "place.created", "Place created"
+    # Posts register
+    POST_TYPE_CREATED = "post_type.created", "Post type created"
+    POST_TYPE_UPDATED = "post_type.updated", "Post type updated"
+    POST_CREATED = "post.created", "Post created"
+    POST_UPDATED = "post.updated", "Post updated"
+    POST_HOLDER_ADDED = "post.holder_added", "Holder recorded"
+    POST_HOLDER_UPDATED = "post.holder_updated", "Holder updated"
+    # Toolkit and reporting periods
+    TOOLKIT_VERSION_LOADED = "toolkit_version.loaded", "Toolkit loaded"
+    TOOLKIT_VERSION_COPIED = "toolkit_version.copied", "Toolkit draft started"
+    TOOLKIT_VERSION_PUBLISHED = "toolkit_version.published", "Toolkit published"
+    TOOLKIT_VERSION_DELETED = "toolkit_version.deleted", "Toolkit draft discarded"
+    SECTION_CREATED = "section.created", "Section added"
+    SECTION_UPDATED = "section.updated", "Section changed"
+    SECTION_DELETED = "section.deleted", "Section removed"
+    STANDARD_CREATED = "standard.created", "Standard added"
+    STANDARD_UPDATED = "standard.updated", "Standard changed"
+    STANDARD_DELETED = "standard.deleted", "Standard removed"
+    METRIC_CREATED = "metric.created", "Metric added"
+    METRIC_UPDATED = "metric.updated", "Metric changed"
+    METRIC_DELETED = "metric.deleted", "Metric removed"
+    REPORTING_PERIOD_CREATED = "reporting_period.created", "Reporting period created"
+    REPORTING_PERIOD_UPDATED = "reporting_period.updated", "Reporting period changed"
+    # Quarterly returns
+    RETURN_STARTED = "return.started", "Return started"
+    RETURN_SUCCESSOR_NAMED = "return.successor_named", "Successor named to complete the return"
+    RETURN_ANSWER_SAVED = "return.answer_saved", "Answer saved"
+    RETURN_METRIC_SAVED = "return.metric_saved", "Metric value saved"
+    RETURN_EVIDENCE_ADDED = "return.evidence_added", "Evidence file added"
+    RETURN_EVIDENCE_REMOVED = "return.evidence_removed", "Evidence file removed"
 
+
+class AuditEventQuerySet(ScopedQuerySet):
     def for_object(self, obj: models.Model) -> AuditEventQuerySet:
+        """The events of `obj` and of everything recorded under it (a post's
+        holders, a toolkit version's standards): one indexed query."""
+        content_type = ContentType.objects.get_for_model(obj)
         return self.filter(
-            target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk)
+            Q(target_type=content_type, target_id=str(obj.pk))
+            | Q(parent_type=content_type, parent_id=str(obj.pk))
         )
 
 
 class AuditEvent(models.Model):
     """Who did what to which object, and when: written by services in the same
-    transaction as the change, so a change without its event cannot exist."""
+    transaction as the change, so a change without its event cannot exist.
+
+    `parent` groups events under the object whose history they belong to (a
+    holder's events under the post, a standard's under its toolkit version,
+    later an answer's under its return), so an object's page lists its whole
+    history in one query."""
 
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -422,12 +460,18 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="audit_events",
-        help_text="Empty when the system did it (a command or a scheduled task).",
+        help_text="Who did it: a person, or the system actor for commands and scheduled "
+        "tasks. Empty only for a failed sign-in, which records the email tried.",
     )
+    attempted_email = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=100, db_index=True)
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     target_id = models.CharField(max_length=64)
     target_repr = models.CharField(max_length=300)
+    parent_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    parent_id = models.CharField(max_length=64, blank=True)
     organisation = models.ForeignKey(
         Organisation,
         null=True,
@@ -438,13 +482,34 @@ class AuditEvent(models.Model):
     )
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
+    scope_path = "organisation"
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["parent_type", "parent_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="audit_event_has_actor",
+                condition=Q(actor__isnull=False) | Q(action=AuditAction.SIGN_IN_FAILED),
+                violation_error_message="Every audit event names who acted; only a failed "
+                "sign-in has nobody signed in.",
+            )
+        ]
 
     def __str__(self) -> str:
-        who = self.actor or "system"
+        who = self.actor or self.attempted_email or "unknown"
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {who} {self.action} {self.target_repr}"
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action

@@ -1,22 +1,36 @@
-"""Who may do what, as plain predicates, and fetch-and-authorise helpers that
-answer "not yours" exactly as they answer "not there" (404)."""
+"""Who may do what with organisations, people and the audit trail: named
+predicates that services check themselves (so a view, task, API call or
+command meets the same rule), and fetch-and-authorise helpers that answer
+"not yours" exactly as they answer "not there" (404)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from organisations.models import (
-    ICB_WRITE_ROLES,
-    MFA_REQUIRED_ROLES,
-    NATIONAL_ROLES,
-    Organisation,
-    Role,
-)
-from organisations.scoping import memberships_of
+from organisations.choices import MFA_REQUIRED_ROLES, Role
+from organisations.models import Organisation
+from organisations.scoping import scope_of
 
 
-def roles_of(user) -> set[str]:
-    return {m.role for m in memberships_of(user)}
+class NotPermitted(PermissionDenied):
+    """A service refused the acting user. Views answer 403 (or 404 where the
+    object is out of the user's scope, which fetch helpers check first)."""
+
+
+def permission_require(allowed: bool, message: str) -> None:
+    """Raise `NotPermitted(message)` unless `allowed`: the one line every
+    service starts with."""
+    if not allowed:
+        raise NotPermitted(message)
+
+
+def roles_of(user) -> frozenset[str]:
+    return scope_of(user).roles
+
+
+def is_system(user) -> bool:
+    return scope_of(user).is_system
 
 
 def is_national_admin(user) -> bool:
@@ -24,7 +38,12 @@ def is_national_admin(user) -> bool:
 
 
 def is_national(user) -> bool:
-    return bool(roles_of(user) & NATIONAL_ROLES)
+    return scope_of(user).is_national
+
+
+def has_role(user) -> bool:
+    """Anyone with a role somewhere reads the shared national content (the toolkit, periods)."""
+    return bool(roles_of(user)) or is_system(user)
 
 
 def requires_mfa(user) -> bool:
@@ -32,15 +51,20 @@ def requires_mfa(user) -> bool:
     return bool(roles_of(user) & MFA_REQUIRED_ROLES)
 
 
-def can_change_organisation_data(user, organisation: Organisation) -> bool:
-    return Organisation.objects.changeable_by(user).filter(pk=organisation.pk).exists()
+def can_manage_users(user) -> bool:
+    """Create and invite users, grant and remove roles, reset a user's MFA or
+    change their e-mail: the national admin (or the system, from a command)."""
+    return is_national_admin(user) or is_system(user)
 
 
-def can_edit_for_icb(user, icb: Organisation) -> bool:
-    """An editor or approver of this ICB (the posts register, a draft return)."""
-    return any(
-        m.role in ICB_WRITE_ROLES and m.organisation_id == icb.pk for m in memberships_of(user)
-    )
+def can_manage_organisations(user) -> bool:
+    """Add and change providers and places, load the reference organisations."""
+    return is_national_admin(user) or is_system(user)
+
+
+def can_read_audit(user) -> bool:
+    """Audit events are read within scope by anyone with a role."""
+    return has_role(user)
 
 
 def organisation_get_visible(user, pk: int | str) -> Organisation:

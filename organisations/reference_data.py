@@ -17,7 +17,8 @@ from pathlib import Path
 from django.db import transaction
 
 from organisations.audit import audit_record, field_changes
-from organisations.models import Organisation, OrganisationKind, Succession
+from organisations.models import AuditAction, Organisation, OrganisationKind, Succession
+from organisations.permissions import can_manage_organisations, permission_require
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -76,7 +77,7 @@ def _upsert(
     row.save()
     audit_record(
         actor=actor,
-        action=f"{action}.{verb}",
+        action=AuditAction(f"{action}.{verb}"),
         target=row,
         organisation=organisation or row,
         changes=changes,
@@ -98,8 +99,11 @@ def _upsert_organisation(report: LoadReport, actor, *, code: str, values: dict) 
     )
 
 
-def reference_data_load(*, actor=None, data_dir: Path = DATA_DIR) -> LoadReport:
+def reference_data_load(*, actor, data_dir: Path = DATA_DIR) -> LoadReport:
     """Bring the reference organisations and successions in line with the data files."""
+    permission_require(
+        can_manage_organisations(actor), "Only the national admin can load reference data."
+    )
     report = LoadReport()
     with (data_dir / "icbs.csv").open(newline="", encoding="utf-8") as f:
         icb_rows = list(csv.DictReader(f))

@@ -21,7 +21,8 @@ from organisations.models import (
     OrganisationKind,
     Succession,
 )
-from organisations.scoping import memberships_of, visible_organisation_ids
+from organisations.scoping import memberships_of
+from saaf.dates import today
 
 # --- Home page -----------------------------------------------------------------
 
@@ -106,7 +107,7 @@ def region_icbs(*, region: Organisation) -> list[Organisation]:
 def regions_with_counts(*, on: datetime.date | None = None) -> list[Organisation]:
     """Every region with `icbs_current`, `icbs_total` and `providers` counted
     in one query (providers: those commissioned by the region's ICBs)."""
-    day = on or datetime.date.today()
+    day = on or today()
     is_icb = Q(children__kind=OrganisationKind.ICB)
     existing = (Q(children__established__isnull=True) | Q(children__established__lte=day)) & (
         Q(children__closed__isnull=True) | Q(children__closed__gte=day)
@@ -140,9 +141,8 @@ class OrganisationDetail:
 
 def organisation_detail(*, user, code: str) -> OrganisationDetail:
     """The organisation page's data; 404 if `user` may not read the organisation."""
-    visible = visible_organisation_ids(user)  # worked out once, reused below
     organisation = (
-        Organisation.objects.filter(pk__in=visible)
+        Organisation.objects.visible_to(user)
         .select_related("parent__parent")
         .filter(code=code)
         .first()
@@ -184,9 +184,7 @@ def organisation_detail(*, user, code: str) -> OrganisationDetail:
     )
     visible_ids = (
         set(
-            Organisation.objects.filter(pk__in=visible)
-            .filter(pk__in=linked)
-            .values_list("pk", flat=True)
+            Organisation.objects.visible_to(user).filter(pk__in=linked).values_list("pk", flat=True)
         )
         if linked
         else set()
@@ -199,4 +197,21 @@ def organisation_detail(*, user, code: str) -> OrganisationDetail:
         members=members,
         icbs=icbs,
         visible_ids=visible_ids,
+    )
+
+
+# --- History -----------------------------------------------------------------------
+
+
+def audit_history(*, user, obj, limit: int = 200) -> list:
+    """The audit events of `obj` and of everything recorded under it (its
+    holders, standards, answers), newest first, as far as `user` may read
+    them: one query, whatever the object."""
+    from organisations.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.visible_to(user)
+        .for_object(obj)
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:limit]
     )

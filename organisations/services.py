@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from organisations.audit import audit_record, field_changes
+from organisations.audit import audit_record, field_changes, model_reference
 from organisations.models import (
+    AuditAction,
     Commissioning,
     Membership,
     Organisation,
@@ -15,12 +16,25 @@ from organisations.models import (
     Role,
     User,
 )
+from organisations.permissions import (
+    can_manage_organisations,
+    can_manage_users,
+    is_system,
+    permission_require,
+)
 from organisations.reference_data import reference_data_load  # noqa: F401  (a service too)
+from organisations.scoping import scope_forget
+
+_USERS_REFUSAL = "Only the national admin can manage users and their roles."
+_ORGANISATIONS_REFUSAL = "Only the national admin can add or change providers and places."
 
 
-def user_create(*, actor, email: str, full_name: str = "", password: str | None = None) -> User:
+def user_create(
+    *, actor: User, email: str, full_name: str = "", password: str | None = None
+) -> User:
     """Create a person who can sign in. Without a password they set their own
     from an emailed link."""
+    permission_require(can_manage_users(actor), _USERS_REFUSAL)
     email = email.strip().lower()
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
@@ -34,40 +48,50 @@ def user_create(*, actor, email: str, full_name: str = "", password: str | None 
         user.save()
         audit_record(
             actor=actor,
-            action="user.created",
+            action=AuditAction.USER_CREATED,
             target=user,
             changes={"email": [None, email], "full_name": [None, user.full_name]},
         )
     return user
 
 
-def membership_grant(*, actor, user: User, organisation: Organisation, role: str) -> Membership:
+def membership_grant(
+    *, actor: User, user: User, organisation: Organisation, role: str
+) -> Membership:
+    """Give `user` a role in `organisation`; the admin's staff flags follow."""
+    permission_require(can_manage_users(actor), _USERS_REFUSAL)
     with transaction.atomic():
         membership = Membership(user=user, organisation=organisation, role=role)
         membership.full_clean()
         membership.save()
         audit_record(
             actor=actor,
-            action="membership.granted",
+            action=AuditAction.MEMBERSHIP_GRANTED,
             target=membership,
             organisation=organisation,
-            changes={"user": [None, user.email], "role": [None, role]},
+            changes={"user": [None, model_reference(user)], "role": [None, role]},
         )
         _admin_access_sync(user)
+    scope_forget(user)
     return membership
 
 
-def membership_revoke(*, actor, membership: Membership) -> None:
+def membership_revoke(*, actor: User, membership: Membership) -> None:
+    permission_require(can_manage_users(actor), _USERS_REFUSAL)
     with transaction.atomic():
         audit_record(
             actor=actor,
-            action="membership.revoked",
+            action=AuditAction.MEMBERSHIP_REVOKED,
             target=membership,
             organisation=membership.organisation,
-            changes={"user": [membership.user.email, None], "role": [membership.role, None]},
+            changes={
+                "user": [model_reference(membership.user), None],
+                "role": [membership.role, None],
+            },
         )
         membership.delete()
         _admin_access_sync(membership.user)
+    scope_forget(membership.user)
 
 
 def _admin_access_sync(user: User) -> None:
@@ -81,7 +105,7 @@ def _admin_access_sync(user: User) -> None:
 
 def provider_create(
     *,
-    actor,
+    actor: User,
     code: str,
     name: str,
     provider_kind: str,
@@ -92,6 +116,7 @@ def provider_create(
 ) -> Organisation:
     """Add a provider commissioned by `lead_icb` (its lead commissioner) and
     optionally by other ICBs."""
+    permission_require(can_manage_organisations(actor), _ORGANISATIONS_REFUSAL)
     with transaction.atomic():
         provider = Organisation(
             kind=OrganisationKind.PROVIDER,
@@ -109,19 +134,20 @@ def provider_create(
             Commissioning.objects.create(icb=icb, provider=provider, is_lead=icb == lead_icb)
         audit_record(
             actor=actor,
-            action="provider.created",
+            action=AuditAction.PROVIDER_CREATED,
             target=provider,
             organisation=provider,
             changes={
                 "name": [None, provider.name],
                 "kind": [None, provider_kind],
-                "lead_commissioner": [None, lead_icb.code],
+                "lead_commissioner": [None, model_reference(lead_icb)],
             },
         )
     return provider
 
 
-def provider_update(*, actor, provider: Organisation, **values) -> Organisation:
+def provider_update(*, actor: User, provider: Organisation, **values) -> Organisation:
+    permission_require(can_manage_organisations(actor), _ORGANISATIONS_REFUSAL)
     allowed = {
         "name",
         "provider_kind",
@@ -141,7 +167,7 @@ def provider_update(*, actor, provider: Organisation, **values) -> Organisation:
             provider.save()
             audit_record(
                 actor=actor,
-                action="provider.updated",
+                action=AuditAction.PROVIDER_UPDATED,
                 target=provider,
                 organisation=provider,
                 changes=changes,
@@ -149,8 +175,9 @@ def provider_update(*, actor, provider: Organisation, **values) -> Organisation:
     return provider
 
 
-def place_create(*, actor, code: str, name: str, icb: Organisation) -> Organisation:
+def place_create(*, actor: User, code: str, name: str, icb: Organisation) -> Organisation:
     """Add a place / local authority area in an ICB's area."""
+    permission_require(can_manage_organisations(actor), _ORGANISATIONS_REFUSAL)
     with transaction.atomic():
         place = Organisation(
             kind=OrganisationKind.PLACE, code=code.strip().upper(), name=name.strip(), parent=icb
@@ -159,17 +186,18 @@ def place_create(*, actor, code: str, name: str, icb: Organisation) -> Organisat
         place.save()
         audit_record(
             actor=actor,
-            action="place.created",
+            action=AuditAction.PLACE_CREATED,
             target=place,
             organisation=place,
-            changes={"name": [None, place.name], "icb": [None, icb.code]},
+            changes={"name": [None, place.name], "icb": [None, model_reference(icb)]},
         )
     return place
 
 
-def user_invite_send(*, actor, user: User, base_url: str) -> str:
+def user_invite_send(*, actor: User, user: User, base_url: str) -> str:
     """Email `user` a link to set their own password (allauth's password reset
     from key), and return the link. Users never sign themselves up."""
+    permission_require(can_manage_users(actor), _USERS_REFUSAL)
     from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
     from django.core.mail import send_mail
@@ -184,7 +212,7 @@ def user_invite_send(*, actor, user: User, base_url: str) -> str:
     )
     link = base_url.rstrip("/") + path
     with transaction.atomic():
-        audit_record(actor=actor, action="user.invited", target=user)
+        audit_record(actor=actor, action=AuditAction.USER_INVITED, target=user)
         transaction.on_commit(
             lambda: send_mail(
                 subject="Your account on the safeguarding assurance portal",
@@ -198,3 +226,29 @@ def user_invite_send(*, actor, user: User, base_url: str) -> str:
             )
         )
     return link
+
+
+def session_expired_purge(*, actor: User) -> dict[str, int]:
+    """Delete sessions past their expiry, and allauth's record of each session
+    that no longer exists (the list a user sees under "Sessions"). Run daily
+    by the beat schedule; safe to run twice (the second run finds nothing).
+    Sessions live in the database (Django's default session engine)."""
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    permission_require(is_system(actor), "Only the system purges expired sessions.")
+    with transaction.atomic():
+        sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        user_sessions, _ = UserSession.objects.exclude(
+            session_key__in=Session.objects.values("session_key")
+        ).delete()
+        purged = {"sessions": sessions, "user_sessions": user_sessions}
+        if sessions or user_sessions:
+            audit_record(
+                actor=actor,
+                action=AuditAction.EXPIRED_SESSIONS_PURGED,
+                target=actor,
+                changes=purged,
+            )
+    return purged

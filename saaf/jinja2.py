@@ -1,8 +1,6 @@
 """The Jinja2 environment for portal pages: our templates first, then the
 NHS.UK component macros from nhsuk-frontend-jinja."""
 
-import datetime
-
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
@@ -10,11 +8,24 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from organisations.scoping import memberships_of
 from saaf import nhs_forms
+from saaf.dates import nhs_date, nhs_datetime
 
 
-def nhs_date(value: datetime.date | None, empty: str = "") -> str:
-    """A date as the NHS style guide writes it: 1 July 2022."""
-    return f"{value.day} {value:%B %Y}" if value else empty
+def history_value(change) -> str:
+    """An audit event's [old, new] pair in words: "none → Level 3"."""
+
+    def word(value) -> str:
+        if value is None or value == "":
+            return "none"
+        if isinstance(value, dict):  # a related object: {"id", "code", "name"}
+            return str(value.get("name") or value.get("code") or value.get("id"))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    if isinstance(change, (list, tuple)) and len(change) == 2:
+        return f"{word(change[0])} → {word(change[1])}"
+    return word(change)
 
 
 def environment(**options) -> Environment:
@@ -37,7 +48,10 @@ def environment(**options) -> Environment:
             "nhs_field_items": nhs_forms.field_items,
             "nhs_date_parts": nhs_forms.date_parts,
             "nhs_form_errors": nhs_forms.error_list,
+            # The history include (templates/jinja2/includes/history.jinja).
+            "history_value": history_value,
         }
     )
     env.filters["nhs_date"] = nhs_date
+    env.filters["nhs_datetime"] = nhs_datetime
     return env

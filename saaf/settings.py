@@ -11,6 +11,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
+from cryptography.fernet import Fernet
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +54,9 @@ if not DEBUG:
 # --- Applications ------------------------------------------------------------
 
 INSTALLED_APPS = [
+    # First, so its management commands replace Django's (createsuperuser
+    # refuses and points at create_user; the first app listed wins).
+    "organisations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -59,11 +65,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
-    "organisations",
     "assurance",
     "reviews",
     "reporting",
@@ -71,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # (production inserts WhiteNoise here: see "Static files")
+    # One log line per request (user id, status, time): outermost of our own.
+    "saaf.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,9 +88,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy with a per-request nonce (see "Security headers").
+    "csp.middleware.CSPMiddleware",
+    # Permissions-Policy; Cache-Control: no-store for everything signed in.
+    "saaf.middleware.SecurityHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "organisations.middleware.RequireMultiFactorMiddleware",
+    # Puts the client address and browser aside for the audit events of the request.
+    "organisations.audit.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "saaf.urls"
@@ -158,13 +173,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# The schedule lives here, in Celery's own beat_schedule, rather than in
+# django-celery-beat's tables: it is code, reviewed and tested with the tasks
+# it runs (tests/organisations/test_tasks.py), with no database rows that an
+# admin page could change outside the audited services. docker-compose.yml
+# runs exactly one `celery -A saaf beat`; later issues add their entries here.
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-sessions": {
+        "task": "organisations.sessions_purge",
+        "schedule": crontab(hour=3, minute=15),  # daily, Europe/London
+    },
+}
+
 # --- Users and sign-in -------------------------------------------------------
 
 AUTH_USER_MODEL = "organisations.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend only (it extends ModelBackend for permissions): every
+# password goes through allauth's forms, their rate limits and the MFA stage.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -202,6 +228,33 @@ MFA_TOTP_ISSUER = "SAAF portal"
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True
 
+# --- MFA secrets at rest -----------------------------------------------------
+
+# TOTP secrets and recovery-code seeds are encrypted in the database
+# (organisations/mfa_secrets.py) with Fernet keys from SAAF_MFA_ENCRYPTION_KEY:
+# comma-separated, the first encrypts, all decrypt (for rotation). Make one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+MFA_ADAPTER = "organisations.mfa_secrets.MFAAdapter"
+# Only the embedded default may fall back to this key; production refuses it.
+_DEVELOPMENT_MFA_KEY = "-VocJlTn3e6Jv0XER4cJxE3_CAEQf7ZTXHzWBqZIvEE="
+SAAF_MFA_ENCRYPTION_KEYS = env_list(
+    "SAAF_MFA_ENCRYPTION_KEY", _DEVELOPMENT_MFA_KEY if DEBUG else ""
+)
+if not DEBUG and (not SAAF_MFA_ENCRYPTION_KEYS or _DEVELOPMENT_MFA_KEY in SAAF_MFA_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "Production mode (DJANGO_DEBUG off) needs SAAF_MFA_ENCRYPTION_KEY: a Fernet key, not "
+        'the development key. Make one with: python -c "from cryptography.fernet import '
+        'Fernet; print(Fernet.generate_key().decode())"'
+    )
+for _key in SAAF_MFA_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "SAAF_MFA_ENCRYPTION_KEY holds a value that is not a Fernet key (32 url-safe "
+            "base64-encoded bytes)."
+        ) from None
+
 # Sessions end after 30 minutes without activity, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SAAF_SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
@@ -221,6 +274,42 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
 
+# --- Behind the TLS proxy ------------------------------------------------------
+
+# How many proxies in front of the portal append to X-Forwarded-For (1 for the
+# TLS proxy in front of gunicorn). allauth's rate limits and the audit trail's
+# client address take the address that many entries from the right, which the
+# client cannot forge; 0 (the default) uses the connection's own address.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
+# Only if the proxy rewrites Host and passes the original in X-Forwarded-Host.
+USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
+
+# --- Security headers ------------------------------------------------------------
+
+# Content-Security-Policy (django-csp 4): our own scripts, styles, fonts and
+# images only; inline scripts only with the request's nonce (the NHS.UK
+# templates' `cspNonce`, `request.csp_nonce` in allauth's). `data:` images for
+# allauth's TOTP QR code; the one style attribute allauth's image element
+# carries is allowed by its hash, no other.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-5C3FvuMrm8vu7H3irhmsnB9lZ/l9yiLrVnornkhCb2U='",  # max-width: 250px;
+        ],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
 # --- Safeguarding rules ---------------------------------------------------------
 
 # Designated and named professionals must have had documented supervision
@@ -238,7 +327,26 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Production serves static files itself (WhiteNoise, in the middleware) from
+# `collectstatic`'s output: compressed, with hashed names cached for a year.
+# Development and tests use the plain storage (no manifest to build), served
+# by runserver and the test server.
+if not DEBUG:
+    # Right after SecurityMiddleware: before anything that reads the session.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Evidence files: stored under random names and never served from a public URL
+# (no MEDIA_URL route): a download view checks the reader's scope first.
+MEDIA_ROOT = Path(os.environ.get("SAAF_MEDIA_ROOT") or BASE_DIR / "media")
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",
@@ -264,9 +372,20 @@ REST_FRAMEWORK = {
 
 # --- Logging -----------------------------------------------------------------
 
+# One line per request from saaf.middleware.RequestLogMiddleware ("saaf.request":
+# method, URL pattern, status, time, user id). Refused and missing pages (4xx)
+# are in that line; django.request logs only server errors (5xx, with their
+# traceback), not a traceback for every 403.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "saaf.request": {"level": "INFO"},
+    },
 }

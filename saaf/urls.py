@@ -2,9 +2,19 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-# The Django admin signs in through allauth, so its sign-in has the same rate
-# limits and MFA step as the portal's.
-admin.site.login = secure_admin_login(admin.site.login)
+from organisations.admin_access import (
+    admin_has_permission,
+    admin_login,
+    admin_logout,
+    admin_password_change,
+)
+
+# The Django admin signs in and out through allauth (its rate limits and MFA
+# stage), and opens only for a staff user whose session completed a TOTP step.
+admin.site.has_permission = admin_has_permission
+admin.site.login = secure_admin_login(admin_login)
+admin.site.logout = admin_logout
+admin.site.password_change = admin_password_change
 admin.site.site_header = "SAAF portal administration"
 
 urlpatterns = [

@@ -1,24 +1,30 @@
-"""Shared fixtures: the reference organisations are loaded once into the test
-database; `reference` reloads them if a transactional test flushed them."""
+"""Shared fixtures: the reference organisations and the shipped toolkits are
+loaded once into the test database (each test's changes roll back), and
+`reference` / `toolkit` reload them if a transactional test flushed them."""
 
 import pytest
 from django.core.cache import cache
 
+from organisations.audit import system_actor
 from organisations.models import Organisation
 from organisations.reference_data import NATIONAL_CODE, reference_data_load
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from assurance.toolkit_content import toolkit_content_load
+
     with django_db_blocker.unblock():
-        reference_data_load(actor=None)
+        reference_data_load(actor=system_actor())
+        # Loading both toolkits costs ~0.4 s: once per run, not once per test.
+        toolkit_content_load(actor=system_actor())
 
 
 @pytest.fixture
 def reference(db):
     """The reference organisations, by code: reference["QMJ"]."""
     if not Organisation.objects.filter(code=NATIONAL_CODE).exists():
-        reference_data_load(actor=None)
+        reference_data_load(actor=system_actor())
     return {org.code: org for org in Organisation.objects.all()}
 
 

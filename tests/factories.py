@@ -54,3 +54,16 @@ def enrol_totp(user: User, secret: str = TEST_TOTP_SECRET) -> Authenticator:
     secret stored encrypted), so roles that require MFA get past the MFA
     middleware."""
     return TOTP.activate(user, secret).instance
+
+
+def sign_in_with_totp(client, user: User, password: str, secret: str = TEST_TOTP_SECRET) -> None:
+    """Sign `user` in through allauth's real flow: password, then the TOTP
+    code (force_login records no MFA step, which the Django admin requires)."""
+    import pyotp
+    from django.urls import reverse
+
+    response = client.post(reverse("account_login"), {"login": user.email, "password": password})
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302, "the TOTP step failed"
+    assert client.session["_auth_user_id"] == str(user.pk)

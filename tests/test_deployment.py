@@ -29,6 +29,7 @@ def test_every_app_service_runs_in_production_mode_with_its_secrets():
         assert env["DJANGO_DEBUG"] == "0"
         for required in (
             "DJANGO_SECRET_KEY",
+            "SAAF_MFA_ENCRYPTION_KEY",
             "DJANGO_ALLOWED_HOSTS",
             "DATABASE_URL",
             "REDIS_URL",
@@ -42,6 +43,7 @@ def test_every_app_service_runs_in_production_mode_with_its_secrets():
         assert env["REDIS_URL"] == "redis://redis:6379/0"
         # Secrets have no default: compose refuses to start without them.
         assert ":?" in env["DJANGO_SECRET_KEY"]
+        assert ":?" in env["SAAF_MFA_ENCRYPTION_KEY"]
 
 
 def test_every_environment_variable_the_settings_read_is_in_the_readme():

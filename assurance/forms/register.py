@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from assurance.models.register import Post, PostType, Tenure
-from organisations.models import Organisation, OrganisationKind
+from assurance.selectors import hosting_candidates
+from organisations.models import Organisation
 
 _date = forms.SelectDateWidget
 
@@ -49,12 +50,7 @@ class PostForm(forms.Form):
             self.fields["post_type"].queryset = PostType.objects.filter(
                 required_for=organisation.kind
             ).exclude(pk__in=existing)
-        self.fields["hosted_by"].queryset = (
-            Organisation.objects.filter(kind__in=[OrganisationKind.ICB, OrganisationKind.PROVIDER])
-            .current()
-            .exclude(pk=organisation.pk)
-            .order_by("name")
-        )
+        self.fields["hosted_by"].queryset = hosting_candidates(organisation=organisation)
 
 
 class TenureForm(forms.ModelForm):

@@ -7,6 +7,8 @@ from django import forms
 
 from assurance.models import (
     Metric,
+    RegisterGroup,
+    RegisterScope,
     ReportingPeriod,
     Section,
     Standard,
@@ -14,6 +16,7 @@ from assurance.models import (
     financial_year_label,
 )
 from assurance.models.periods import QUARTER_THEMES
+from assurance.register_rules import finding_kind_choices
 
 
 class CodeCleaningMixin:
@@ -62,6 +65,27 @@ class StandardForm(_InVersionForm):
         choices=[("", "None")] + [(q.value, f"{q.label}: {t}") for q, t in QUARTER_THEMES.items()],
         help_text="The quarter whose national theme heatmap includes this standard.",
     )
+    register_groups = forms.MultipleChoiceField(
+        label="Register groups a green rating depends on",
+        choices=RegisterGroup.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked for a standard that does not depend on the posts register.",
+    )
+    register_findings = forms.MultipleChoiceField(
+        label="Register findings that stand in the way of green",
+        choices=finding_kind_choices(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    register_scope = forms.ChoiceField(
+        label="Whose posts count",
+        choices=RegisterScope.choices,
+        initial=RegisterScope.ICB_AND_PROVIDERS,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Only for a standard with register groups.",
+    )
 
     class Meta:
         model = Standard
@@ -72,13 +96,19 @@ class StandardForm(_InVersionForm):
             "guidance",
             "evidence",
             "theme",
-            "register_finding",
+            "register_groups",
+            "register_findings",
+            "register_scope",
+            "register_note",
         ]
         widgets = {
             "statement": forms.Textarea(attrs={"rows": 3}),
             "guidance": forms.Textarea(attrs={"rows": 3}),
             "evidence": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean_register_scope(self) -> str:
+        return self.cleaned_data["register_scope"] or RegisterScope.ICB_AND_PROVIDERS
 
 
 class MetricForm(_InVersionForm):

@@ -1,6 +1,7 @@
 """The assurance app's records, split by sub-domain: the toolkit ICBs answer
 (`toolkit`), the quarters in which they answer it (`periods`) and the
-safeguarding posts every ICB and provider must fill (`register`)."""
+safeguarding posts every ICB and provider must fill (`register`), and the
+ICBs' quarterly returns against the toolkit (`returns`)."""
 
 from assurance.models.periods import (
     Quarter,
@@ -12,15 +13,27 @@ from assurance.models.register import (
     Network,
     Post,
     PostCondition,
-    PostQuerySet,
     PostRequiredFor,
     PostType,
+    RegisterGroup,
     Tenure,
+)
+from assurance.models.returns import (
+    ActionStatus,
+    Answer,
+    AnswerEvidence,
+    EvidenceFile,
+    MetricValue,
+    QuarterlyReturn,
+    ReturnAction,
+    ReturnStatus,
+    SelfRating,
 )
 from assurance.models.toolkit import (
     ComputedFrom,
     Metric,
     MetricUnit,
+    RegisterScope,
     Section,
     Standard,
     ToolkitStatus,
@@ -29,17 +42,27 @@ from assurance.models.toolkit import (
 )
 
 __all__ = [
+    "ActionStatus",
+    "Answer",
+    "AnswerEvidence",
+    "EvidenceFile",
+    "MetricValue",
+    "QuarterlyReturn",
+    "ReturnAction",
+    "ReturnStatus",
+    "SelfRating",
     "Network",
     "Post",
     "PostCondition",
-    "PostQuerySet",
     "PostRequiredFor",
     "PostType",
+    "RegisterGroup",
     "Tenure",
     "ComputedFrom",
     "Metric",
     "MetricUnit",
     "Quarter",
+    "RegisterScope",
     "ReportingPeriod",
     "ReportingPeriodQuerySet",
     "Section",

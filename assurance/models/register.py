@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from organisations.models import Organisation
+from organisations.scoping import ScopedQuerySet
 
 
 class Network(models.TextChoices):
@@ -35,6 +36,18 @@ class PostRequiredFor(models.TextChoices):
 class PostCondition(models.TextChoices):
     ALWAYS = "", "Always"
     MATERNITY = "maternity", "Where maternity services are provided"
+
+
+class RegisterGroup(models.TextChoices):
+    """The groups of posts a toolkit standard's register rule can name
+    (`Standard.register_groups`); each post type belongs to one."""
+
+    DESIGNATED = "designated", "Designated professionals (ICB)"
+    NAMED_GP = "named_gp", "Named GPs (ICB)"
+    NAMED = "named", "Named professionals (providers)"
+    MCA = "mca", "MCA leads"
+    PREVENT = "prevent", "Prevent leads"
+    LEADERSHIP = "leadership", "Executive leads"
 
 
 class PostType(models.Model):
@@ -62,7 +75,12 @@ class PostType(models.Model):
     )
     network = models.CharField(max_length=10, choices=Network.choices, blank=True, default="")
     saaf_reference = models.CharField(max_length=40, blank=True)
-    register_group = models.CharField(max_length=20, blank=True)
+    register_group = models.CharField(
+        max_length=20,
+        choices=RegisterGroup.choices,
+        blank=True,
+        help_text="Which group a toolkit standard's register rule counts the post in.",
+    )
     display_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -88,18 +106,6 @@ class PostType(models.Model):
             if self.condition == PostCondition.MATERNITY and not organisation.provides_maternity:
                 return False
         return True
-
-
-class PostQuerySet(models.QuerySet["Post"]):
-    def visible_to(self, user) -> PostQuerySet:
-        from organisations.scoping import restrict
-
-        return restrict(self, user)
-
-    def changeable_by(self, user) -> PostQuerySet:
-        from organisations.scoping import restrict_changeable
-
-        return restrict_changeable(self, user)
 
 
 class Post(models.Model):
@@ -128,7 +134,8 @@ class Post(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = PostQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organisation"
 
     class Meta:
         ordering = ["organisation__name", "post_type__display_order"]
@@ -202,6 +209,9 @@ class Tenure(models.Model):
     )
     training_date = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "post__organisation"
 
     class Meta:
         ordering = ["-start_date", "-id"]

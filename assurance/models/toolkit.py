@@ -11,6 +11,8 @@ identifiers, unique within a version, carried from year to year.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -18,6 +20,9 @@ from django.db import models
 from django.db.models import F, Q
 
 from assurance.models.periods import Quarter, financial_year_label
+
+if TYPE_CHECKING:
+    from assurance.register_rules import RegisterRule
 
 code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$",
@@ -136,9 +141,29 @@ class Section(models.Model):
         return f"{self.code} {self.title}"
 
 
+class RegisterScope(models.TextChoices):
+    ICB = "icb", "The ICB's own posts"
+    PROVIDERS = "providers", "The posts of the providers the ICB leads"
+    ICB_AND_PROVIDERS = "icb_and_providers", "Both the ICB's posts and its providers'"
+
+
 class Standard(models.Model):
     """A statement the ICB assures every quarter with a RAG rating, narrative
-    evidence and, for red or amber, an action plan."""
+    evidence and, for red or amber, an action plan.
+
+    Some standards cannot be green while the posts register says otherwise
+    (DP1: every designated post filled). That link is a rule the portal
+    evaluates (`assurance.register_rules`), held in three plain fields: the
+    register groups it covers (`PostType.register_group`), the finding kinds
+    that break it (`assurance.findings.FindingKind`) and whose posts count.
+    Fields on the standard rather than a related table, because the rule is
+    part of the standard's content: it is copied with the standard into next
+    year's draft, compared by the toolkit loader, changed through the one
+    standard update service and recorded in its audit event as old and new
+    lists, none of which a child table would give without its own copy, diff
+    and audit paths. The lists are small (six groups, four kinds) and are read
+    whole, never queried into.
+    """
 
     version = models.ForeignKey(ToolkitVersion, on_delete=models.CASCADE, related_name="standards")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="standards")
@@ -155,11 +180,29 @@ class Standard(models.Model):
         blank=True,
         help_text="The quarter whose national theme heatmap includes this standard.",
     )
-    register_finding = models.CharField(
-        "register finding",
+    register_groups = models.JSONField(
+        "register groups",
+        default=list,
+        blank=True,
+        help_text="The groups of posts whose register findings a green rating depends on.",
+    )
+    register_findings = models.JSONField(
+        "register findings that count",
+        default=list,
+        blank=True,
+        help_text="Which kinds of register finding stand in the way of a green rating.",
+    )
+    register_scope = models.CharField(
+        "whose posts",
+        max_length=20,
+        choices=RegisterScope.choices,
+        default=RegisterScope.ICB_AND_PROVIDERS,
+    )
+    register_note = models.CharField(
+        "register note",
         max_length=300,
         blank=True,
-        help_text="The posts-register finding that must hold for a green rating.",
+        help_text="Anything about the register rule its words do not already say.",
     )
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -177,9 +220,34 @@ class Standard(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def register_rule(self) -> RegisterRule | None:
+        """The register rule as a value (`assurance.register_rules.RegisterRule`),
+        or None when the standard does not depend on the register."""
+        # Imported here: the rules read the register's findings, which read models.
+        from assurance.register_rules import RegisterRule
+
+        return RegisterRule.of(self)
+
     def clean(self) -> None:
+        from assurance.register_rules import register_rule_errors, register_rule_normalised
+
+        errors: dict[str, str] = {}
         if self.section_id and self.version_id and self.section.version_id != self.version_id:
-            raise ValidationError({"section": "The section belongs to another toolkit version."})
+            errors["section"] = "The section belongs to another toolkit version."
+        errors.update(
+            register_rule_errors(
+                groups=self.register_groups,
+                kinds=self.register_findings,
+                scope=self.register_scope,
+                note=self.register_note,
+            )
+        )
+        if errors:
+            raise ValidationError(errors)
+        self.register_groups, self.register_findings = register_rule_normalised(
+            groups=self.register_groups, kinds=self.register_findings
+        )
 
 
 class MetricUnit(models.TextChoices):
@@ -291,6 +359,18 @@ class Metric(models.Model):
                     errors[field] = (
                         f"The {field} threshold is a percentage: enter a number from 0 to 100."
                     )
+        if self.computed_from in ComputedFrom.values and self.computed_from and self.code:
+            # Which codes a source computes is known once its app is ready.
+            from assurance.metric_providers import registry
+
+            computes = registry.metric_codes(self.computed_from)
+            if computes is not None and self.code not in computes:
+                source = ComputedFrom(self.computed_from).label.removeprefix("Computed from ")
+                errors["computed_from"] = (
+                    f"{source[0].upper()}{source[1:]} computes only "
+                    f"{', '.join(sorted(computes))}, not {self.code}: choose "
+                    f'"{ComputedFrom.REPORTED.label}" for a figure the ICB gives.'
+                )
         if (self.green is None) != (self.amber is None):
             missing = "green" if self.green is None else "amber"
             errors.setdefault(

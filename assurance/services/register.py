@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime
 
 import yaml
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assurance.models.register import Post, PostType, Tenure
+from assurance.permissions import can_edit_register, can_manage_post_types
 from organisations.audit import audit_record, field_changes
-from organisations.models import Organisation
+from organisations.models import AuditAction, Organisation, User
+from organisations.permissions import permission_require
 
 TENURE_FIELDS = (
     "holder_name", "holder_email", "whole_time_equivalent", "sessions_per_week", "start_date",
@@ -23,13 +25,15 @@ POST_FIELDS = ("hosted_by", "job_share", "vacant_since", "notes")
 
 
 def _require_changeable(user, organisation: Organisation) -> None:
-    if not Organisation.objects.changeable_by(user).filter(pk=organisation.pk).exists():
-        raise PermissionDenied(f"You cannot change the posts register of {organisation.name}.")
+    permission_require(
+        can_edit_register(user, organisation),
+        f"You cannot change the posts register of {organisation.name}.",
+    )
 
 
 def post_create(
     *,
-    actor,
+    actor: User,
     organisation: Organisation,
     post_type: PostType,
     hosted_by: Organisation | None = None,
@@ -52,7 +56,7 @@ def post_create(
         post.save()
         audit_record(
             actor=actor,
-            action="post.created",
+            action=AuditAction.POST_CREATED,
             target=post,
             organisation=organisation,
             changes={
@@ -64,7 +68,7 @@ def post_create(
     return post
 
 
-def post_update(*, actor, post: Post, **values) -> Post:
+def post_update(*, actor: User, post: Post, **values) -> Post:
     _refuse_unknown(values, POST_FIELDS)
     _require_changeable(actor, post.organisation)
     with transaction.atomic():
@@ -78,7 +82,7 @@ def post_update(*, actor, post: Post, **values) -> Post:
         post.save()
         audit_record(
             actor=actor,
-            action="post.updated",
+            action=AuditAction.POST_UPDATED,
             target=post,
             organisation=post.organisation,
             changes=changes,
@@ -86,7 +90,7 @@ def post_update(*, actor, post: Post, **values) -> Post:
     return post
 
 
-def tenure_add(*, actor, post: Post, **values) -> Tenure:
+def tenure_add(*, actor: User, post: Post, **values) -> Tenure:
     """Record a holder of a post (a new appointment or a job-share partner)."""
     _refuse_unknown(values, TENURE_FIELDS)
     _require_changeable(actor, post.organisation)
@@ -99,15 +103,16 @@ def tenure_add(*, actor, post: Post, **values) -> Tenure:
         tenure.save()
         audit_record(
             actor=actor,
-            action="post.holder_added",
+            action=AuditAction.POST_HOLDER_ADDED,
             target=tenure,
+            parent=post,
             organisation=post.organisation,
             changes={k: [None, v] for k, v in values.items()},
         )
     return tenure
 
 
-def tenure_update(*, actor, tenure: Tenure, **values) -> Tenure:
+def tenure_update(*, actor: User, tenure: Tenure, **values) -> Tenure:
     """Correct or bring up to date a holder's record: supervision, training,
     sessions, or the end of their tenure."""
     _refuse_unknown(values, TENURE_FIELDS)
@@ -125,8 +130,9 @@ def tenure_update(*, actor, tenure: Tenure, **values) -> Tenure:
         tenure.save()
         audit_record(
             actor=actor,
-            action="post.holder_updated",
+            action=AuditAction.POST_HOLDER_UPDATED,
             target=tenure,
+            parent=post,
             organisation=post.organisation,
             changes=changes,
         )
@@ -160,9 +166,12 @@ def _check_single_holder(post: Post, tenures) -> None:
             )
 
 
-def post_types_load(*, actor=None, path=None) -> dict[str, list[str]]:
+def post_types_load(*, actor: User, path=None) -> dict[str, list[str]]:
     """Bring the post types in line with the shipped `assurance/data/post_types.yaml`;
     idempotent, one audit event per change."""
+    permission_require(
+        can_manage_post_types(actor), "Only the national admin can load the post types."
+    )
     from pathlib import Path
 
     path = path or Path(__file__).resolve().parent.parent / "data" / "post_types.yaml"
@@ -190,7 +199,7 @@ def post_types_load(*, actor=None, path=None) -> dict[str, list[str]]:
                 post_type.save()
                 audit_record(
                     actor=actor,
-                    action="post_type.created",
+                    action=AuditAction.POST_TYPE_CREATED,
                     target=post_type,
                     changes={k: [None, v] for k, v in values.items()},
                     reason="reference data",
@@ -203,7 +212,7 @@ def post_types_load(*, actor=None, path=None) -> dict[str, list[str]]:
                 post_type.save()
                 audit_record(
                     actor=actor,
-                    action="post_type.updated",
+                    action=AuditAction.POST_TYPE_UPDATED,
                     target=post_type,
                     changes=changes,
                     reason="reference data",

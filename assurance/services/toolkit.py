@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from assurance.models import (
     Metric,
+    RegisterScope,
     ReportingPeriod,
     Section,
     Standard,
@@ -29,8 +30,10 @@ from assurance.models import (
     financial_year_label,
 )
 from assurance.models.periods import Quarter, default_dates
+from assurance.permissions import can_manage_toolkit
 from organisations.audit import audit_record, field_changes
-from organisations.models import Organisation
+from organisations.models import AuditAction, Organisation
+from organisations.permissions import permission_require
 from organisations.reference_data import NATIONAL_CODE
 
 SECTION_FIELDS = ("code", "title", "saaf_reference")
@@ -41,7 +44,10 @@ STANDARD_FIELDS = (
     "guidance",
     "evidence",
     "theme",
-    "register_finding",
+    "register_groups",
+    "register_findings",
+    "register_scope",
+    "register_note",
 )
 METRIC_FIELDS = (
     "section",
@@ -69,9 +75,23 @@ def _national() -> Organisation | None:
     return Organisation.objects.filter(code=NATIONAL_CODE).first()
 
 
-def toolkit_audit(*, actor, action: str, target: Model, changes: dict[str, Any]) -> None:
+def _require_manager(actor) -> None:
+    permission_require(
+        can_manage_toolkit(actor),
+        "Only the national admin can change the toolkit and the reporting periods.",
+    )
+
+
+def toolkit_audit(*, actor, action: AuditAction, target: Model, changes: dict[str, Any]) -> None:
+    # A section's, standard's or metric's events belong to its version's history.
+    parent = target.version if isinstance(target, (Section, Standard, Metric)) else None
     audit_record(
-        actor=actor, action=action, target=target, organisation=_national(), changes=changes
+        actor=actor,
+        action=action,
+        target=target,
+        parent=parent,
+        organisation=_national(),
+        changes=changes,
     )
 
 
@@ -130,6 +150,7 @@ def toolkit_version_copy(
 ) -> ToolkitVersion:
     """Start a financial year's draft as a copy of a published version, codes
     and thresholds included; the source is not touched."""
+    _require_manager(actor)
     financial_year = financial_year or source.financial_year + 1
     with transaction.atomic():
         if not source.is_published:
@@ -175,7 +196,7 @@ def toolkit_version_copy(
         )
         toolkit_audit(
             actor=actor,
-            action="toolkit_version.copied",
+            action=AuditAction.TOOLKIT_VERSION_COPIED,
             target=draft,
             changes={
                 "financial_year": [None, draft.label],
@@ -189,6 +210,7 @@ def toolkit_version_copy(
 def toolkit_version_publish(*, actor, version: ToolkitVersion) -> ToolkitVersion:
     """Fix a draft for good and make it the toolkit of its financial year's
     reporting periods (created with the default dates where missing)."""
+    _require_manager(actor)
     with transaction.atomic():
         version = _lock_draft(version)
         if not version.sections.exists() or not version.standards.exists():
@@ -205,7 +227,7 @@ def toolkit_version_publish(*, actor, version: ToolkitVersion) -> ToolkitVersion
         version.save()
         toolkit_audit(
             actor=actor,
-            action="toolkit_version.published",
+            action=AuditAction.TOOLKIT_VERSION_PUBLISHED,
             target=version,
             changes={"status": [ToolkitStatus.DRAFT, ToolkitStatus.PUBLISHED]},
         )
@@ -215,11 +237,12 @@ def toolkit_version_publish(*, actor, version: ToolkitVersion) -> ToolkitVersion
 
 def toolkit_version_delete(*, actor, version: ToolkitVersion) -> None:
     """Discard a draft nobody needs any more."""
+    _require_manager(actor)
     with transaction.atomic():
         version = _lock_draft(version)
         toolkit_audit(
             actor=actor,
-            action="toolkit_version.deleted",
+            action=AuditAction.TOOLKIT_VERSION_DELETED,
             target=version,
             changes={"financial_year": [version.label, None]},
         )
@@ -232,6 +255,7 @@ def toolkit_version_delete(*, actor, version: ToolkitVersion) -> None:
 def section_create(
     *, actor, version: ToolkitVersion, code: str, title: str, saaf_reference: str = ""
 ) -> Section:
+    _require_manager(actor)
     with transaction.atomic():
         version = _lock_draft(version)
         code = _clean_code(code)
@@ -247,7 +271,7 @@ def section_create(
         section.save()
         toolkit_audit(
             actor=actor,
-            action="section.created",
+            action=AuditAction.SECTION_CREATED,
             target=section,
             changes={"version": [None, version.label], **_created(section, SECTION_FIELDS)},
         )
@@ -255,6 +279,7 @@ def section_create(
 
 
 def section_update(*, actor, section: Section, **values) -> Section:
+    _require_manager(actor)
     with transaction.atomic():
         _lock_draft(section.version)
         section = Section.objects.select_related("version").get(pk=section.pk)
@@ -264,18 +289,21 @@ def section_update(*, actor, section: Section, **values) -> Section:
                 _refuse_taken_code(Section, section.version, section.code, section.pk)
             section.full_clean()
             section.save()
-            toolkit_audit(actor=actor, action="section.updated", target=section, changes=changes)
+            toolkit_audit(
+                actor=actor, action=AuditAction.SECTION_UPDATED, target=section, changes=changes
+            )
     return section
 
 
 def section_delete(*, actor, section: Section) -> None:
     """Remove a section from a draft, with its standards and metrics (named in
     the audit event)."""
+    _require_manager(actor)
     with transaction.atomic():
         _lock_draft(section.version)
         toolkit_audit(
             actor=actor,
-            action="section.deleted",
+            action=AuditAction.SECTION_DELETED,
             target=section,
             changes={
                 "code": [section.code, None],
@@ -299,8 +327,14 @@ def standard_create(
     guidance: str = "",
     evidence: str = "",
     theme: int | None = None,
-    register_finding: str = "",
+    register_groups: list[str] | None = None,
+    register_findings: list[str] | None = None,
+    register_scope: str = RegisterScope.ICB_AND_PROVIDERS,
+    register_note: str = "",
 ) -> Standard:
+    """Add a standard to a draft; with register groups and findings, a green
+    rating for it will depend on the posts register."""
+    _require_manager(actor)
     with transaction.atomic():
         version = _lock_draft(section.version)
         code = _clean_code(code)
@@ -313,14 +347,17 @@ def standard_create(
             guidance=guidance.strip(),
             evidence=evidence.strip(),
             theme=theme,
-            register_finding=register_finding.strip(),
+            register_groups=list(register_groups or []),
+            register_findings=list(register_findings or []),
+            register_scope=register_scope,
+            register_note=register_note.strip(),
             position=_next_position(section.standards),
         )
         standard.full_clean()
         standard.save()
         toolkit_audit(
             actor=actor,
-            action="standard.created",
+            action=AuditAction.STANDARD_CREATED,
             target=standard,
             changes={"version": [None, version.label], **_created(standard, STANDARD_FIELDS)},
         )
@@ -328,17 +365,23 @@ def standard_create(
 
 
 def standard_update(*, actor, standard: Standard, **values) -> Standard:
+    _require_manager(actor)
     return _item_update(
-        actor=actor, item=standard, values=values, fields=STANDARD_FIELDS, action="standard.updated"
+        actor=actor,
+        item=standard,
+        values=values,
+        fields=STANDARD_FIELDS,
+        action=AuditAction.STANDARD_UPDATED,
     )
 
 
 def standard_delete(*, actor, standard: Standard) -> None:
+    _require_manager(actor)
     with transaction.atomic():
         _lock_draft(standard.version)
         toolkit_audit(
             actor=actor,
-            action="standard.deleted",
+            action=AuditAction.STANDARD_DELETED,
             target=standard,
             changes={"code": [standard.code, None], "statement": [standard.statement, None]},
         )
@@ -360,6 +403,7 @@ def metric_create(
     amber: Decimal | None = None,
     computed_from: str = "",
 ) -> Metric:
+    _require_manager(actor)
     with transaction.atomic():
         version = _lock_draft(section.version)
         code = _clean_code(code)
@@ -380,7 +424,7 @@ def metric_create(
         metric.save()
         toolkit_audit(
             actor=actor,
-            action="metric.created",
+            action=AuditAction.METRIC_CREATED,
             target=metric,
             changes={"version": [None, version.label], **_created(metric, METRIC_FIELDS)},
         )
@@ -390,12 +434,17 @@ def metric_create(
 def metric_update(*, actor, metric: Metric, **values) -> Metric:
     """Change a draft's metric, thresholds included (validated against its
     direction and unit by `Metric.clean`)."""
+    _require_manager(actor)
     return _item_update(
-        actor=actor, item=metric, values=values, fields=METRIC_FIELDS, action="metric.updated"
+        actor=actor,
+        item=metric,
+        values=values,
+        fields=METRIC_FIELDS,
+        action=AuditAction.METRIC_UPDATED,
     )
 
 
-def _item_update(*, actor, item, values: dict, fields, action: str):
+def _item_update(*, actor, item, values: dict, fields, action: AuditAction):
     """Change a standard or metric of a draft version: both live in a section
     of the same version and have a code unique within it."""
     model = type(item)
@@ -415,11 +464,12 @@ def _item_update(*, actor, item, values: dict, fields, action: str):
 
 
 def metric_delete(*, actor, metric: Metric) -> None:
+    _require_manager(actor)
     with transaction.atomic():
         _lock_draft(metric.version)
         toolkit_audit(
             actor=actor,
-            action="metric.deleted",
+            action=AuditAction.METRIC_DELETED,
             target=metric,
             changes={"code": [metric.code, None], "name": [metric.name, None]},
         )
@@ -432,6 +482,7 @@ def metric_delete(*, actor, metric: Metric) -> None:
 def reporting_periods_ensure(*, actor, version: ToolkitVersion) -> list[ReportingPeriod]:
     """Create the missing quarters of a published version's financial year,
     with the default dates. Existing periods are left as the admin set them."""
+    _require_manager(actor)
     created = []
     with transaction.atomic():
         if not version.is_published:
@@ -454,7 +505,7 @@ def reporting_periods_ensure(*, actor, version: ToolkitVersion) -> list[Reportin
             period.save()
             toolkit_audit(
                 actor=actor,
-                action="reporting_period.created",
+                action=AuditAction.REPORTING_PERIOD_CREATED,
                 target=period,
                 changes={
                     "toolkit_version": [None, version.label],
@@ -474,6 +525,7 @@ def reporting_period_update(
     closes_on: datetime.date,
 ) -> ReportingPeriod:
     """Move a period's opening, due or closing date."""
+    _require_manager(actor)
     with transaction.atomic():
         period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
         changes = field_changes(
@@ -483,6 +535,9 @@ def reporting_period_update(
             period.full_clean()
             period.save()
             toolkit_audit(
-                actor=actor, action="reporting_period.updated", target=period, changes=changes
+                actor=actor,
+                action=AuditAction.REPORTING_PERIOD_UPDATED,
+                target=period,
+                changes=changes,
             )
     return period

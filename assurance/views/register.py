@@ -30,11 +30,19 @@ from assurance.exports import (
 from assurance.findings import icb_registers
 from assurance.forms.register import PostForm, TenureForm
 from assurance.models.register import Post, PostType, Tenure
+from assurance.permissions import can_edit_register
 from assurance.register_counts import icb_counts, organisation_count_rows
 from assurance.services import register as services
-from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
-from organisations.permissions import organisation_get_visible_by_code
+from organisations.models import (
+    ICB_ROLES,
+    NATIONAL_ROLES,
+    REGIONAL_ROLES,
+    Commissioning,
+    Organisation,
+)
+from organisations.permissions import is_national, organisation_get_visible_by_code
 from organisations.scoping import memberships_of
+from organisations.selectors import audit_history
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -131,7 +139,7 @@ def register_region(request: HttpRequest, code: str, fmt: str | None = None) -> 
 
 
 def _national_icbs(request: HttpRequest, on: datetime.date):
-    if not any(m.role in NATIONAL_ROLES for m in memberships_of(request.user)):
+    if not is_national(request.user):
         raise Http404("The national register is for national roles.")
     return (
         Organisation.objects.visible_to(request.user)
@@ -202,16 +210,24 @@ def _icb_links(icbs, on: datetime.date) -> list[str]:
 # --- Keeping the register ------------------------------------------------------------
 
 
-def _icb_of(organisation: Organisation) -> Organisation:
-    """The ICB whose register shows this organisation: itself, or its lead commissioner."""
+def _icb_of(organisation: Organisation, user) -> Organisation:
+    """The ICB register to go back to from this organisation's post: itself if an
+    ICB; else its lead commissioner, or — for a reader from a co-commissioning
+    ICB, who cannot open the lead's register — the reader's own commissioning ICB."""
     if organisation.kind == "icb":
         return organisation
-    lead = organisation.commissioners.filter(is_lead=True).select_related("icb").first()
-    return lead.icb if lead else organisation
+    commissioners = (
+        Commissioning.objects.filter(provider=organisation)
+        .filter(icb__in=Organisation.objects.visible_to(user))
+        .select_related("icb")
+        .order_by("-is_lead", "icb__name")
+    )
+    first = commissioners.first()
+    return first.icb if first else organisation
 
 
 def _require_change(request: HttpRequest, organisation: Organisation) -> None:
-    if not Organisation.objects.changeable_by(request.user).filter(pk=organisation.pk).exists():
+    if not can_edit_register(request.user, organisation):
         raise PermissionDenied(f"You can read but not change the register of {organisation}.")
 
 
@@ -245,7 +261,7 @@ def post_new(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "assurance/register/post_form.jinja",
-        {"form": form, "organisation": organisation, "icb": _icb_of(organisation)},
+        {"form": form, "organisation": organisation, "icb": _icb_of(organisation, request.user)},
     )
 
 
@@ -270,7 +286,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "organisation": post.organisation,
-            "icb": _icb_of(post.organisation),
+            "icb": _icb_of(post.organisation, request.user),
             "post": post,
         },
     )
@@ -299,10 +315,9 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "post": post,
             "tenures": tenures,
             "today": today,
-            "icb": _icb_of(post.organisation),
-            "can_change": Organisation.objects.changeable_by(request.user)
-            .filter(pk=post.organisation_id)
-            .exists(),
+            "icb": _icb_of(post.organisation, request.user),
+            "can_change": can_edit_register(request.user, post.organisation),
+            "history": audit_history(user=request.user, obj=post),
         },
     )
 
@@ -315,7 +330,8 @@ def tenure_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def tenure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     tenure = (
-        Tenure.objects.filter(pk=pk, post__in=Post.objects.visible_to(request.user))
+        Tenure.objects.visible_to(request.user)
+        .filter(pk=pk)
         .select_related("post__organisation", "post__post_type")
         .first()
     )
@@ -348,7 +364,7 @@ def _tenure_form(request: HttpRequest, post: Post, tenure: Tenure | None) -> Htt
             "form": form,
             "post": post,
             "tenure": tenure,
-            "icb": _icb_of(post.organisation),
+            "icb": _icb_of(post.organisation, request.user),
             "supervision_months": settings.SAAF_SUPERVISION_INTERVAL_MONTHS,
         },
     )

@@ -33,6 +33,8 @@ from assurance.permissions import (
     version_get,
 )
 from assurance.services import toolkit as services
+from organisations.selectors import audit_history
+from saaf.dates import today
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -108,10 +110,12 @@ def toolkit_version_detail(request: HttpRequest, financial_year: int) -> HttpRes
         {
             "version": version,
             "sections": selectors.toolkit_sections(version),
+            "register_standards": selectors.toolkit_register_standards(version),
             "metrics": version.metrics.select_related("section"),
             "periods": version.periods.all(),
             "can_edit": can_manage_toolkit(request.user) and version.is_draft,
             "can_manage": can_manage_toolkit(request.user),
+            "history": audit_history(user=request.user, obj=version),
         },
     )
 
@@ -352,7 +356,7 @@ def period_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assurance/period_list.jinja",
-        {"rows": selectors.period_rows(), "today": selectors.london_today()},
+        {"rows": selectors.period_rows(), "today": today()},
     )
 
 
@@ -365,7 +369,11 @@ def period_detail(request: HttpRequest, financial_year: int, quarter: int) -> Ht
         {
             "period": period,
             "state": selectors.period_state(period),
-            "icbs": selectors.expected_icbs(period).order_by("parent__name", "name"),
+            # Each reader sees the ICBs of their own scope: an ICB itself, a region its own.
+            "icbs": selectors.expected_icbs(period)
+            .visible_to(request.user)
+            .order_by("parent__name", "name"),
+            "expected_count": selectors.expected_icbs(period).count(),
             "can_manage": can_manage_toolkit(request.user),
         },
     )

@@ -33,10 +33,11 @@ def test_every_entry_is_measured_and_reported(reference, settings, tmp_path, cap
     } <= set(ENTRIES)
     for name in ENTRIES:
         assert f"\n{name} " in out
-    assert "40 providers" in out and "scale 2, seed 2" in out
+    assert "40 providers" in out and "generated at scale 2" in out
     report = json.loads(path.read_text())
     assert report["database"] == "postgresql"
     assert report["data"]["providers"] == 40 and report["data"]["synthetic_icbs"] > 0
+    assert report["data"]["scale"] == 2
     assert set(report["entries"]) == set(ENTRIES)
     for name, measured in report["entries"].items():
         assert measured["median_ms"] > 0 and measured["queries"] > 0, name

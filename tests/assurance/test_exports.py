@@ -23,6 +23,7 @@ from assurance.exports import (
 )
 from assurance.models import Post, PostType, Tenure
 from assurance.services.register import post_create, post_types_load, tenure_add
+from organisations.audit import system_actor
 from organisations.models import Commissioning, Role
 from tests.factories import ProviderFactory, enrol_totp, member
 
@@ -97,7 +98,7 @@ def test_csv_keeps_its_apostrophe_escape():
 
 @pytest.fixture
 def world(reference):
-    post_types_load()
+    post_types_load(actor=system_actor())
     types = {pt.code: pt for pt in PostType.objects.all()}
     editor = member(reference["Z9B2Z"], Role.ICB_EDITOR)
     trust = ProviderFactory(code="RAL", name="=Royal Free\x1b", provides_maternity=True)

@@ -11,7 +11,7 @@ from assurance.findings import FindingKind
 from assurance.models import Post, Tenure
 from assurance.national_data import CODE_PREFIX, NationalDataRefused, national_data_generate
 from assurance.register_counts import icb_counts
-from organisations.models import AuditEvent, Commissioning, Organisation, ProviderKind
+from organisations.models import Commissioning, Organisation, ProviderKind
 
 TODAY = datetime.date.today()
 
@@ -185,4 +185,3 @@ def test_it_refuses_to_run_twice(reference, capsys):
     with pytest.raises(NationalDataRefused):
         generate()
     assert Organisation.objects.providers().filter(is_synthetic=True).count() == 10
-    assert AuditEvent.objects.filter(action="national_data.generated").count() == 1

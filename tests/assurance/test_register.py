@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from assurance.findings import FindingKind, icb_registers, registers_for, supervision_cutoff
 from assurance.models import Post, PostType, Tenure
 from assurance.services.register import post_create, post_types_load, tenure_add, tenure_update
+from organisations.audit import system_actor
 from organisations.models import AuditEvent, Commissioning, Role
 from tests.factories import ProviderFactory, member
 
@@ -19,7 +20,7 @@ TODAY = datetime.date(2026, 11, 23)
 
 @pytest.fixture
 def post_types(db):
-    post_types_load()
+    post_types_load(actor=system_actor())
     return {pt.code: pt for pt in PostType.objects.all()}
 
 
@@ -55,7 +56,7 @@ def holder(**overrides):
 
 
 def test_post_types_load_is_idempotent(post_types):
-    assert post_types_load() == {"created": [], "updated": []}
+    assert post_types_load(actor=system_actor()) == {"created": [], "updated": []}
     assert len(post_types) == 21
 
 

@@ -13,6 +13,7 @@ from assurance.models import PostType
 from assurance.national_data import national_data_generate
 from assurance.register_counts import icb_counts, organisation_count_rows, required_q
 from assurance.services.register import post_types_load
+from organisations.audit import system_actor
 from organisations.models import Commissioning, Organisation, Role
 from tests.factories import enrol_totp, member
 
@@ -75,7 +76,7 @@ def _queries(client, url) -> int:
 
 
 def test_overview_query_counts_do_not_grow_with_providers(reference, settings, client):
-    post_types_load()
+    post_types_load(actor=system_actor())
     user = member(reference["X24"], Role.NATIONAL_ADMIN)
     enrol_totp(user)
     client.force_login(user)

@@ -13,13 +13,14 @@ from openpyxl import load_workbook
 
 from assurance.models import Post, PostType, Tenure
 from assurance.services.register import post_create, post_types_load, tenure_add
+from organisations.audit import system_actor
 from organisations.models import Commissioning, Role
 from tests.factories import ProviderFactory, enrol_totp, member
 
 
 @pytest.fixture
 def world(reference):
-    post_types_load()
+    post_types_load(actor=system_actor())
     types = {pt.code: pt for pt in PostType.objects.all()}
     editor = member(reference["Z9B2Z"], Role.ICB_EDITOR)
     trust = ProviderFactory(

@@ -10,10 +10,10 @@ from assurance.selectors import (
     PeriodState,
     current_period,
     expected_icbs,
-    london_today,
     period_rows,
     period_state,
 )
+from saaf.dates import today
 
 d = datetime.date.fromisoformat
 
@@ -57,22 +57,22 @@ def _utc(text):
 
 def test_london_day_at_the_end_of_bst():
     # BST ends at 01:00 UTC on Sunday 25 October 2026.
-    assert london_today(_utc("2026-10-24T22:59")) == d("2026-10-24")
-    assert london_today(_utc("2026-10-24T23:30")) == d("2026-10-25")
-    assert london_today(_utc("2026-10-25T23:30")) == d("2026-10-25")
+    assert today(_utc("2026-10-24T22:59")) == d("2026-10-24")
+    assert today(_utc("2026-10-24T23:30")) == d("2026-10-25")
+    assert today(_utc("2026-10-25T23:30")) == d("2026-10-25")
 
 
 def test_london_day_at_the_start_of_bst():
     # BST starts at 01:00 UTC on Sunday 29 March 2026.
-    assert london_today(_utc("2026-03-28T23:30")) == d("2026-03-28")
-    assert london_today(_utc("2026-03-29T23:30")) == d("2026-03-30")
+    assert today(_utc("2026-03-28T23:30")) == d("2026-03-28")
+    assert today(_utc("2026-03-29T23:30")) == d("2026-03-30")
 
 
 def test_a_period_closing_on_the_last_day_of_bst(toolkit):
     p = period(2026, 2)
     p.closes_on = d("2026-10-24")
     p.due_on = d("2026-10-20")
-    at = london_today
+    at = today
     assert period_state(p, today=at(_utc("2026-10-24T22:59"))) == PeriodState.OVERDUE
     # 23:30 UTC is already 00:30 on Sunday in London: the period has closed.
     assert period_state(p, today=at(_utc("2026-10-24T23:30"))) == PeriodState.CLOSED
@@ -81,10 +81,10 @@ def test_a_period_closing_on_the_last_day_of_bst(toolkit):
 def test_a_period_due_on_the_last_day_of_gmt(toolkit):
     p = period(2025, 4)
     p.due_on = d("2026-03-28")
-    assert period_state(p, today=london_today(_utc("2026-03-28T23:59"))) == PeriodState.DUE_SOON
+    assert period_state(p, today=today(_utc("2026-03-28T23:59"))) == PeriodState.DUE_SOON
     # After the clocks go forward, 23:30 UTC on the 29th is 00:30 on the 30th.
-    assert period_state(p, today=london_today(_utc("2026-03-29T22:59"))) == PeriodState.OVERDUE
-    assert london_today(_utc("2026-03-29T23:30")) == d("2026-03-30")
+    assert period_state(p, today=today(_utc("2026-03-29T22:59"))) == PeriodState.OVERDUE
+    assert today(_utc("2026-03-29T23:30")) == d("2026-03-30")
 
 
 def test_period_rows(toolkit, django_assert_max_num_queries):

@@ -39,7 +39,8 @@ def test_copy_makes_a_complete_independent_draft(toolkit, national_admin):
     assert draft.standards.get(code="LG5").section.version == draft
     assert draft.metrics.get(code="PREVENT_TRAINED").section.version == draft
     copied = draft.standards.get(code="DP1")
-    assert copied.register_finding == source.standards.get(code="DP1").register_finding
+    assert copied.register_rule == source.standards.get(code="DP1").register_rule
+    assert copied.register_groups == ["designated"]
 
     services.metric_update(
         actor=national_admin, metric=draft.metrics.get(code="PREVENT_TRAINED"), green=90

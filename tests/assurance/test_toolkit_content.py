@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from assurance.models import Metric, ReportingPeriod, Section, Standard, ToolkitVersion
 from assurance.toolkit_content import DATA_FILE, toolkit_content_load
+from organisations.audit import system_actor
 from organisations.models import AuditEvent
 
 
@@ -24,7 +25,12 @@ def test_shipped_versions_hold_the_starting_content(toolkit):
     lg5 = v.standards.get(code="LG5")
     assert lg5.section.code == "LG"
     assert lg5.theme == 1
-    assert v.standards.get(code="DP1").register_finding == "ICB designated posts filled"
+    dp1 = v.standards.get(code="DP1")
+    assert (dp1.register_groups, dp1.register_findings, dp1.register_scope) == (
+        ["designated"],
+        ["missing", "vacant"],
+        "icb",
+    )
     prevent = v.metrics.get(code="PREVENT_TRAINED")
     assert (prevent.unit, prevent.higher_is_better, prevent.green, prevent.amber) == (
         "percent",
@@ -60,7 +66,7 @@ def _counts():
 
 def test_loading_twice_changes_nothing(toolkit):
     before = _counts()
-    report = toolkit_content_load(actor=None)
+    report = toolkit_content_load(actor=system_actor())
     assert not report.changed
     assert report.differences == []
     assert _counts() == before
@@ -85,7 +91,7 @@ def test_changed_wording_is_reported_not_applied(toolkit, tmp_path: Path):
     )
     original = Standard.objects.get(version=toolkit[2026], code="LG1").statement
     before = _counts()
-    report = toolkit_content_load(actor=None, path=changed)
+    report = toolkit_content_load(actor=system_actor(), path=changed)
     assert "2026/27: standard LG1 has a different statement." in report.differences
     assert "2025/26: standard LG1 has a different statement." in report.differences
     assert Standard.objects.get(version=toolkit[2026], code="LG1").statement == original
@@ -95,7 +101,7 @@ def test_changed_wording_is_reported_not_applied(toolkit, tmp_path: Path):
 def test_periods_moved_by_the_admin_are_kept(toolkit):
     period = ReportingPeriod.objects.get(financial_year=2026, quarter=1)
     ReportingPeriod.objects.filter(pk=period.pk).update(closes_on="2026-09-30")
-    toolkit_content_load(actor=None)
+    toolkit_content_load(actor=system_actor())
     period.refresh_from_db()
     assert str(period.closes_on) == "2026-09-30"
 
@@ -104,6 +110,6 @@ def test_periods_moved_by_the_admin_are_kept(toolkit):
 def test_a_missing_version_is_created_again(toolkit, missing):
     ReportingPeriod.objects.filter(financial_year=missing).delete()
     toolkit[missing].delete()
-    report = toolkit_content_load(actor=None)
+    report = toolkit_content_load(actor=system_actor())
     assert report.created_versions == [toolkit[missing].label]
     assert ToolkitVersion.objects.get(financial_year=missing).standards.count() == 58

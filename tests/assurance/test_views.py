@@ -179,7 +179,8 @@ def test_period_pages(admin_client, toolkit):
     page = admin_client.get(url("period_list")).content.decode()
     assert "Q4 2025/26" in page and "Child sexual abuse and exploitation" in page
     detail = admin_client.get(url("period_detail", 2026, 1)).content.decode()
-    assert "ICBs expected to return (36)" in detail
+    assert "36 ICBs in England must return" in detail
+    assert "in your scope" not in detail  # national: all 36 listed
     response = admin_client.post(
         url("period_update", 2026, 1),
         {
@@ -198,3 +199,24 @@ def test_period_pages(admin_client, toolkit):
     period = ReportingPeriod.objects.get(financial_year=2026, quarter=1)
     assert period.due_on == datetime.date(2026, 8, 7)
     assert AuditEvent.objects.filter(action="reporting_period.updated").exists()
+
+
+@pytest.mark.parametrize(
+    "role,org,seen,unseen",
+    [
+        (Role.ICB_VIEWER, "QMF", {"QMF"}, {"QMJ", "QE1"}),
+        (Role.REGIONAL_LEAD, "Y56", {"QMF", "QMJ"}, {"QE1"}),
+    ],
+)
+def test_period_page_lists_the_expected_icbs_of_the_readers_scope(
+    client, toolkit, reference, role, org, seen, unseen
+):
+    reader = with_totp(member(reference[org], role))
+    client.force_login(reader)
+    # Q4 2025/26: the ICBs before the reorganisation, QMJ among them.
+    page = client.get(url("period_detail", 2025, 4)).content.decode()
+    assert "42 ICBs in England must return" in page
+    for code in seen:
+        assert reference[code].name in page
+    for code in unseen:
+        assert reference[code].name not in page

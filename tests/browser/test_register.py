@@ -7,6 +7,7 @@ import pytest
 
 from assurance.models import PostType
 from assurance.services.register import post_create, post_types_load
+from organisations.audit import system_actor
 from organisations.models import Commissioning, Role
 from tests.browser.conftest import assert_accessible
 from tests.factories import ProviderFactory, enrol_totp, member
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def vacant_midwife(reference):
-    post_types_load()
+    post_types_load(actor=system_actor())
     trust = ProviderFactory(
         code="RAL", name="Royal Free London NHS Foundation Trust", provides_maternity=True
     )

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from assurance.models import ReportingPeriod, ToolkitVersion
 from assurance.toolkit_content import toolkit_content_load
+from organisations.audit import system_actor
 from organisations.models import Role
 from organisations.reference_data import NATIONAL_CODE
 from tests.browser.conftest import assert_accessible
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_national_admin_prepares_and_publishes_2027_28(live_server, page, sign_in, reference):
-    toolkit_content_load(actor=None)
+    toolkit_content_load(actor=system_actor())
     admin = member(reference[NATIONAL_CODE], Role.NATIONAL_ADMIN, full_name="Nia Admin")
     enrol_totp(admin)
     sign_in(admin)

@@ -73,6 +73,12 @@ def test_persona_code_prints_the_current_code(demo):
     call_command("persona_code", "approver.z9b2z", stdout=out)
     persona = persona_by_email("approver.z9b2z")
     assert pyotp.TOTP(persona.totp_secret).verify(out.getvalue().strip(), valid_window=1)
+    # The stored secret is encrypted, and the printed code is the one it accepts.
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    stored = Authenticator.objects.get(user__email=persona.email, type=Authenticator.Type.TOTP)
+    assert persona.totp_secret not in str(stored.data)
+    assert TOTP(stored).validate_code(out.getvalue().strip())
     with pytest.raises(CommandError, match="No persona called 'nobody'"):
         call_command("persona_code", "nobody")
 

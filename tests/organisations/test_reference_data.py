@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 
+from organisations.audit import system_actor
 from organisations.models import AuditEvent, Organisation, OrganisationKind, Succession
 from organisations.reference_data import reference_data_load
 
@@ -75,7 +76,7 @@ def test_predecessors_and_successors(reference):
 def test_second_run_changes_nothing(reference):
     orgs_before = Organisation.objects.count()
     events_before = AuditEvent.objects.count()
-    report = reference_data_load(actor=None)
+    report = reference_data_load(actor=system_actor())
     assert not report.changed
     assert report.unchanged == 73  # 1 national, 1 directorate, 7 regions, 48 ICBs, 16 links
     assert Organisation.objects.count() == orgs_before
@@ -94,7 +95,7 @@ def test_a_changed_name_updates_in_place_with_an_audit_event(reference, tmp_path
     )
     qmf_pk = reference["QMF"].pk
 
-    report = reference_data_load(actor=None, data_dir=tmp_path)
+    report = reference_data_load(actor=system_actor(), data_dir=tmp_path)
 
     assert report.updated == ["QMF"] and report.created == []
     assert Organisation.objects.filter(code="QMF").count() == 1

@@ -3,11 +3,28 @@ what it does not."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.http import Http404
 
-from organisations.models import AuditEvent, Commissioning, Organisation, Role
-from organisations.permissions import organisation_get_visible, organisation_get_visible_by_code
-from organisations.scoping import restrict, restrict_changeable
+from organisations.models import (
+    AuditAction,
+    AuditEvent,
+    Commissioning,
+    Membership,
+    Organisation,
+    Role,
+)
+from organisations.permissions import (
+    is_national_admin,
+    organisation_get_visible,
+    organisation_get_visible_by_code,
+    roles_of,
+)
+from organisations.scoping import (
+    _split_responsibility,
+    scope_of,
+    split_responsibility_register,
+)
 from tests.factories import PlaceFactory, ProviderFactory, member
 
 
@@ -160,27 +177,85 @@ def test_out_of_scope_is_the_same_404_as_missing(reference):
         organisation_get_visible(user, "not-a-number")
 
 
-def test_restrict_scopes_any_records_that_belong_to_an_organisation(reference, providers):
-    from organisations.audit import audit_record
+def test_scoped_queryset_scopes_any_records_that_belong_to_an_organisation(reference, providers):
+    from organisations.audit import audit_record, system_actor
 
-    for code in ("QMJ", "QMF", "RZ9B1"):
-        audit_record(
-            actor=None,
-            action="test.touched",
-            target=reference.get(code) or providers[code],
-            organisation=reference.get(code) or providers[code],
-        )
+    system = system_actor()
+    with transaction.atomic():
+        for code in ("QMJ", "QMF", "RZ9B1"):
+            audit_record(
+                actor=system,
+                action=AuditAction.ORGANISATION_UPDATED,
+                target=reference.get(code) or providers[code],
+                organisation=reference.get(code) or providers[code],
+            )
     user = member(reference["Z9B2Z"], Role.ICB_EDITOR)
-    events = AuditEvent.objects.filter(action="test.touched")
-    assert set(restrict(events, user).values_list("organisation__code", flat=True)) == {
-        "QMJ", "RZ9B1",
-    }  # fmt: skip
-    assert set(restrict_changeable(events, user).values_list("organisation__code", flat=True)) == {
-        "RZ9B1"
-    }
+    events = AuditEvent.objects.filter(action=AuditAction.ORGANISATION_UPDATED)
     assert set(events.visible_to(user).values_list("organisation__code", flat=True)) == {
         "QMJ", "RZ9B1",
     }  # fmt: skip
+    assert set(events.changeable_by(user).values_list("organisation__code", flat=True)) == {"RZ9B1"}
+
+
+def test_memberships_gain_scoping_by_naming_their_path(reference):
+    """Membership had no scoping of its own: naming `scope_path` gives it the
+    same read rule as everything else."""
+    editor = member(reference["Z9B2Z"], Role.ICB_EDITOR)
+    colleague = member(reference["Z9B2Z"], Role.ICB_VIEWER)
+    stranger = member(reference["QMF"], Role.ICB_EDITOR)
+    london = member(reference["Y56"], Role.REGIONAL_LEAD)
+    seen_by_editor = set(Membership.objects.visible_to(editor).values_list("user", flat=True))
+    assert {editor.pk, colleague.pk} <= seen_by_editor
+    assert stranger.pk not in seen_by_editor
+    assert stranger.pk in set(Membership.objects.visible_to(london).values_list("user", flat=True))
+    assert not Membership.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_scope_is_worked_out_once_per_user(reference, django_assert_num_queries):
+    user = member(reference["Z9B2Z"], Role.ICB_EDITOR)
+    with django_assert_num_queries(2):  # memberships, succession links
+        scope = scope_of(user)
+        scope_of(user)
+        is_national_admin(user)
+        roles_of(user)
+    assert scope.roles == {Role.ICB_EDITOR}
+    with django_assert_num_queries(0):
+        Organisation.objects.visible_to(user)  # lazy: the scope is already known
+
+
+def test_successor_completes_a_merged_predecessors_returns_but_a_split_waits(reference):
+    """QMJ merged into S0E4D... the scope's rule for returns: the successor's
+    editors complete a dissolved ICB's outstanding return; a split predecessor's
+    waits until the national admin names the responsible successor."""
+    from organisations.models import Succession
+
+    links = Succession.objects.values_list("predecessor__code", "successor__code")
+    successors: dict[str, set[str]] = {}
+    for predecessor, successor in links:
+        successors.setdefault(predecessor, set()).add(successor)
+    merged = next(p for p, s in successors.items() if len(s) == 1)
+    split = next(p for p, s in successors.items() if len(s) > 1)
+    heir = next(iter(successors[merged]))
+    editor = member(reference[heir], Role.ICB_EDITOR)
+    viewer = member(reference[heir], Role.ICB_VIEWER)
+    assert reference[merged].pk in scope_of(editor).return_icb_ids()
+    assert reference[merged].pk not in scope_of(viewer).return_icb_ids()
+
+    split_heirs = sorted(successors[split])
+    chosen, other = reference[split_heirs[0]], reference[split_heirs[1]]
+    chosen_editor = member(chosen, Role.ICB_EDITOR)
+    other_editor = member(other, Role.ICB_EDITOR)
+    assert reference[split].pk not in scope_of(chosen_editor).return_icb_ids()
+
+    def responsible(predecessor_id):
+        return chosen.pk if predecessor_id == reference[split].pk else None
+
+    split_responsibility_register(responsible)
+    try:
+        assert reference[split].pk in scope_of(chosen_editor).return_icb_ids()
+        assert reference[split].pk not in scope_of(other_editor).return_icb_ids()
+    finally:
+        _split_responsibility.remove(responsible)
 
 
 def test_scoping_takes_a_fixed_number_of_queries(

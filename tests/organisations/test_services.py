@@ -3,9 +3,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from organisations import services
-from organisations.audit import audit_record
-from organisations.models import AuditEvent, Commissioning, Organisation, Role, User
-from tests.factories import UserFactory
+from organisations.audit import audit_record, system_actor
+from organisations.models import AuditAction, AuditEvent, Commissioning, Organisation, Role, User
+from tests.factories import UserFactory, member
 
 
 def test_audit_record_refuses_to_run_outside_a_transaction(reference, django_db_blocker):
@@ -15,13 +15,15 @@ def test_audit_record_refuses_to_run_outside_a_transaction(reference, django_db_
     connection.in_atomic_block = False
     try:
         with pytest.raises(RuntimeError, match="inside the transaction"):
-            audit_record(actor=None, action="x", target=reference["QMF"])
+            audit_record(
+                actor=system_actor(), action=AuditAction.PLACE_CREATED, target=reference["QMF"]
+            )
     finally:
         connection.in_atomic_block = saved
 
 
 def test_a_failed_change_leaves_neither_change_nor_event(reference):
-    admin = UserFactory()
+    admin = member(reference["X24"], Role.NATIONAL_ADMIN)
     before = AuditEvent.objects.count()
     with pytest.raises(ValidationError):
         services.provider_create(
@@ -38,7 +40,7 @@ def test_a_failed_change_leaves_neither_change_nor_event(reference):
 
 
 def test_provider_create_and_update_are_audited(reference):
-    admin = UserFactory()
+    admin = member(reference["X24"], Role.NATIONAL_ADMIN)
     provider = services.provider_create(
         actor=admin,
         code="rhh",
@@ -66,7 +68,7 @@ def test_provider_create_and_update_are_audited(reference):
 
 
 def test_membership_grant_validates_and_audits(reference):
-    admin = UserFactory()
+    admin = member(reference["X24"], Role.NATIONAL_ADMIN)
     user = services.user_create(actor=admin, email="New.Person@nhs.net", full_name="New Person")
     assert user.email == "new.person@nhs.net" and not user.has_usable_password()
     with pytest.raises(ValidationError, match="already a user"):
@@ -92,25 +94,83 @@ def test_membership_grant_validates_and_audits(reference):
 
 def test_place_create(reference):
     place = services.place_create(
-        actor=None, code="e09000007", name="Camden", icb=reference["Z9B2Z"]
+        actor=system_actor(), code="e09000007", name="Camden", icb=reference["Z9B2Z"]
     )
     assert place.parent.code == "Z9B2Z" and place.kind == "place"
     with pytest.raises(ValidationError, match="place belongs to an ICB"):
-        services.place_create(actor=None, code="E1", name="Nowhere", icb=reference["Y56"])
+        services.place_create(actor=system_actor(), code="E1", name="Nowhere", icb=reference["Y56"])
 
 
 def test_the_django_admin_follows_the_national_admin_role(reference):
     user = UserFactory()
     membership = services.membership_grant(
-        actor=None, user=user, organisation=reference["X24"], role=Role.NATIONAL_ADMIN
+        actor=system_actor(), user=user, organisation=reference["X24"], role=Role.NATIONAL_ADMIN
     )
     user.refresh_from_db()
     assert user.is_staff and user.is_superuser
-    services.membership_revoke(actor=None, membership=membership)
+    services.membership_revoke(actor=system_actor(), membership=membership)
     user.refresh_from_db()
     assert not user.is_staff and not user.is_superuser
     services.membership_grant(
-        actor=None, user=user, organisation=reference["X24"], role=Role.NSSG_MEMBER
+        actor=system_actor(), user=user, organisation=reference["X24"], role=Role.NSSG_MEMBER
     )
     user.refresh_from_db()
     assert not user.is_staff
+
+
+def test_audit_record_refuses_free_strings_and_a_missing_actor(reference):
+    with pytest.raises(TypeError, match="AuditAction"):
+        audit_record(actor=system_actor(), action="provider.touched", target=reference["QMF"])
+    with pytest.raises(ValueError, match="needs an actor"):
+        audit_record(actor=None, action=AuditAction.PLACE_CREATED, target=reference["QMF"])
+
+
+def test_a_failed_sign_in_is_the_only_event_without_an_actor(reference):
+    from django.db import IntegrityError
+
+    event = audit_record(
+        actor=None,
+        action=AuditAction.SIGN_IN_FAILED,
+        target=reference["X24"],
+        attempted_email="someone@example.nhs.uk",
+    )
+    assert event.actor is None and event.attempted_email == "someone@example.nhs.uk"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action=AuditAction.PLACE_CREATED)
+
+
+def test_foreign_keys_are_recorded_with_id_code_and_name(reference):
+    admin = member(reference["X24"], Role.NATIONAL_ADMIN)
+    services.place_create(actor=admin, code="E09000012", name="Hackney", icb=reference["QMF"])
+    event = AuditEvent.objects.get(action=AuditAction.PLACE_CREATED)
+    qmf = reference["QMF"]
+    assert event.changes["icb"] == [None, {"id": qmf.pk, "code": "QMF", "name": qmf.name}]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda actor, ref: services.user_create(actor=actor, email="x@nhs.net"),
+        lambda actor, ref: services.place_create(
+            actor=actor, code="E1", name="Nowhere", icb=ref["QMF"]
+        ),
+        lambda actor, ref: services.provider_create(
+            actor=actor, code="RX", name="X", provider_kind="nhs_trust", lead_icb=ref["QMF"]
+        ),
+        lambda actor, ref: services.membership_grant(
+            actor=actor, user=actor, organisation=ref["X24"], role=Role.NATIONAL_ADMIN
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "role,org", [(Role.ICB_APPROVER, "QMF"), (Role.REGIONAL_LEAD, "Y56"), (Role.NSSG_MEMBER, "X24")]
+)
+def test_organisation_services_refuse_every_role_but_the_national_admin(reference, call, role, org):
+    from organisations.permissions import NotPermitted
+
+    actor = member(reference[org], role)
+    before = AuditEvent.objects.count()
+    with pytest.raises(NotPermitted):
+        call(actor, reference)
+    assert AuditEvent.objects.count() == before
+    assert not actor.memberships.filter(role=Role.NATIONAL_ADMIN).exists()

@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 
+from organisations.audit import system_actor
 from organisations.models import Role
 from tests.factories import member
 
@@ -120,14 +121,16 @@ def test_a_user_sees_and_ends_their_other_sessions(reference, client):
 
 def test_only_national_admins_reach_the_django_admin(reference, client):
     from organisations.services import membership_grant
-    from tests.factories import UserFactory, enrol_totp
+    from tests.factories import UserFactory, enrol_totp, sign_in_with_totp
 
     admin = UserFactory()
     membership_grant(
-        actor=None, user=admin, organisation=reference["X24"], role=Role.NATIONAL_ADMIN
+        actor=system_actor(), user=admin, organisation=reference["X24"], role=Role.NATIONAL_ADMIN
     )
+    admin.set_password(PASSWORD)
+    admin.save()
     enrol_totp(admin)
-    client.force_login(admin)
+    sign_in_with_totp(client, admin, PASSWORD)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/organisations/auditevent/").status_code == 200
     client.force_login(member(reference["X24"], Role.NSSG_MEMBER))

@@ -1,10 +1,20 @@
 """Celery tasks on a real worker consuming from Redis (PostgreSQL pass only)."""
 
-import pytest
-from django.conf import settings
+import datetime
 
-from organisations.models import AuditEvent, Organisation
-from organisations.tasks import reference_data_refresh
+import pytest
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from organisations.audit import system_actor
+from organisations.models import AuditEvent, Organisation, Role
+from organisations.permissions import NotPermitted
+from organisations.services import session_expired_purge
+from organisations.tasks import reference_data_refresh, sessions_purge
+from tests.factories import UserFactory, member
 
 
 @pytest.mark.worker
@@ -39,3 +49,58 @@ def test_in_the_embedded_default_tasks_run_eagerly(reference, settings):
     Organisation.objects.filter(code="QMF").update(name="Wrong name")
     assert reference_data_refresh.delay().get()["updated"] == ["QMF"]
     assert Organisation.objects.get(code="QMF").name.startswith("NHS North East London")
+
+
+def _sessions_one_expired_one_live() -> tuple[str, str]:
+    """Two users' sessions (and allauth's records of them): one past its expiry."""
+    keys = []
+    for expired in (True, False):
+        store = SessionStore()
+        store["x"] = 1
+        store.create()
+        UserSession.objects.create(user=UserFactory(), session_key=store.session_key, ip="10.0.0.9")
+        if expired:
+            Session.objects.filter(session_key=store.session_key).update(
+                expire_date=timezone.now() - datetime.timedelta(days=1)
+            )
+        keys.append(store.session_key)
+    return keys[0], keys[1]
+
+
+def _assert_only_live_left(expired: str, live: str) -> None:
+    assert not Session.objects.filter(session_key=expired).exists()
+    assert Session.objects.filter(session_key=live).exists()
+    assert list(UserSession.objects.values_list("session_key", flat=True)) == [live]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_purges_expired_sessions(reference):
+    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
+    from celery.contrib.testing.worker import start_worker
+
+    from saaf.celery import app
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: scripts/test runs it in the PostgreSQL pass")
+    expired, live = _sessions_one_expired_one_live()
+
+    with start_worker(app, pool="solo", shutdown_timeout=30):
+        outcome = sessions_purge.delay().get(timeout=60)
+        again = sessions_purge.delay().get(timeout=60)  # safe to run twice
+
+    assert outcome == {"sessions": 1, "user_sessions": 1}
+    assert again == {"sessions": 0, "user_sessions": 0}
+    _assert_only_live_left(expired, live)
+    assert AuditEvent.objects.filter(action="account.expired_sessions_purged").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_purge_service_is_for_the_system_only(reference):
+    expired, live = _sessions_one_expired_one_live()
+    with pytest.raises(NotPermitted):
+        session_expired_purge(actor=member(reference["X24"], Role.NATIONAL_ADMIN))
+    assert Session.objects.filter(session_key=expired).exists()
+
+    assert session_expired_purge(actor=system_actor()) == {"sessions": 1, "user_sessions": 1}
+    _assert_only_live_left(expired, live)

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from assurance.toolkit_content import toolkit_content_load
+from organisations.audit import system_actor
 
 
 class Command(BaseCommand):
@@ -12,7 +13,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        report = toolkit_content_load(actor=None)
+        report = toolkit_content_load(actor=system_actor())
         for line in report.differences:
             self.stdout.write(self.style.WARNING(line))
         self.stdout.write(self.style.SUCCESS(f"Safeguarding-CAT: {report.summary()}."))

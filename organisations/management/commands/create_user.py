@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from organisations.audit import system_actor
 from organisations.models import Organisation, Role
 from organisations.services import membership_grant, user_create, user_invite_send
 
@@ -25,9 +26,11 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation with the code {organisation!r}.")
         try:
             with transaction.atomic():
-                user = user_create(actor=None, email=email, full_name=full_name)
-                membership_grant(actor=None, user=user, organisation=org, role=role)
-                link = user_invite_send(actor=None, user=user, base_url=settings.SAAF_BASE_URL)
+                user = user_create(actor=system_actor(), email=email, full_name=full_name)
+                membership_grant(actor=system_actor(), user=user, organisation=org, role=role)
+                link = user_invite_send(
+                    actor=system_actor(), user=user, base_url=settings.SAAF_BASE_URL
+                )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(self.style.SUCCESS(f"Created {user.email}; invitation sent."))

@@ -1,16 +1,11 @@
-import importlib
-import importlib.util
 import os
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from organisations.demo import PERSONAS, demo_world_create
+from organisations.audit import system_actor
+from organisations.demo import PERSONAS, demo_populators, demo_world_create
 from organisations.services import reference_data_load
-
-# Apps above organisations add their own demo records in <app>/demo.py: populate().
-DEMO_APPS = ("assurance", "reviews", "reporting")
 
 
 class Command(BaseCommand):
@@ -23,11 +18,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError("Demo data is never loaded in production mode (DJANGO_DEBUG off).")
-        reference_data_load(actor=None)
+        reference_data_load(actor=system_actor())
         result = demo_world_create(password=os.environ.get("SAAF_DEMO_PASSWORD") or None)
-        for app in DEMO_APPS:
-            if apps.is_installed(app) and importlib.util.find_spec(f"{app}.demo"):
-                importlib.import_module(f"{app}.demo").populate()
+        # Apps above this one add their demo records through the registry they
+        # fill in their AppConfig.ready(), so this command imports none of them.
+        for populate in demo_populators():
+            populate()
 
         self.stdout.write(self.style.SUCCESS("Demo world ready. Personas:"))
         for persona in PERSONAS:

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from organisations.audit import system_actor
 from organisations.services import reference_data_load
 
 
@@ -10,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        report = reference_data_load(actor=None)
+        report = reference_data_load(actor=system_actor())
         self.stdout.write(self.style.SUCCESS(f"Reference organisations: {report.summary()}."))

@@ -1,0 +1,189 @@
+"""Where a draft return stands: each section's progress for the NHS task list,
+and the warnings drafting shows before the completeness check refuses them at
+submission (red or amber with no action, not applicable with no reason, an
+action with no owner or due date, a metric with neither value nor reason).
+
+Read in a fixed number of queries whatever the toolkit's size: the sections
+with their standards and metrics, and the return's answers, actions,
+evidence links and metric values, each once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Prefetch
+
+from assurance.models import (
+    Answer,
+    AnswerEvidence,
+    Metric,
+    MetricValue,
+    QuarterlyReturn,
+    ReturnAction,
+    Section,
+    SelfRating,
+    Standard,
+)
+
+
+class SectionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+
+
+@dataclass
+class StandardProgress:
+    standard: Standard
+    answer: Answer | None
+    actions: list[ReturnAction]
+    warnings: list[str] = field(default_factory=list)
+    evidence: list[AnswerEvidence] = field(default_factory=list)
+
+    @property
+    def is_answered(self) -> bool:
+        if self.answer is None or not self.answer.rating:
+            return False
+        if self.answer.rating == SelfRating.NOT_APPLICABLE:
+            return bool(self.answer.not_applicable_reason.strip())
+        return True
+
+
+@dataclass
+class MetricProgress:
+    metric: Metric
+    value: MetricValue | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_answered(self) -> bool:
+        if self.metric.is_computed:
+            return True
+        return self.value is not None and (
+            self.value.value is not None or bool(self.value.not_available_reason.strip())
+        )
+
+
+@dataclass
+class SectionProgress:
+    section: Section
+    standards: list[StandardProgress]
+    metrics: list[MetricProgress]
+
+    @property
+    def answered_count(self) -> int:
+        return sum(1 for s in self.standards if s.is_answered)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(s.warnings) for s in self.standards) + sum(
+            len(m.warnings) for m in self.metrics
+        )
+
+    @property
+    def status(self) -> SectionStatus:
+        touched = any(s.answer is not None and s.answer.revision for s in self.standards) or any(
+            m.value is not None and m.value.revision for m in self.metrics
+        )
+        complete = all(s.is_answered for s in self.standards) and all(
+            m.is_answered for m in self.metrics
+        )
+        if complete and touched:
+            return SectionStatus.COMPLETED
+        return SectionStatus.IN_PROGRESS if touched else SectionStatus.NOT_STARTED
+
+
+@dataclass
+class ReturnProgress:
+    quarterly_return: QuarterlyReturn
+    sections: list[SectionProgress]
+
+    @property
+    def completed_count(self) -> int:
+        return sum(1 for s in self.sections if s.status == SectionStatus.COMPLETED)
+
+    @property
+    def summary(self) -> str:
+        return f"{self.completed_count} of {len(self.sections)} sections complete"
+
+    def section(self, code: str) -> SectionProgress | None:
+        return next((s for s in self.sections if s.section.code == code), None)
+
+
+def standard_warnings(answer: Answer | None, actions: list[ReturnAction]) -> list[str]:
+    if answer is None:
+        return []
+    warnings = []
+    if answer.rating in (SelfRating.RED, SelfRating.AMBER) and not actions:
+        warnings.append(
+            f"Rated {answer.get_rating_display().lower()} with no action: add what will be done."
+        )
+    if answer.rating == SelfRating.NOT_APPLICABLE and not answer.not_applicable_reason.strip():
+        warnings.append("Not applicable with no reason: say why it does not apply.")
+    for number, action in enumerate(actions, start=1):
+        if not action.owner.strip():
+            warnings.append(f"Action {number} has no owner.")
+        if action.due_on is None:
+            warnings.append(f"Action {number} has no due date.")
+    return warnings
+
+
+def metric_warnings(metric: Metric, value: MetricValue | None) -> list[str]:
+    if metric.is_computed or value is None or not value.revision:
+        return []
+    if value.value is None and not value.not_available_reason.strip():
+        return ["No figure and no reason why it is not available."]
+    return []
+
+
+def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
+    """Every section of the return's toolkit with its answers, in six queries."""
+    version_id = quarterly_return.period.toolkit_version_id
+    sections = list(
+        Section.objects.filter(version_id=version_id)
+        .order_by("position", "code")
+        .prefetch_related(
+            Prefetch("standards", queryset=Standard.objects.order_by("position", "code")),
+            Prefetch("metrics", queryset=Metric.objects.order_by("position", "code")),
+        )
+    )
+    answers = {
+        a.standard_id: a
+        for a in Answer.objects.filter(quarterly_return=quarterly_return)
+        .select_related("updated_by")
+        .prefetch_related(Prefetch("actions", queryset=ReturnAction.objects.order_by("position")))
+    }
+    evidence: dict[int, list[AnswerEvidence]] = {}
+    for link in AnswerEvidence.objects.filter(
+        answer__quarterly_return=quarterly_return
+    ).select_related("evidence__uploaded_by"):
+        evidence.setdefault(link.answer_id, []).append(link)
+    values = {
+        v.metric_id: v
+        for v in MetricValue.objects.filter(quarterly_return=quarterly_return).select_related(
+            "updated_by"
+        )
+    }
+    result = []
+    for section in sections:
+        standards = []
+        for standard in section.standards.all():
+            answer = answers.get(standard.pk)
+            actions = list(answer.actions.all()) if answer else []
+            standards.append(
+                StandardProgress(
+                    standard,
+                    answer,
+                    actions,
+                    standard_warnings(answer, actions),
+                    evidence.get(answer.pk, []) if answer else [],
+                )
+            )
+        metrics = [
+            MetricProgress(m, values.get(m.pk), metric_warnings(m, values.get(m.pk)))
+            for m in section.metrics.all()
+        ]
+        result.append(SectionProgress(section, standards, metrics))
+    return ReturnProgress(quarterly_return, result)
