@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -187,7 +187,8 @@ def table_response(
             xlsx_write(table, buffer)
             response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     else:
-        raise ValueError(f"Unknown export format {fmt!r}")
+        # Whatever the URL let through, an unknown format is not found, not an error.
+        raise Http404("Exports are .csv or .xlsx.")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 

@@ -157,6 +157,11 @@ def national_data_generate(
             "National data has already been generated in this database (there are synthetic "
             "organisations). Generate into a fresh database: drop it, migrate, and run again."
         )
+    if today is not None and today > timezone.localdate():
+        raise NationalDataRefused(
+            "The findings are as of a day that has come: today or earlier "
+            "(supervision and training dates cannot be in the future)."
+        )
     today = today or timezone.localdate()
     total = PROVIDERS_PER_SCALE * scale if providers is None else providers
     rng = random.Random(seed)  # noqa: S311 (made-up data, not security)

@@ -206,6 +206,7 @@ def test_the_national_exports_stream(reference, world, client):
         ("assurance:register_national_export", ["pdf"]),
         ("assurance:register_national_organisations_export", ["json"]),
         ("assurance:register_region_export", ["Y56", "txt"]),
+        ("assurance:register_icb_export", ["Z9B2Z", "html"]),
     ],
 )
 def test_an_unknown_export_format_is_not_found(reference, client, name, args):

@@ -23,7 +23,7 @@ def _development_mode(settings):
 
 
 def generate(**options):
-    return national_data_generate(today=TODAY, **{"providers": 60, "seed": 7, **options})
+    return national_data_generate(**{"providers": 60, "seed": 7, "today": TODAY, **options})
 
 
 def snapshot() -> dict:
@@ -175,6 +175,11 @@ def test_it_refuses_production_mode(reference, settings):
     with pytest.raises(CommandError, match="never loaded in production mode"):
         call_command("generate_national_data", "--providers", "5")
     assert not Organisation.objects.filter(is_synthetic=True).exists()
+
+
+def test_it_refuses_a_day_to_come(reference):
+    with pytest.raises(NationalDataRefused, match="today or earlier"):
+        generate(today=TODAY + datetime.timedelta(days=1))
 
 
 def test_it_refuses_to_run_twice(reference, capsys):
