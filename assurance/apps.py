@@ -10,6 +10,7 @@ class AssuranceConfig(AppConfig):
         from assurance import demo
         from assurance.metric_providers import metric_provider_register
         from assurance.models import ComputedFrom
+        from assurance.panels import panels_register
         from assurance.register_rules import REGISTER_METRICS, register_metric_values
         from assurance.selectors import return_completing_successor
         from organisations.demo import demo_populator_register
@@ -23,3 +24,5 @@ class AssuranceConfig(AppConfig):
         metric_provider_register(
             ComputedFrom.POSTS_REGISTER, register_metric_values, metric_codes=REGISTER_METRICS
         )
+        # Home-page panels: the reporting periods and the register's findings.
+        panels_register()

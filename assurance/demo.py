@@ -1,7 +1,9 @@
 """Demo records for the assurance app: post types, and posts registers for
 the demo ICBs (Z9B2Z, QMF) and the providers they lead, with the kinds of
-gap a regional lead looks for. Dates are relative to today. Called by
-`manage.py load_demo_data`; never in production."""
+gap a regional lead looks for. Dates are relative to today. The ICBs that
+closed on 31 March 2026 into Z9B2Z (QMJ and QRV) and one that was split
+(QM7) get register history up to their last day, so their successors have
+history to read. Called by `manage.py load_demo_data`; never in production."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
-from assurance.models import Post, PostType
+from assurance.models import Post, PostType, Tenure
 from assurance.services.register import post_create, post_types_load, tenure_add
-from organisations.audit import system_actor
-from organisations.models import Organisation, User
+from organisations.audit import audit_record, system_actor
+from organisations.models import AuditAction, Organisation, User
 
 # Posts left vacant, or whose holder is overdue supervision or below level,
 # so that every kind of finding shows in the demo.
@@ -23,6 +25,13 @@ _VACANT = {("Z9B2Z", "ICB_DES_NURSE_CIC"), ("RAL", "PRV_NAMED_MIDWIFE"), ("RYJ",
 _OVERDUE = {("Z9B2Z", "ICB_DES_DR_SC"), ("RV3", "PRV_NAMED_ADULT")}
 _BELOW_LEVEL = {("RAL", "PRV_NAMED_DR_CIC")}
 _NOT_SET_UP = {("RKE", "PRV_PREVENT_LEAD"), ("QMF", "ICB_PREVENT_LEAD")}
+# Closed ICBs with history: on their last day, one post vacant, one holder overdue
+# supervision, one below level and one post never set up.
+_CLOSED_WITH_HISTORY = {
+    "QMJ": ("ICB_DES_NURSE_CIC", "ICB_DES_DR_CD", "ICB_DES_ADULT", "ICB_PREVENT_LEAD"),
+    "QRV": ("ICB_DES_MCA", "ICB_DES_NURSE_SC", "ICB_DES_DR_CIC", "ICB_NAMED_GP_A"),
+    "QM7": ("ICB_DES_DR_SC", "ICB_DES_NURSE_CIC", "ICB_DES_ADULT", "ICB_PREVENT_LEAD"),
+}
 _NAMES = [
     "Dr Priya Shah", "Sam Okoye", "Dr Rachel Green", "Tom Brennan", "Aisha Rahman",
     "Dr Owen Price", "Grace Lin", "Michael Adeyemi", "Dr Laura Kent", "Helen Marsh",
@@ -53,6 +62,10 @@ def populate() -> None:
                 for post_type in post_types:
                     if post_type.is_required_for(org):
                         _fill(actor, org, post_type, names, today)
+        for code, gaps in _CLOSED_WITH_HISTORY.items():
+            icb = Organisation.objects.filter(code=code, closed__isnull=False).first()
+            if icb is not None and not Post.objects.filter(organisation=icb).exists():
+                _history(icb, post_types, gaps, names)
 
 
 def _fill(actor, org, post_type, names, today: datetime.date) -> None:
@@ -85,4 +98,54 @@ def _fill(actor, org, post_type, names, today: datetime.date) -> None:
             - (relativedelta(months=5) if key in _OVERDUE else relativedelta(weeks=3)),
             training_level=(level - 1 if key in _BELOW_LEVEL else level) if level else None,
             training_date=today - relativedelta(months=8) if level else None,
+        )
+
+
+def _history(icb: Organisation, post_types, gaps, names) -> None:
+    """A closed ICB's register up to its last day. Nobody can change a closed ICB's
+    register through the services, so the demo writes it directly, each record
+    validated as the services would and audited as demo data."""
+    vacant, overdue, below, not_set_up = gaps
+    last = icb.closed
+    for post_type in post_types:
+        if not post_type.is_required_for(icb) or post_type.code == not_set_up:
+            continue
+        post = Post(
+            organisation=icb,
+            post_type=post_type,
+            job_share=False,
+            vacant_since=last - relativedelta(months=4) if post_type.code == vacant else None,
+        )
+        post.full_clean()
+        post.save()
+        audit_record(
+            actor=system_actor(),
+            action=AuditAction.POST_CREATED,
+            target=post,
+            organisation=icb,
+            reason="demo data",
+        )
+        if post_type.code == vacant:
+            continue
+        level = post_type.training_level
+        tenure = Tenure(
+            post=post,
+            holder_name=next(names),
+            whole_time_equivalent=Decimal("0.8"),
+            start_date=icb.established + relativedelta(months=len(post_type.code) % 7),
+            end_date=last,
+            last_supervision=last
+            - (relativedelta(months=6) if post_type.code == overdue else relativedelta(weeks=4)),
+            training_level=(level - 1 if post_type.code == below else level) if level else None,
+            training_date=last - relativedelta(months=10) if level else None,
+        )
+        tenure.full_clean()
+        tenure.save()
+        audit_record(
+            actor=system_actor(),
+            action=AuditAction.POST_HOLDER_ADDED,
+            target=tenure,
+            parent=post,
+            organisation=icb,
+            reason="demo data",
         )

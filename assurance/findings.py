@@ -2,10 +2,12 @@
 exports and the quarterly return all read.
 
 For each organisation: every post the SAAF requires of it that is missing
-(never set up) or vacant (no holder on the day), every holder whose last
-documented supervision is older than the interval (default 3 months,
-`SAAF_SUPERVISION_INTERVAL_MONTHS`) and every holder trained below the post's
-level. An ICB's register rolls up its own posts and those of the providers it
+(not set up by the day) or vacant (no holder on the day), every holder whose last
+documented supervision (or, with none recorded, whose start in post) is older
+than the interval (default 3 months, `SAAF_SUPERVISION_INTERVAL_MONTHS`) and
+every holder trained below the post's level. Only what was true on the day
+counts: posts set up later, holders who started later and vacancies that began
+later are not shown. An ICB's register rolls up its own posts and those of the providers it
 leads as lead commissioner.
 """
 
@@ -132,6 +134,8 @@ def _register(org, post_types, posts: dict[int, Post], *, on, cutoff) -> Registe
     for post_type in post_types:
         required = post_type.is_required_for(org)
         post = posts.get(post_type.pk)
+        if post is not None and not post.existed_on(on, post.all_tenures):
+            post = None  # set up after the day shown
         if not required and post is None:
             continue
         holders = [t for t in (post.all_tenures if post else []) if t.is_current_on(on)]
@@ -150,30 +154,31 @@ def _findings(row: PostRow, *, on, cutoff) -> list[Finding]:
                 org,
                 post_type,
                 FindingKind.MISSING,
-                f"{org.name} has no {post_type.name.lower()} recorded.",
+                f"No {post_type.name_in_sentence} recorded.",
             )
         ]
     if not row.holders:
         ended = [t.end_date for t in post.all_tenures if t.end_date and t.end_date < on]
         since = max(ended) + datetime.timedelta(days=1) if ended else post.vacant_since
-        detail = f"Vacant since {since:%-d %B %Y}." if since else "Vacant."
+        detail = f"Vacant since {since:%-d %B %Y}." if since and since <= on else "Vacant."
         return [Finding(org, post_type, FindingKind.VACANT, detail, post=post)]
     found = []
     for tenure in row.holders:
-        if post_type.supervision_applies and (
-            tenure.last_supervision is None or tenure.last_supervision < cutoff
-        ):
+        # Overdue when the last supervision, or with none the start in post, is
+        # older than the interval: a holder new in post is not overdue.
+        supervised = tenure.last_supervision
+        if post_type.supervision_applies and (supervised or tenure.start_date) < cutoff:
             when = (
-                f"last on {tenure.last_supervision:%-d %B %Y}"
-                if tenure.last_supervision
-                else "none recorded"
+                f"last supervision on {supervised:%-d %B %Y}"
+                if supervised
+                else f"no supervision recorded since starting on {tenure.start_date:%-d %B %Y}"
             )
             found.append(
                 Finding(
                     org,
                     post_type,
                     FindingKind.SUPERVISION_OVERDUE,
-                    f"{tenure.holder_name}: supervision {when}.",
+                    f"{tenure.holder_name}: {when}.",
                     post,
                     tenure,
                 )
@@ -181,7 +186,11 @@ def _findings(row: PostRow, *, on, cutoff) -> list[Finding]:
         if post_type.training_level and (
             tenure.training_level is None or tenure.training_level < post_type.training_level
         ):
-            level = f"level {tenure.training_level}" if tenure.training_level else "no level"
+            level = (
+                f"training at level {tenure.training_level}"
+                if tenure.training_level
+                else "no training level"
+            )
             found.append(
                 Finding(
                     org,

@@ -5,16 +5,19 @@ and per organisation.
 `assurance.findings` builds every post and holder as an object, which an ICB's
 page needs; counting a region or the nation that way grows worse than
 linearly with the number of providers. Here the same findings are counted by
-conditional aggregation (`COUNT(...) FILTER (WHERE ...)`) in one query, and
+conditional aggregation (`COUNT(...) FILTER (WHERE ...)`) in plain grouped
+counts, a fixed number of queries, and
 the counts are the same as `IcbRegister.counts()` and `Register.counts()`
 give (a test holds the two to each other):
 
 - required: the post types the organisation must have (`PostType.is_required_for`);
 - filled: required posts with at least one holder on the day;
-- vacant: required posts set up but with no holder on the day;
-- missing: required posts never set up;
+- vacant: required posts the register had on the day (`Post.existed_on`)
+  but with no holder on it;
+- missing: required posts not set up by the day;
 - supervision_overdue: holders on the day of a required post with
-  supervision whose last supervision is older than the interval, or none;
+  supervision whose last supervision (or, with none, their start in post) is
+  older than the interval;
 - below_level: holders on the day of a required post with a training level
   who are trained below it, or have no level recorded.
 """
@@ -39,6 +42,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from assurance.findings import FindingKind, supervision_cutoff
 from assurance.models.register import Post, PostCondition, PostRequiredFor, PostType, Tenure
@@ -86,11 +90,26 @@ def _current_q(on: datetime.date) -> Q:
     return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on))
 
 
+def _existed_q(on: datetime.date) -> Q:
+    """Posts the register had on `on` (`Post.existed_on`): set up, recorded
+    vacant from, or first held on or before the day."""
+    next_day = timezone.make_aware(
+        datetime.datetime.combine(on + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return (
+        Q(created_at__lt=next_day)
+        | Q(vacant_since__lte=on)
+        | Q(Exists(Tenure.objects.filter(post=OuterRef("pk"), start_date__lte=on)))
+    )
+
+
 def _overdue_q(post_types: list[PostType], cutoff: datetime.date) -> Q:
-    """Holders whose supervision is overdue, where the post has supervision."""
+    """Holders whose supervision is overdue, where the post has supervision: the
+    last supervision, or with none recorded the start in post, is older than
+    the interval."""
     supervised = [pt.pk for pt in post_types if pt.supervision_applies]
     return Q(post__post_type_id__in=supervised) & (
-        Q(last_supervision__isnull=True) | Q(last_supervision__lt=cutoff)
+        Q(last_supervision__lt=cutoff) | Q(last_supervision__isnull=True, start_date__lt=cutoff)
     )
 
 
@@ -183,7 +202,10 @@ def icb_counts(
 
     held = Exists(Tenure.objects.filter(_current_q(on), post=OuterRef("pk")))
     posts = (
-        _with_icb(Post.objects.filter(_required_post_q(post_types, post="")), "organisation__")
+        _with_icb(
+            Post.objects.filter(_required_post_q(post_types, post=""), _existed_q(on)),
+            "organisation__",
+        )
         .filter(icb_key__in=icb_ids)
         .values_list("icb_key")
         .annotate(set_up=Count("id"), filled=Count("id", filter=held))
@@ -233,7 +255,9 @@ def organisation_count_rows(
     post_types = list(PostType.objects.all())
     cutoff = supervision_cutoff(on, supervision_months)
     required_count = _required_count(post_types)
-    posts = Post.objects.filter(_required_post_q(post_types, post=""), organisation=OuterRef("pk"))
+    posts = Post.objects.filter(
+        _required_post_q(post_types, post=""), _existed_q(on), organisation=OuterRef("pk")
+    )
     holders = Tenure.objects.filter(
         _current_q(on),
         _required_post_q(post_types, post="post__"),

@@ -14,6 +14,8 @@ Reporting periods that exist are likewise left with the dates the admin set.
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -116,6 +118,28 @@ def toolkit_content_read(path: Path = DATA_FILE) -> dict[str, dict[str, dict[str
     return content
 
 
+def toolkit_published_dates(path: Path = DATA_FILE) -> dict[int, datetime.date]:
+    """The day each shipped version was published, by financial year (the
+    file's `published`, keyed by labels such as "2025/26")."""
+    with path.open(encoding="utf-8") as f:
+        raw = yaml.safe_load(f)
+    dates = {}
+    for label, day in (raw.get("published") or {}).items():
+        if not isinstance(day, datetime.date):
+            raise ValueError(f"{path}: the publication date of {label} must be YYYY-MM-DD.")
+        dates[int(str(label)[:4])] = day
+    return dates
+
+
+def _published_at(day: datetime.date | None) -> datetime.datetime:
+    """Noon in London on `day` (or now, for a year the file gives no date)."""
+    if day is None:
+        return timezone.now()
+    return datetime.datetime.combine(
+        day, datetime.time(12), tzinfo=zoneinfo.ZoneInfo("Europe/London")
+    )
+
+
 def _version_content(version: ToolkitVersion) -> dict[str, dict[str, dict[str, Any]]]:
     content: dict[str, dict[str, dict[str, Any]]] = {"section": {}, "standard": {}, "metric": {}}
     for s in version.sections.all():
@@ -170,11 +194,13 @@ def toolkit_content_differences(version: ToolkitVersion, content: dict) -> list[
     return lines
 
 
-def _create_version(*, actor, financial_year: int, content: dict) -> ToolkitVersion:
+def _create_version(
+    *, actor, financial_year: int, content: dict, published_on: datetime.date | None = None
+) -> ToolkitVersion:
     version = ToolkitVersion(
         financial_year=financial_year,
         status=ToolkitStatus.PUBLISHED,
-        published_at=timezone.now(),
+        published_at=_published_at(published_on),
     )
     version.full_clean()
     version.save()
@@ -220,13 +246,17 @@ def toolkit_content_load(
     """Create the shipped toolkit versions and their periods where missing;
     report, never apply, differences from versions that already exist."""
     content = toolkit_content_read(path)
+    published = toolkit_published_dates(path)
     report = ToolkitLoadReport()
     with transaction.atomic():
         for financial_year in financial_years:
             version = ToolkitVersion.objects.filter(financial_year=financial_year).first()
             if version is None:
                 version = _create_version(
-                    actor=actor, financial_year=financial_year, content=content
+                    actor=actor,
+                    financial_year=financial_year,
+                    content=content,
+                    published_on=published.get(financial_year),
                 )
                 report.created_versions.append(version.label)
             else:

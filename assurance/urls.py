@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from assurance.views import register, returns, toolkit
+
+
+class ExportFormat:
+    """An export's suffix: csv or xlsx, nothing else (anything else is a 404)."""
+
+    regex = "csv|xlsx"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ExportFormat, "export_format")
 
 app_name = "assurance"
 
@@ -81,24 +96,24 @@ urlpatterns = [
     path("register/", register.register_start, name="register"),
     path("register/national/", register.register_national, name="register_national"),
     path(
-        "register/national/export.<str:fmt>",
+        "register/national/export.<export_format:fmt>",
         register.register_national,
         name="register_national_export",
     ),
     path(
-        "register/national/organisations.<str:fmt>",
+        "register/national/organisations.<export_format:fmt>",
         register.register_national_organisations,
         name="register_national_organisations_export",
     ),
     path("register/regions/<str:code>/", register.register_region, name="register_region"),
     path(
-        "register/regions/<str:code>/export.<str:fmt>",
+        "register/regions/<str:code>/export.<export_format:fmt>",
         register.register_region,
         name="register_region_export",
     ),
     path("register/icbs/<str:code>/", register.register_icb, name="register_icb"),
     path(
-        "register/icbs/<str:code>/export.<str:fmt>",
+        "register/icbs/<str:code>/export.<export_format:fmt>",
         register.register_icb,
         name="register_icb_export",
     ),

@@ -16,7 +16,6 @@ from importlib import import_module
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
-from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -35,6 +34,7 @@ from organisations.services import (
     user_create,
     user_invite_send,
 )
+from saaf.nhs_forms import PortalModelForm
 
 # organisations is listed before django.contrib.auth and allauth (its commands
 # win), so their admin modules are imported here first, to have registered
@@ -74,7 +74,7 @@ class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
     show_change_link = True
 
 
-class UserAddForm(forms.ModelForm):
+class UserAddForm(PortalModelForm):
     class Meta:
         model = User
         fields = ["email", "full_name"]
@@ -135,7 +135,7 @@ class UserAdmin(admin.ModelAdmin):
         obj._state.db = user._state.db
 
 
-class MembershipGrantForm(forms.ModelForm):
+class MembershipGrantForm(PortalModelForm):
     class Meta:
         model = Membership
         fields = ["user", "organisation", "role"]

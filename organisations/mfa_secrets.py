@@ -16,7 +16,6 @@ so a key can be rotated without locking anyone out.
 
 from __future__ import annotations
 
-from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -58,13 +57,3 @@ def secret_decrypt(value: str) -> str:
             "An MFA secret cannot be decrypted with SAAF_MFA_ENCRYPTION_KEY: was the key changed "
             "without keeping the old one after it (comma-separated)?"
         ) from error
-
-
-class MFAAdapter(DefaultMFAAdapter):
-    """allauth's MFA adapter with secrets encrypted in the database."""
-
-    def encrypt(self, text: str) -> str:
-        return secret_encrypt(text)
-
-    def decrypt(self, encrypted_text: str) -> str:
-        return secret_decrypt(encrypted_text)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 
+from organisations.choices import SYSTEM_ACTOR_EMAIL
 from organisations.models import (
     ICB_ROLES,
     NATIONAL_ROLES,
@@ -20,6 +22,7 @@ from organisations.models import (
     Organisation,
     OrganisationKind,
     Succession,
+    User,
 )
 from organisations.scoping import memberships_of
 from saaf.dates import today
@@ -137,6 +140,11 @@ class OrganisationDetail:
     icbs: list[Organisation]
     # Ids of the linked organisations the user may open (others are shown unlinked).
     visible_ids: set[int]
+    # Its safeguarding posts (ICBs and providers), each with `holders_now`, and the
+    # ICB whose posts register shows them (itself, or a provider's lead commissioner).
+    posts: list = field(default_factory=list)
+    register_icb: Organisation | None = None
+    posts_on: datetime.date | None = None  # today, or a closed organisation's last day
 
 
 def organisation_detail(*, user, code: str) -> OrganisationDetail:
@@ -174,6 +182,10 @@ def organisation_detail(*, user, code: str) -> OrganisationDetail:
         )
     elif organisation.kind == OrganisationKind.REGION:
         icbs = region_icbs(region=organisation)
+    posts_on = datetime.date.today()
+    if organisation.closed and organisation.closed < posts_on:
+        posts_on = organisation.closed
+    posts, register_icb = _posts_of(organisation, commissioning, posts_on)
 
     linked = (
         {s.predecessor_id for s in predecessors}
@@ -197,7 +209,32 @@ def organisation_detail(*, user, code: str) -> OrganisationDetail:
         members=members,
         icbs=icbs,
         visible_ids=visible_ids,
+        posts=posts,
+        # A provider's lead commissioner may be out of the user's sight: then no link.
+        register_icb=register_icb
+        if register_icb is None or register_icb.pk in visible_ids | {organisation.pk}
+        else None,
+        posts_on=posts_on,
     )
+
+
+def _posts_of(organisation: Organisation, commissioning: list[Commissioning], day):
+    """The safeguarding posts of an ICB or provider (kept by the assurance app,
+    read here through the reverse relation), with who holds each today."""
+    if organisation.kind == OrganisationKind.ICB:
+        register_icb = organisation
+    elif organisation.kind == OrganisationKind.PROVIDER:
+        register_icb = next((c.icb for c in commissioning if c.is_lead), None)
+    else:
+        return [], None
+    posts = list(
+        organisation.safeguarding_posts.select_related("post_type")
+        .prefetch_related("tenures")
+        .order_by("post_type__display_order", "post_type__name")
+    )
+    for post in posts:
+        post.holders_now = [t for t in post.tenures.all() if t.is_current_on(day)]
+    return posts, register_icb
 
 
 # --- History -----------------------------------------------------------------------
@@ -215,3 +252,95 @@ def audit_history(*, user, obj, limit: int = 200) -> list:
         .select_related("actor")
         .order_by("-occurred_at", "-id")[:limit]
     )
+
+
+# --- Users (the national admin's pages) --------------------------------------------
+
+
+@dataclass
+class UserRow:
+    user: User
+    memberships: list[Membership]
+    has_mfa: bool
+
+
+def user_list(*, search: str = "", limit: int = 200) -> tuple[list[UserRow], int]:
+    """People who can sign in, matching `search` in their name, e-mail or an
+    organisation's name or code, with their roles and whether they use MFA:
+    three queries whatever the number of users. Returns the rows (at most
+    `limit`) and how many matched."""
+    from allauth.mfa.models import Authenticator
+
+    users = User.objects.exclude(email=SYSTEM_ACTOR_EMAIL)
+    search = search.strip()
+    if search:
+        users = users.filter(
+            Q(full_name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(memberships__organisation__name__icontains=search)
+            | Q(memberships__organisation__code__iexact=search)
+        ).distinct()
+    total = users.count()
+    page = list(
+        users.order_by("full_name", "email").prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("organisation").order_by(
+                    "organisation__name", "role"
+                ),
+            )
+        )[:limit]
+    )
+    with_mfa = set(
+        Authenticator.objects.filter(
+            user__in=[u.pk for u in page], type=Authenticator.Type.TOTP
+        ).values_list("user_id", flat=True)
+    )
+    rows = [
+        UserRow(user=u, memberships=list(u.memberships.all()), has_mfa=u.pk in with_mfa)
+        for u in page
+    ]
+    return rows, total
+
+
+@dataclass
+class UserDetail:
+    user: User
+    memberships: list[Membership]
+    authenticator_types: list[str]
+    recent_events: list
+
+
+def user_detail(*, pk: int | str) -> UserDetail:
+    from allauth.mfa.models import Authenticator
+
+    from organisations.models import AuditEvent
+
+    user = (
+        User.objects.exclude(email=SYSTEM_ACTOR_EMAIL).filter(pk=pk).first()
+        if str(pk).isdigit()
+        else None
+    )
+    if user is None:
+        raise Http404("No such user.")
+    return UserDetail(
+        user=user,
+        memberships=list(
+            user.memberships.select_related("organisation").order_by("organisation__name", "role")
+        ),
+        authenticator_types=sorted(
+            Authenticator.objects.filter(user=user).values_list("type", flat=True)
+        ),
+        recent_events=[
+            (_when(event.occurred_at), event)
+            for event in AuditEvent.objects.for_object(user)
+            .select_related("actor")
+            .order_by("-occurred_at")[:20]
+        ],
+    )
+
+
+def _when(instant: datetime.datetime) -> str:
+    """An instant as people in England read it: 27 November 2026, 14:05."""
+    local = timezone.localtime(instant)
+    return f"{local.day} {local:%B %Y}, {local:%H:%M}"

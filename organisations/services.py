@@ -194,9 +194,10 @@ def place_create(*, actor: User, code: str, name: str, icb: Organisation) -> Org
     return place
 
 
-def user_invite_send(*, actor: User, user: User, base_url: str) -> str:
+def user_invite_send(*, actor: User, user: User, base_url: str | None = None) -> str:
     """Email `user` a link to set their own password (allauth's password reset
-    from key), and return the link. Users never sign themselves up."""
+    from key), and return the link. Users never sign themselves up. The link
+    starts with `base_url`, by default `SAAF_BASE_URL`."""
     permission_require(can_manage_users(actor), _USERS_REFUSAL)
     from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
@@ -210,6 +211,10 @@ def user_invite_send(*, actor: User, user: User, base_url: str) -> str:
             "key": default_token_generator.make_token(user),
         },
     )
+    if base_url is None:
+        from django.conf import settings
+
+        base_url = settings.SAAF_BASE_URL
     link = base_url.rstrip("/") + path
     with transaction.atomic():
         audit_record(actor=actor, action=AuditAction.USER_INVITED, target=user)
@@ -252,3 +257,108 @@ def session_expired_purge(*, actor: User) -> dict[str, int]:
                 changes=purged,
             )
     return purged
+
+
+def user_mfa_reset(*, actor: User, user: User, reason: str = "") -> int:
+    """Remove all of `user`'s two-factor authenticators when they have lost
+    their device: their sessions end, they are e-mailed, and at their next
+    sign-in a role that needs MFA is sent to set it up again (the MFA
+    middleware). Returns how many authenticators were removed."""
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+
+    permission_require(can_manage_users(actor), _USERS_REFUSAL)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        authenticators = Authenticator.objects.filter(user=user)
+        types = sorted(authenticators.values_list("type", flat=True))
+        if not types:
+            raise ValidationError(f"{user} has no two-factor authentication to reset.")
+        authenticators.delete()
+        sessions = list(UserSession.objects.filter(user=user))
+        for session in sessions:
+            session.end()
+        audit_record(
+            actor=actor,
+            action=AuditAction.MFA_RESET,
+            target=user,
+            changes={"authenticators": [types, []], "sessions_ended": len(sessions)},
+            reason=reason,
+        )
+        transaction.on_commit(lambda: _mfa_reset_mail(user))
+    return len(types)
+
+
+def _mfa_reset_mail(user: User) -> None:
+    from django.core.mail import send_mail
+
+    from organisations.adapters import portal_url
+
+    send_mail(
+        subject="Your two-factor authentication was reset",
+        message=(
+            f"Hello {user.get_full_name()},\n\nThe national safeguarding team has reset the "
+            "two-factor authentication on your account on the NHS safeguarding assurance "
+            "portal, and signed you out everywhere.\nWhen you next sign in you will be asked "
+            f"to set it up again with your authenticator app:\n\n{portal_url('/')}\n\n"
+            "If you did not ask for this, tell the national safeguarding team at once."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def user_email_change(*, actor: User, user: User, email: str) -> User:
+    """Change the address `user` signs in with. Their address is their
+    identity here, so only the national admin changes it; allauth's record
+    of the address follows (one primary, verified address)."""
+    from allauth.account.models import EmailAddress
+    from django.core.validators import validate_email
+
+    permission_require(can_manage_users(actor), _USERS_REFUSAL)
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(
+            {"email": "Enter an email address like name@example.nhs.uk."}
+        ) from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old = user.email
+        if email == old.lower():
+            return user
+        if (
+            User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+            or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
+        ):
+            raise ValidationError({"email": f"There is already a user with the email {email}."})
+        user.email = email
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=["email"])
+        EmailAddress.objects.filter(user=user).delete()
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_EMAIL_CHANGED,
+            target=user,
+            changes={"email": [old, email]},
+        )
+        transaction.on_commit(lambda: _email_changed_mail(user, old))
+    return user
+
+
+def _email_changed_mail(user: User, old: str) -> None:
+    from django.core.mail import send_mail
+
+    send_mail(
+        subject="The email address of your account was changed",
+        message=(
+            f"Hello {user.get_full_name()},\n\nThe national safeguarding team has changed the "
+            f"email address you sign in with on the NHS safeguarding assurance portal from "
+            f"{old} to {user.email}.\n\nIf you did not ask for this, tell the national "
+            "safeguarding team at once."
+        ),
+        from_email=None,
+        recipient_list=[old, user.email],
+    )

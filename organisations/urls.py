@@ -7,4 +7,14 @@ app_name = "organisations"
 urlpatterns = [
     path("", views.home, name="home"),
     path("organisations/<str:code>/", views.organisation_page, name="organisation"),
+    path("users/", views.user_list_page, name="user_list"),
+    path("users/<int:pk>/", views.user_page, name="user"),
+    path("users/<int:pk>/email/", views.user_email_change_page, name="user_email_change"),
+    path("users/<int:pk>/mfa-reset/", views.user_mfa_reset_page, name="user_mfa_reset"),
+    path("users/<int:pk>/roles/", views.user_role_grant_page, name="user_role_grant"),
+    path(
+        "users/<int:pk>/roles/<int:membership_pk>/remove/",
+        views.user_role_revoke_page,
+        name="user_role_revoke",
+    ),
 ]

@@ -5,13 +5,89 @@ to turn a bound field into the parameters of the matching nhsuk-frontend
 macro (input, select, textarea, radios, checkboxes, date input) and a form's
 errors into the error summary's list of links. Kept in Python so that the
 mapping from Django's widgets is written, and tested, once.
+
+Every portal form is a `PortalForm` or `PortalModelForm`: each of their text
+fields refuses control characters (a test checks every form of the project
+derives from them) and says in the portal's words how long a text may be.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import re
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+
+# C0 control characters and DEL, except tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_NAMES = {0: "NUL", 0x0B: "vertical tab", 0x0C: "form feed", 0x1B: "escape", 0x7F: "DEL"}
+# A text area without a length of its own takes at most this many characters.
+TEXTAREA_MAX_LENGTH = 10_000
+
+
+def _control_name(char: str) -> str:
+    code = ord(char)
+    return _CONTROL_NAMES.get(code, f"U+{code:04X}")
+
+
+def refuse_control_characters(value) -> None:
+    """Refuse the invisible control characters that a paste from another program
+    can carry (NUL, vertical tab, escape…): tab and new lines are fine."""
+    if not isinstance(value, str):
+        return
+    found = sorted({_control_name(c) for c in _CONTROL.findall(value)})
+    if found:
+        raise ValidationError(
+            "Remove the control characters from this text (%(found)s): they are invisible "
+            "and cannot be stored. Type the text again rather than pasting it.",
+            code="control_characters",
+            params={"found": ", ".join(found)},
+        )
+
+
+class PortalFormMixin:
+    """What every portal form does to its text fields: control characters refused,
+    text areas given a length, and length errors in the portal's words."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                _portal_text_field(field)
+
+
+def _portal_text_field(field: forms.CharField) -> None:
+    # Our validator names every control character, NUL included: Django's own
+    # "Null characters are not allowed." would be a second, vaguer message.
+    field.validators = [
+        v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+    ]
+    if refuse_control_characters not in field.validators:
+        field.validators.append(refuse_control_characters)
+    if field.max_length is None and isinstance(field.widget, forms.Textarea):
+        field.max_length = TEXTAREA_MAX_LENGTH
+        field.widget.attrs.setdefault("maxlength", str(TEXTAREA_MAX_LENGTH))
+        field.validators.append(MaxLengthValidator(TEXTAREA_MAX_LENGTH))
+    label = str(field.label or "This text").removesuffix(" (optional)")
+    field.error_messages.setdefault(
+        "max_length",
+        f"{label} must be %(limit_value)s characters or fewer: shorten it (it has %(show_value)s).",
+    )
+    field.error_messages.setdefault(
+        "min_length", f"{label} must be at least %(limit_value)s characters."
+    )
+
+
+class PortalForm(PortalFormMixin, forms.Form):
+    pass
+
+
+class PortalModelForm(PortalFormMixin, forms.ModelForm):
+    pass
+
 
 # Django widget_type → the nhsuk-frontend macro that renders it.
 _MACRO_BY_WIDGET = {
@@ -71,9 +147,17 @@ def _item(value, label, chosen: set[str]) -> dict:
 
 
 def date_parts(bound_field: forms.BoundField) -> dict[str, str]:
-    """Day, month and year for a SelectDateWidget field, whether its value is a
-    date (initial data) or the "y-m-d" text Django keeps for invalid input."""
+    """Day, month and year for a SelectDateWidget field: as typed into its three
+    boxes when the form was posted, otherwise from its value (a date, a date in the
+    input format, or the "y-m-d" text Django keeps for invalid input)."""
+    names = {part: f"{bound_field.html_name}_{part}" for part in ("day", "month", "year")}
+    data = bound_field.form.data if bound_field.form.is_bound else {}
+    if any(name in data for name in names.values()):
+        return {part: str(data.get(name) or "") for part, name in names.items()}
     value = bound_field.value()
+    if isinstance(value, str) and value:
+        with contextlib.suppress(ValidationError):
+            value = bound_field.field.to_python(value) or value
     if isinstance(value, datetime.date):
         return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
     if isinstance(value, str) and value.count("-") == 2:

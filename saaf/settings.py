@@ -212,6 +212,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "organisations.adapters.AccountAdapter"
+# Refuses to remove MFA from a role that needs it; audits ending other sessions.
+MFA_ADAPTER = "organisations.adapters.MFAAdapter"
+USERSESSIONS_ADAPTER = "organisations.adapters.UserSessionsAdapter"
+# No "Remember me": every session ends after the idle time below, and when the
+# browser closes.
+ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -234,7 +240,7 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # (organisations/mfa_secrets.py) with Fernet keys from SAAF_MFA_ENCRYPTION_KEY:
 # comma-separated, the first encrypts, all decrypt (for rotation). Make one with
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
-MFA_ADAPTER = "organisations.mfa_secrets.MFAAdapter"
+# (The adapter is MFA_ADAPTER above: organisations.adapters.MFAAdapter.)
 # Only the embedded default may fall back to this key; production refuses it.
 _DEVELOPMENT_MFA_KEY = "-VocJlTn3e6Jv0XER4cJxE3_CAEQf7ZTXHzWBqZIvEE="
 SAAF_MFA_ENCRYPTION_KEYS = env_list(

@@ -8,6 +8,7 @@ from organisations.admin_access import (
     admin_logout,
     admin_password_change,
 )
+from organisations.views import account_email_off
 
 # The Django admin signs in and out through allauth (its rate limits and MFA
 # stage), and opens only for a staff user whose session completed a TOTP step.
@@ -19,6 +20,10 @@ admin.site.site_header = "SAAF portal administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The e-mail address is the user's identity here: only the national admin
+    # changes it (organisations.services.user_email_change), so allauth's
+    # e-mail management page is switched off.
+    path("accounts/email/", account_email_off),
     path("accounts/", include("allauth.urls")),
     path("", include("assurance.urls")),
     path("", include("organisations.urls")),

@@ -10,11 +10,12 @@ from django import forms
 from assurance.models import ActionStatus, SelfRating
 from assurance.models.returns import NARRATIVE_MAX_LENGTH
 from assurance.services.returns import ActionInput, AnswerInput
+from saaf.nhs_forms import PortalForm
 
 _date = forms.SelectDateWidget
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(PortalForm):
     rating = forms.ChoiceField(
         label="Self-assessed rating",
         choices=SelfRating.choices,
@@ -54,7 +55,7 @@ class AnswerForm(forms.Form):
         )
 
 
-class ActionForm(forms.Form):
+class ActionForm(PortalForm):
     description = forms.CharField(
         label="Action",
         required=False,
@@ -95,7 +96,7 @@ class ActionForm(forms.Form):
         )
 
 
-class MetricValueForm(forms.Form):
+class MetricValueForm(PortalForm):
     value = forms.DecimalField(
         label="Value",
         required=False,
@@ -118,7 +119,7 @@ class MetricValueForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(PortalForm):
     """A file to add to one standard's answer, and files to take off it."""
 
     file = forms.FileField(

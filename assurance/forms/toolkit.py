@@ -17,6 +17,7 @@ from assurance.models import (
 )
 from assurance.models.periods import QUARTER_THEMES
 from assurance.register_rules import finding_kind_choices
+from saaf.nhs_forms import PortalForm, PortalModelForm
 
 
 class CodeCleaningMixin:
@@ -24,7 +25,7 @@ class CodeCleaningMixin:
         return self.cleaned_data["code"].strip().upper()
 
 
-class ToolkitCopyForm(forms.Form):
+class ToolkitCopyForm(PortalForm):
     source = forms.ModelChoiceField(
         label="Copy from",
         queryset=ToolkitVersion.objects.published(),
@@ -42,13 +43,13 @@ class ToolkitCopyForm(forms.Form):
         self.fields["financial_year"].choices = [(y, financial_year_label(y)) for y in years]
 
 
-class SectionForm(CodeCleaningMixin, forms.ModelForm):
+class SectionForm(CodeCleaningMixin, PortalModelForm):
     class Meta:
         model = Section
         fields = ["code", "title", "saaf_reference"]
 
 
-class _InVersionForm(CodeCleaningMixin, forms.ModelForm):
+class _InVersionForm(CodeCleaningMixin, PortalModelForm):
     def __init__(self, *args, version: ToolkitVersion, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.version = version
@@ -137,7 +138,7 @@ class MetricForm(_InVersionForm):
         }
 
 
-class ReportingPeriodForm(forms.ModelForm):
+class ReportingPeriodForm(PortalModelForm):
     class Meta:
         model = ReportingPeriod
         fields = ["opens_on", "due_on", "closes_on"]

@@ -18,9 +18,30 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from organisations.models import Organisation
 from organisations.scoping import ScopedQuerySet
+
+# Names that keep their capital mid-sentence.
+_PROPER_NOUNS = ("Prevent", "Mental Capacity Act", "CP-IS")
+
+
+def _nhs_date(value: datetime.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _not_after_today(values: dict[str, datetime.date | None], messages: dict[str, str]) -> None:
+    """Refuse dates after today (in London), each with a message that says what to enter."""
+    today = timezone.localdate()
+    errors = {
+        name: f"{messages[name]} must be today or in the past: enter a date on or before "
+        f"{_nhs_date(today)}."
+        for name, value in values.items()
+        if value is not None and value > today
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 class Network(models.TextChoices):
@@ -96,6 +117,16 @@ class PostType(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def name_in_sentence(self) -> str:
+        """The name as it reads mid-sentence: "designated MCA lead", "named GP for …"
+        (the first letter lowered, unless it starts with an abbreviation or a proper
+        noun: "Prevent lead", "Mental Capacity Act (MCA) lead")."""
+        first = self.name.split(" ", 1)[0]
+        if (len(first) > 1 and first[1].isupper()) or self.name.startswith(_PROPER_NOUNS):
+            return self.name
+        return self.name[:1].lower() + self.name[1:]
+
     def is_required_for(self, organisation: Organisation) -> bool:
         """Whether `organisation` must have this post, by its kind and attributes."""
         if organisation.kind != self.required_for:
@@ -156,7 +187,20 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"{self.post_type.name}, {self.organisation.name}"
 
+    def existed_on(self, day: datetime.date, tenures=None) -> bool:
+        """Whether the register had this post on `day`: from the earliest of the day it
+        was set up, the day it was recorded vacant from and its first holder's start."""
+        starts = [t.start_date for t in (self.tenures.all() if tenures is None else tenures)]
+        if self.vacant_since:
+            starts.append(self.vacant_since)
+        if self.created_at:
+            starts.append(timezone.localdate(self.created_at))
+        return not starts or min(starts) <= day
+
     def clean(self) -> None:
+        _not_after_today(
+            {"vacant_since": self.vacant_since}, {"vacant_since": "The vacant since date"}
+        )
         if self.hosted_by_id and self.post_type_id and not self.post_type.hosted_allowed:
             raise ValidationError(
                 {
@@ -242,9 +286,53 @@ class Tenure(models.Model):
     def is_current_on(self, day: datetime.date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
 
+    def status_on(self, day: datetime.date) -> tuple[str, str]:
+        """The holder's status on `day` and its tag colour: in post, ended or starting later."""
+        if self.is_current_on(day):
+            return "In post", "green"
+        if self.end_date and self.end_date < day:
+            return "Ended", "grey"
+        return "Starts later", "grey"
+
+    @property
+    def capacity(self) -> str:
+        """Whole-time equivalent or sessions, in words."""
+        if self.whole_time_equivalent is not None:
+            return f"{self.whole_time_equivalent} WTE"
+        if self.sessions_per_week is not None:
+            return f"{self.sessions_per_week} sessions a week"
+        return "–"
+
     def clean(self) -> None:
+        _not_after_today(
+            {
+                "start_date": self.start_date,
+                "last_supervision": self.last_supervision,
+                "training_date": self.training_date,
+            },
+            {
+                "start_date": "The start date",
+                "last_supervision": "The date of the last supervision",
+                "training_date": "The training date",
+            },
+        )
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The end date cannot be before the start date."})
+        # Exactly one of the two: a post is held either by whole-time equivalent or in sessions.
+        if self.whole_time_equivalent is None and self.sessions_per_week is None:
+            raise ValidationError(
+                {
+                    "whole_time_equivalent": "Enter the whole-time equivalent or the sessions "
+                    "per week, for example 0.6 or 4."
+                }
+            )
+        if self.whole_time_equivalent is not None and self.sessions_per_week is not None:
+            raise ValidationError(
+                {
+                    "whole_time_equivalent": "Enter either the whole-time equivalent or the "
+                    "sessions per week, not both."
+                }
+            )
         wte = self.whole_time_equivalent
         if wte is not None and not (Decimal("0") < wte <= Decimal("1.5")):
             raise ValidationError(
@@ -256,10 +344,4 @@ class Tenure(models.Model):
         if self.sessions_per_week is not None and not (0 < self.sessions_per_week <= 20):
             raise ValidationError(
                 {"sessions_per_week": "Sessions per week must be above 0 and at most 20."}
-            )
-        if self.training_date and self.training_date > datetime.date.today():
-            raise ValidationError({"training_date": "The training date cannot be in the future."})
-        if self.last_supervision and self.last_supervision > datetime.date.today():
-            raise ValidationError(
-                {"last_supervision": "The supervision date cannot be in the future."}
             )

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,9 +28,10 @@ from assurance.exports import (
     table_response,
 )
 from assurance.findings import icb_registers
-from assurance.forms.register import PostForm, TenureForm
+from assurance.forms.register import AsOfForm, PostForm, TenureForm
 from assurance.models.register import Post, PostType, Tenure
 from assurance.permissions import can_edit_register
+from assurance.presenters import findings_with_actions, post_links
 from assurance.register_counts import icb_counts, organisation_count_rows
 from assurance.services import register as services
 from organisations.models import (
@@ -39,6 +40,7 @@ from organisations.models import (
     REGIONAL_ROLES,
     Commissioning,
     Organisation,
+    Succession,
 )
 from organisations.permissions import is_national, organisation_get_visible_by_code
 from organisations.scoping import memberships_of
@@ -47,15 +49,23 @@ from organisations.selectors import audit_history
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
-def _as_of(request: HttpRequest) -> datetime.date:
-    """The register's date: today in London, or ?on=YYYY-MM-DD."""
-    text = request.GET.get("on", "")
-    if not text:
-        return timezone.localdate()
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise Http404("Dates are written YYYY-MM-DD, for example 2026-04-01.") from None
+def _as_of(request: HttpRequest, organisation: Organisation | None = None) -> AsOfForm:
+    """The register's date: `?on=YYYY-MM-DD` or the day, month and year boxes
+    (`on_day`, `on_month`, `on_year`); by default today in London, or the last day
+    of a closed ICB. A date that cannot be is an error on the page, never a 404."""
+    asked = any(key in request.GET for key in ("on", "on_day", "on_month", "on_year"))
+    first = last = None
+    if organisation is not None:
+        first, last = organisation.established, organisation.closed
+    return AsOfForm(request.GET if asked else None, first=first, last=last)
+
+
+def _bad_date(form: AsOfForm) -> HttpResponse:
+    """An export asked for on a date that cannot be: say why, as plain text."""
+    return HttpResponseBadRequest(
+        " ".join(str(e) for e in form.errors.get("on", [])),
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def register_start(request: HttpRequest) -> HttpResponse:
@@ -74,12 +84,24 @@ def register_icb(request: HttpRequest, code: str, fmt: str | None = None) -> Htt
     icb = organisation_get_visible_by_code(request.user, code)
     if icb.kind != "icb":
         raise Http404("No such ICB.")
-    on = _as_of(request)
+    date_form = _as_of(request, icb)
+    on = date_form.day
+    if fmt and date_form.errors:
+        return _bad_date(date_form)
     [rollup] = icb_registers([icb], on=on)
     table = icb_register_table(rollup)
     if fmt:
         return table_response(table, filename=f"register-{icb.code}-{on}", fmt=fmt)
     changeable = set(Organisation.objects.changeable_by(request.user).values_list("pk", flat=True))
+    successions = Succession.objects.select_related("predecessor", "successor")
+    successors = list(successions.filter(predecessor=icb))
+    predecessors = list(successions.filter(successor=icb))
+    linked = {s.successor_id for s in successors} | {s.predecessor_id for s in predecessors}
+    visible = set(
+        Organisation.objects.visible_to(request.user)
+        .filter(pk__in=linked)
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "assurance/register/icb.jinja",
@@ -87,10 +109,15 @@ def register_icb(request: HttpRequest, code: str, fmt: str | None = None) -> Htt
             "icb": icb,
             "rollup": rollup,
             "table": table,
+            "links": post_links(table.subjects),
             "on": on,
+            "date_form": date_form,
             "counts": rollup.counts(),
-            "changeable": changeable,
-            "findings": rollup.findings,
+            "findings": findings_with_actions(rollup.findings, changeable),
+            # A closed ICB's successors, and a new ICB's predecessors before it began.
+            "successors": successors,
+            "predecessors": predecessors,
+            "visible": visible,  # which of those the user may open
         },
     )
 
@@ -106,7 +133,10 @@ def register_region(request: HttpRequest, code: str, fmt: str | None = None) -> 
     region = organisation_get_visible_by_code(request.user, code)
     if region.kind != "region":
         raise Http404("No such region.")
-    on = _as_of(request)
+    date_form = _as_of(request)
+    on = date_form.day
+    if fmt and date_form.errors:
+        return _bad_date(date_form)
     icbs = list(
         Organisation.objects.visible_to(request.user)
         .icbs()
@@ -132,6 +162,7 @@ def register_region(request: HttpRequest, code: str, fmt: str | None = None) -> 
             "table": table,
             "links": _icb_links(icbs, on),
             "on": on,
+            "date_form": date_form,
             "export_name": "assurance:register_region_export",
             "export_args": {"code": region.code},
         },
@@ -154,7 +185,10 @@ def register_national(request: HttpRequest, fmt: str | None = None) -> HttpRespo
     """England's overview, one line per ICB, counted in the database; its
     export streams."""
     fmt = _export_format(fmt)
-    on = _as_of(request)
+    date_form = _as_of(request)
+    on = date_form.day
+    if fmt and date_form.errors:
+        return _bad_date(date_form)
     icbs = list(_national_icbs(request, on))
     counts = icb_counts(icbs, on=on)
     table = Table(
@@ -177,6 +211,7 @@ def register_national(request: HttpRequest, fmt: str | None = None) -> HttpRespo
             "table": table,
             "links": _icb_links(icbs, on),
             "on": on,
+            "date_form": date_form,
             "export_name": "assurance:register_national_export",
             "export_args": {},
             "full_export_name": "assurance:register_national_organisations_export",
@@ -189,7 +224,10 @@ def register_national_organisations(request: HttpRequest, fmt: str) -> HttpRespo
     """Every organisation in England's registers (each ICB and each provider
     it leads) with its counts: streamed, as it runs to thousands of rows."""
     fmt = _export_format(fmt)
-    on = _as_of(request)
+    date_form = _as_of(request)
+    if date_form.errors:
+        return _bad_date(date_form)
+    on = date_form.day
     rows = organisation_count_rows(_national_icbs(request, on), on=on)
     table = Table(
         "Posts register: England, by organisation",
@@ -308,6 +346,8 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post_visible(request, pk)
     today = timezone.localdate()
     tenures = list(post.tenures.all())
+    for tenure in tenures:
+        tenure.status_text, tenure.status_colour = tenure.status_on(today)
     return render(
         request,
         "assurance/register/post_detail.jinja",
@@ -354,7 +394,7 @@ def _tenure_form(request: HttpRequest, post: Post, tenure: Tenure | None) -> Htt
             _apply_errors(form, error)
         else:
             messages.success(
-                request, f"{values['holder_name']} saved as {post.post_type.name.lower()}."
+                request, f"{values['holder_name']} saved as {post.post_type.name_in_sentence}."
             )
             return redirect(reverse("assurance:post_detail", kwargs={"pk": post.pk}))
     return render(

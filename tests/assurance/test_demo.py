@@ -25,3 +25,30 @@ def test_demo_registers_show_every_kind_of_finding(reference, settings, monkeypa
     posts = Post.objects.count()
     call_command("load_demo_data", stdout=StringIO())  # again: nothing added
     assert Post.objects.count() == posts
+
+
+def test_closed_icbs_have_history_up_to_their_last_day(reference, settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("SAAF_DEMO_PASSWORD", "demo-password-for-tests")
+    call_command("load_demo_data", stdout=StringIO())
+    last_day = datetime.date(2026, 3, 31)
+    for code in ("QMJ", "QRV", "QM7"):
+        icb = Organisation.objects.get(code=code)
+        assert icb.closed == last_day
+        assert Post.objects.filter(organisation=icb).exists(), code
+        [rollup] = icb_registers([icb], on=last_day)
+        counts = rollup.counts()
+        assert counts["filled"] >= counts["required"] - 2, code
+        kinds = {f.kind for f in rollup.findings}
+        assert kinds == {
+            FindingKind.VACANT,
+            FindingKind.SUPERVISION_OVERDUE,
+            FindingKind.BELOW_LEVEL,
+            FindingKind.MISSING,
+        }, code
+    # QM7 was split: each of its successors reads its history.
+    successors = Organisation.objects.get(code="QM7").successors()
+    assert {s.code for s in successors} == {"S1Y5D", "D7T5G"}
+    posts = Post.objects.count()
+    call_command("load_demo_data", stdout=StringIO())
+    assert Post.objects.count() == posts

@@ -9,7 +9,7 @@ import tracemalloc
 from decimal import Decimal
 
 import pytest
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -203,15 +203,20 @@ def test_the_national_exports_stream(reference, world, client):
 @pytest.mark.parametrize(
     ("name", "args"),
     [
-        ("assurance:register_national_export", ["pdf"]),
-        ("assurance:register_national_organisations_export", ["json"]),
-        ("assurance:register_region_export", ["Y56", "txt"]),
-        ("assurance:register_icb_export", ["Z9B2Z", "html"]),
+        ("assurance:register_national_export", []),
+        ("assurance:register_national_organisations_export", []),
+        ("assurance:register_region_export", ["Y56"]),
+        ("assurance:register_icb_export", ["Z9B2Z"]),
     ],
 )
-def test_an_unknown_export_format_is_not_found(reference, client, name, args):
+@pytest.mark.parametrize("suffix", ["pdf", "json", "CSV", "csv.exe"])
+def test_an_unknown_export_format_is_not_found(reference, client, name, args, suffix):
     signed_in(client, reference["X24"], Role.NATIONAL_ADMIN)
-    assert client.get(reverse(name, args=args)).status_code == 404
+    url = reverse(name, args=[*args, "csv"]).removesuffix("csv") + suffix
+    assert client.get(url).status_code == 404
+    assert table_response(Table("t", ["a"], []), filename="t", fmt="csv").status_code == 200
+    with pytest.raises(Http404):
+        table_response(Table("t", ["a"], []), filename="t", fmt=suffix)
 
 
 def test_other_roles_cannot_read_the_national_organisations_export(reference, world, client):

@@ -147,7 +147,9 @@ def test_supervision_at_the_interval_boundary(reference, post_types, editor):
     assert not overdue(TODAY + datetime.timedelta(days=40), months=6)  # interval configurable
     tenure_update(actor=editor, tenure=tenure, last_supervision=None)
     [finding] = overdue(TODAY)
-    assert finding.detail == "Dr A Example: supervision none recorded."
+    assert finding.detail == (
+        "Dr A Example: no supervision recorded since starting on 6 January 2025."
+    )
 
 
 def test_the_interval_comes_from_settings(reference, post_types, editor, settings):

@@ -258,7 +258,7 @@ def test_the_check_is_serialisable_and_reads_back(shipped, icb, editor, post_typ
             "name": "Prevent lead",
             "organisation_code": trust.code,
             "organisation_name": trust.name,
-            "detail": f"{trust.name} has no prevent lead recorded.",
+            "detail": "No Prevent lead recorded.",
             "tenure_id": None,
         }
     ]

@@ -12,7 +12,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from assurance.models import Post, PostType, Tenure
-from assurance.services.register import post_create, post_types_load, tenure_add
+from assurance.services.register import (
+    post_create,
+    post_types_load,
+    tenure_add,
+    tenure_update,
+)
 from organisations.audit import system_actor
 from organisations.models import Commissioning, Role
 from tests.factories import ProviderFactory, enrol_totp, member
@@ -93,11 +98,25 @@ def test_icb_register_shows_findings_first_for_the_icb_and_the_providers_it_lead
     assert "Barts Health NHS Trust" not in html  # QMF leads it
     assert "Vacant since 1 September 2026." in html
     assert "level 4 recorded; the post needs level 5" in html
-    rows = page_rows(html)
-    statuses = [r[-1] for r in rows]
-    first_filled = statuses.index("Filled") if "Filled" in statuses else len(statuses)
-    assert all(s != "Filled" for s in statuses[:first_filled])
     assert "Set up" not in html  # a viewer gets no editing links
+
+    # The ICB's first post in the register's own order becomes filled without a
+    # finding: without the sort, that "Filled" row would come first.
+    z9 = reference["Z9B2Z"]
+    first_type = min(
+        (t for t in world["types"].values() if t.is_required_for(z9)),
+        key=lambda t: (t.display_order, t.name),
+    )
+    post = Post.objects.get(organisation=z9, post_type=first_type)
+    for tenure in post.tenures.all():
+        tenure_update(actor=world["editor"], tenure=tenure, training_level=5)
+    rows = page_rows(client.get(reverse("assurance:register_icb", args=["Z9B2Z"])).content.decode())
+    statuses = [r[-1] for r in rows]
+    assert "Filled" in statuses and statuses[0] != "Filled"
+    first_filled = statuses.index("Filled")
+    # Every row with a finding comes before every row without one.
+    assert all(s not in ("Filled", "Not required") for s in statuses[:first_filled])
+    assert all(s in ("Filled", "Not required") for s in statuses[first_filled:])
 
 
 def test_the_export_has_the_same_rows_as_the_page(reference, world, client):

@@ -39,18 +39,19 @@ def test_an_editor_fills_a_vacant_post_and_the_finding_goes(
     page.goto(f"{live_server.url}/register/")
     assert page.get_by_role("heading", level=1).inner_text() == "Posts register"
     assert_accessible(page)
-    findings = page.locator("#findings + table")
+    findings = page.locator("#findings + .saaf-table-scroll table")
     assert findings.get_by_text("Vacant since 1 September 2026.").is_visible()
 
     findings.get_by_role("link", name="Add holder for Named midwife").click()
     assert_accessible(page)
     # A mistake first: the page says what to fix and saves nothing.
     page.get_by_label("Name of the holder").fill("Jo Midwife")
-    page.get_by_label("Whole-time equivalent (optional)").fill("2")
+    page.get_by_role("radio", name="Whole-time equivalent").check()
+    page.get_by_label("Whole-time equivalent (WTE)").fill("2")
     page.get_by_role("button", name="Save holder").click()
     assert page.get_by_role("heading", name="There is a problem").is_visible()
     assert_accessible(page)
-    page.get_by_label("Whole-time equivalent (optional)").fill("0.8")
+    page.get_by_label("Whole-time equivalent (WTE)").fill("0.8")
     start = page.get_by_role("group", name="Start date")
     start.get_by_label("Day").fill("1")
     start.get_by_label("Month").fill("10")
@@ -67,7 +68,10 @@ def test_an_editor_fills_a_vacant_post_and_the_finding_goes(
     assert_accessible(page)  # the post's page with its history
     page.get_by_role("link", name="Back to the register").click()
     assert (
-        page.locator("#findings + table").get_by_text("Vacant since 1 September 2026.").count() == 0
+        page.locator("#findings + .saaf-table-scroll table")
+        .get_by_text("Vacant since 1 September 2026.")
+        .count()
+        == 0
     )
     assert page.get_by_role("cell", name="Jo Midwife").is_visible()
 

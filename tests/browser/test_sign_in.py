@@ -61,9 +61,9 @@ def test_an_approver_without_mfa_must_set_it_up_first(live_server, page, referen
     # Until they do, the portal's pages send them back here.
     page.goto(f"{live_server.url}/organisations/QMF/")
     assert "/accounts/2fa/totp/activate/" in page.url
-    secret = page.get_by_label("Authenticator secret").input_value()
+    secret = page.get_by_label("Key to type into the app instead").input_value()
     page.get_by_label("Authenticator code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("button", name="Turn on two-factor authentication").click()
     page.wait_for_url(lambda url: "/totp/activate/" not in url)
     page.goto(f"{live_server.url}/organisations/QMF/")
     assert page.get_by_role("heading", level=1).inner_text() == (
