@@ -431,6 +431,14 @@ class AuditAction(models.TextChoices):
     RETURN_METRIC_SAVED = "return.metric_saved", "Metric value saved"
     RETURN_EVIDENCE_ADDED = "return.evidence_added", "Evidence file added"
     RETURN_EVIDENCE_REMOVED = "return.evidence_removed", "Evidence file removed"
+    # Statutory reviews
+    REVIEW_CREATED = "review.created", "Review recorded"
+    REVIEW_UPDATED = "review.updated", "Review changed"
+    RECOMMENDATION_CREATED = "recommendation.created", "Recommendation added"
+    RECOMMENDATION_UPDATED = "recommendation.updated", "Recommendation changed"
+    ACTION_CREATED = "action.created", "Action added"
+    ACTION_UPDATED = "action.updated", "Action changed"
+    ACTION_COMPLETED = "action.completed", "Action completed"
 
 
 class AuditEventQuerySet(ScopedQuerySet):

@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = "Statutory and mandatory reviews"
+
+    def ready(self) -> None:
+        # Demo reviews, through the registry the demo command reads.
+        from assurance.metric_providers import metric_provider_register
+        from assurance.models import ComputedFrom
+        from organisations.demo import demo_populator_register
+        from reviews import demo
+        from reviews.metrics import REVIEW_METRICS, review_metric_values
+
+        demo_populator_register(demo.populate)
+        # The return's "computed from the reviews tracker" metrics come from here.
+        metric_provider_register(
+            ComputedFrom.REVIEWS_TRACKER, review_metric_values, metric_codes=REVIEW_METRICS
+        )

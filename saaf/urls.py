@@ -26,5 +26,6 @@ urlpatterns = [
     path("accounts/email/", account_email_off),
     path("accounts/", include("allauth.urls")),
     path("", include("assurance.urls")),
+    path("", include("reviews.urls")),
     path("", include("organisations.urls")),
 ]

@@ -5,6 +5,8 @@ loaded once into the test database (each test's changes roll back), and
 import pytest
 from django.core.cache import cache
 
+from assurance.models import ToolkitVersion
+from assurance.toolkit_content import toolkit_content_load
 from organisations.audit import system_actor
 from organisations.models import Organisation
 from organisations.reference_data import NATIONAL_CODE, reference_data_load
@@ -40,3 +42,12 @@ def _clear_cache():
 def _fast_passwords(settings):
     # PBKDF2 at full strength makes every factory user cost a tenth of a second.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def toolkit(reference):
+    """The shipped 2025/26 and 2026/27 versions and their periods, by start year:
+    loaded once per run (tests/conftest.py), again only after a flush."""
+    if not ToolkitVersion.objects.exists():
+        toolkit_content_load(actor=system_actor())
+    return {v.financial_year: v for v in ToolkitVersion.objects.all()}

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assurance.forms.returns import ActionForm, AnswerForm, EvidenceForm, MetricValueForm
+from assurance.metric_providers import metric_values_compute
 from assurance.models import EvidenceFile, QuarterlyReturn
 from assurance.permissions import (
     can_edit_return,
@@ -24,10 +25,13 @@ from assurance.permissions import (
     return_get_visible,
     return_require_editable,
 )
+from assurance.rating import metric_rate
+from assurance.register_rules import standards_register_check
 from assurance.return_progress import SectionProgress, return_progress
 from assurance.services import returns as services
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.selectors import audit_history
+from saaf.dates import today
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -273,6 +277,32 @@ def _error_list(standard_rows, metric_rows) -> list[dict]:
     return errors
 
 
+def _computed_for(ret: QuarterlyReturn, section: SectionProgress) -> dict:
+    """What the portal knows beside the answers: each register-linked
+    standard's check and each computed metric's value, as of the quarter's last
+    day (today, while the quarter runs)."""
+    on = min(ret.period.ends_on, today())
+    checks = standards_register_check(
+        standards=[item.standard for item in section.standards], icb=ret.icb, on=on
+    )
+    computed = metric_values_compute(
+        metrics=[item.metric for item in section.metrics], icb=ret.icb, on=on
+    )
+    ratings = {}
+    for item in section.metrics:
+        code = item.metric.code
+        if code in computed:
+            ratings[code] = metric_rate(item.metric, computed[code].value)
+        elif item.value is not None and item.value.value is not None:
+            ratings[code] = metric_rate(item.metric, item.value.value)
+    return {
+        "computed_on": on,
+        "register_checks": checks,
+        "computed_values": computed,
+        "metric_ratings": ratings,
+    }
+
+
 @GET_POST
 def return_section(
     request: HttpRequest, code: str, financial_year: int, quarter: int, section: str
@@ -319,6 +349,7 @@ def return_section(
             "ret": ret,
             "progress": progress,
             "current": current,
+            **_computed_for(ret, current),
             "standard_rows": standard_rows,
             "metric_rows": metric_rows,
             "errors": _error_list(standard_rows, metric_rows),

@@ -3,10 +3,7 @@ loaded through its loader, and states are reached through the services."""
 
 import pytest
 
-from assurance.models import ToolkitVersion
 from assurance.services.toolkit import toolkit_version_copy
-from assurance.toolkit_content import toolkit_content_load
-from organisations.audit import system_actor
 from organisations.models import Role
 from organisations.reference_data import NATIONAL_CODE
 from tests.factories import enrol_totp, member
@@ -16,15 +13,6 @@ def with_totp(user):
     """Give a user an authenticator, so the MFA middleware lets them through."""
     enrol_totp(user)
     return user
-
-
-@pytest.fixture
-def toolkit(reference):
-    """The shipped 2025/26 and 2026/27 versions and their periods, by start year:
-    loaded once per run (tests/conftest.py), again only after a flush."""
-    if not ToolkitVersion.objects.exists():
-        toolkit_content_load(actor=system_actor())
-    return {v.financial_year: v for v in ToolkitVersion.objects.all()}
 
 
 @pytest.fixture

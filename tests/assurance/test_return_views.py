@@ -229,3 +229,25 @@ def test_task_list_and_section_queries_do_not_grow_with_answers(client, ret, edi
         client.get(url("return_detail", ret))
     # Session, user, MFA and scope reads included: about twenty, whatever the answers.
     assert len(task_list) == len(task_list_before) <= 25
+
+
+def test_the_section_shows_register_checks_and_computed_metrics(client, ret, editor):
+    from assurance.services.register import post_types_load
+    from organisations.audit import system_actor
+
+    post_types_load(actor=system_actor())
+    version = ret.period.toolkit_version
+    ruled = next(s for s in version.standards.select_related("section") if s.register_groups)
+    signed_in(client, editor)
+    page = client.get(url("return_section", ret, ruled.section.code)).content.decode()
+    assert "Posts register on " in page
+    # Z9B2Z has no posts in this test: the rule cannot hold.
+    assert "This does not hold" in page and "A green rating needs an explanation" in page
+    assert "No designated" in page  # the posts concerned are named
+
+    filled = version.metrics.select_related("section").get(code="DESIGNATED_FILLED")
+    page = client.get(url("return_section", ret, filled.section.code)).content.decode()
+    assert "Computed from the posts register" in page
+    assert "it is not typed" in page
+    assert "0 of " in page and "Red" in page  # none of the required posts filled
+    assert 'name="DESIGNATED_FILLED-value"' not in page

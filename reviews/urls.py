@@ -1,0 +1,26 @@
+from django.urls import path
+
+from reviews import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("reviews/", views.reviews_start, name="start"),
+    path("reviews/icbs/<str:code>/", views.tracker, name="tracker"),
+    path("reviews/icbs/<str:code>/new/", views.review_new, name="review_new"),
+    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/edit/", views.review_edit, name="review_edit"),
+    path(
+        "reviews/<int:pk>/recommendations/new/",
+        views.recommendation_new,
+        name="recommendation_new",
+    ),
+    path(
+        "reviews/recommendations/<int:pk>/edit/",
+        views.recommendation_edit,
+        name="recommendation_edit",
+    ),
+    path("reviews/recommendations/<int:pk>/actions/new/", views.action_new, name="action_new"),
+    path("reviews/actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
+    path("reviews/actions/<int:pk>/complete/", views.action_complete, name="action_complete"),
+]

@@ -1,0 +1,311 @@
+"""Pages of the reviews tracker: the ICB's tracker, a review's page, and the
+forms the lead ICB's editors and approver use. Every read starts from the
+user's scope (out of scope is 404); every write goes through a service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from organisations.models import ICB_ROLES, Organisation, OrganisationKind
+from organisations.permissions import organisation_get_visible_by_code
+from organisations.scoping import memberships_of
+from reviews import services
+from reviews.forms import ActionCompleteForm, ActionForm, RecommendationForm, ReviewForm
+from reviews.models import ActionStatus, Review
+from reviews.permissions import (
+    action_get_visible,
+    can_change_review,
+    can_record_reviews_for,
+    recommendation_get_visible,
+    review_get_visible,
+)
+from reviews.selectors import icb_tracker, review_page, trackers_visible
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = name if name in form.fields else None
+            for e in errors:
+                form.add_error(target, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _require_change(request: HttpRequest, review: Review) -> None:
+    if not can_change_review(request.user, review):
+        raise PermissionDenied(
+            f"Only the editors and approver of {review.lead_icb.name} change this review."
+        )
+
+
+def _icb_visible(request: HttpRequest, code: str) -> Organisation:
+    icb = organisation_get_visible_by_code(request.user, code)
+    if icb.kind != OrganisationKind.ICB:
+        raise Http404("No such ICB.")
+    return icb
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
+def reviews_start(request: HttpRequest) -> HttpResponse:
+    """ICB people go to their ICB's tracker; regional and national readers
+    choose an ICB."""
+    for membership in memberships_of(request.user):
+        if membership.role in ICB_ROLES:
+            return redirect("reviews:tracker", code=membership.organisation.code)
+    icbs = trackers_visible(user=request.user)
+    if not icbs:
+        raise Http404("You have no role that gives you a reviews tracker.")
+    return render(request, "reviews/start.jinja", {"icbs": icbs})
+
+
+def tracker(request: HttpRequest, code: str) -> HttpResponse:
+    icb = _icb_visible(request, code)
+    return render(
+        request,
+        "reviews/tracker.jinja",
+        {
+            "tracker": icb_tracker(user=request.user, icb=icb),
+            "icb": icb,
+            "can_record": can_record_reviews_for(request.user, icb),
+        },
+    )
+
+
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = review_get_visible(request.user, pk)
+    page = review_page(user=request.user, review=review)
+    return render(
+        request,
+        "reviews/review_detail.jinja",
+        {
+            "page": page,
+            "review": page.review,
+            "can_change": can_change_review(request.user, review),
+            "ActionStatus": ActionStatus,
+        },
+    )
+
+
+# --- Reviews ------------------------------------------------------------------------------
+
+
+_REVIEW_DETAILS = (
+    "kind", "reference", "convening_body", "area", "age_group", "steis_number", "stage",
+    "notified_on", "decision_on", "panel_on", "report_on", "expected_publication_on",
+    "published_on", "delay_reason", "continues",
+)  # fmt: skip
+_REVIEW_FIELDS = (
+    *_REVIEW_DETAILS,
+    "icbs",
+    "providers",
+    "abuse_themes",
+    "learning_themes",
+    "parallel_reviews",
+)
+
+
+def review_new(request: HttpRequest, code: str) -> HttpResponse:
+    icb = _icb_visible(request, code)
+    if not can_record_reviews_for(request.user, icb):
+        raise PermissionDenied(f"Only the editors and approver of {icb.name} record its reviews.")
+    form = ReviewForm(request.POST or None, user=request.user, lead_icb=icb)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_create(
+                actor=request.user,
+                lead_icb=icb,
+                **{name: form.cleaned_data[name] for name in _REVIEW_FIELDS},
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Review {review.reference} recorded.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return render(request, "reviews/review_form.jinja", {"form": form, "icb": icb})
+
+
+def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    review = review_get_visible(request.user, pk)
+    _require_change(request, review)
+    initial = {name: getattr(review, name) for name in _REVIEW_DETAILS}
+    initial |= {
+        "icbs": [link.icb_id for link in review.icb_links.all()],
+        "providers": [link.provider_id for link in review.provider_links.all()],
+        "abuse_themes": [t.code for t in review.abuse_themes],
+        "learning_themes": [t.code for t in review.learning_themes],
+        "parallel_reviews": list(review.parallel_reviews.values_list("pk", flat=True)),
+    }
+    form = ReviewForm(
+        request.POST or None,
+        user=request.user,
+        lead_icb=review.lead_icb,
+        review=review,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_update(
+                actor=request.user,
+                review=review,
+                **{name: form.cleaned_data[name] for name in _REVIEW_FIELDS},
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Review {review.reference} saved.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return render(
+        request,
+        "reviews/review_form.jinja",
+        {"form": form, "icb": review.lead_icb, "review": review},
+    )
+
+
+# --- Recommendations and actions --------------------------------------------------------
+
+
+def _small_form(request, *, form, review, heading, caption, submit) -> HttpResponse:
+    return render(
+        request,
+        "reviews/form.jinja",
+        {"form": form, "review": review, "heading": heading, "caption": caption, "submit": submit},
+    )
+
+
+def recommendation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    review = review_get_visible(request.user, pk)
+    _require_change(request, review)
+    form = RecommendationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recommendation = services.recommendation_create(
+                actor=request.user, review=review, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Recommendation {recommendation.number} added.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading="Add a recommendation",
+        caption=review.reference,
+        submit="Add recommendation",
+    )
+
+
+def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    recommendation = recommendation_get_visible(request.user, pk)
+    review = recommendation.review
+    _require_change(request, review)
+    form = RecommendationForm(request.POST or None, initial={"text": recommendation.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recommendation_update(
+                actor=request.user, recommendation=recommendation, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Recommendation {recommendation.number} saved.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading=f"Change recommendation {recommendation.number}",
+        caption=review.reference,
+        submit="Save recommendation",
+    )
+
+
+def action_new(request: HttpRequest, pk: int) -> HttpResponse:
+    recommendation = recommendation_get_visible(request.user, pk)
+    review = recommendation.review
+    _require_change(request, review)
+    form = ActionForm(
+        request.POST or None, review=review, initial={"status": ActionStatus.NOT_STARTED}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_create(
+                actor=request.user, recommendation=recommendation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Action added to recommendation {recommendation.number}.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading=f"Add an action to recommendation {recommendation.number}",
+        caption=review.reference,
+        submit="Add action",
+    )
+
+
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = action_get_visible(request.user, pk)
+    review = action.recommendation.review
+    _require_change(request, review)
+    completed = action.status == ActionStatus.COMPLETED
+    initial = {f: getattr(action, f) for f in ("description", "owner", "due_on", "status")}
+    if completed:
+        initial["evidence"] = action.evidence
+    form = ActionForm(request.POST or None, review=review, completed=completed, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        if changes["status"] == action.status:
+            del changes["status"]  # unchanged; a completed action stays completed
+        try:
+            services.action_update(actor=request.user, action=action, **changes)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Action saved.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading="Change an action",
+        caption=f"{review.reference}, recommendation {action.recommendation.number}",
+        submit="Save action",
+    )
+
+
+def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    action = action_get_visible(request.user, pk)
+    review = action.recommendation.review
+    _require_change(request, review)
+    if action.status == ActionStatus.COMPLETED:
+        messages.info(request, "That action is already completed.")
+        return redirect("reviews:review_detail", pk=review.pk)
+    form = ActionCompleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_complete(actor=request.user, action=action, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Action completed.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading="Complete an action",
+        caption=f"{review.reference}: {action.description[:80]}",
+        submit="Complete action",
+    )
