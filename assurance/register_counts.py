@@ -5,8 +5,8 @@ and per organisation.
 `assurance.findings` builds every post and holder as an object, which an ICB's
 page needs; counting a region or the nation that way grows worse than
 linearly with the number of providers. Here the same findings are counted by
-conditional aggregation (`COUNT(...) FILTER (WHERE ...)`) in plain grouped
-counts, a fixed number of queries, and
+conditional aggregation (`COUNT(...) FILTER (WHERE ...)`) grouped by ICB or
+by organisation, in a fixed number of queries, and
 the counts are the same as `IcbRegister.counts()` and `Register.counts()`
 give (a test holds the two to each other):
 
@@ -103,17 +103,21 @@ def _existed_q(on: datetime.date) -> Q:
     )
 
 
-def _overdue_q(post_types: list[PostType], cutoff: datetime.date) -> Q:
-    """Holders whose supervision is overdue, where the post has supervision: the
-    last supervision, or with none recorded the start in post, is older than
-    the interval."""
+def _overdue_q(
+    post_types: list[PostType], cutoff: datetime.date, tenure: str = "", post: str = "post__"
+) -> Q:
+    """Holders (reached through `tenure`) whose supervision is overdue, where
+    their post (reached through `post`) has supervision: the last
+    supervision, or with none recorded the start in post, is older than the
+    interval."""
     supervised = [pt.pk for pt in post_types if pt.supervision_applies]
-    return Q(post__post_type_id__in=supervised) & (
-        Q(last_supervision__lt=cutoff) | Q(last_supervision__isnull=True, start_date__lt=cutoff)
+    return Q(**{f"{post}post_type_id__in": supervised}) & (
+        Q(**{f"{tenure}last_supervision__lt": cutoff})
+        | Q(**{f"{tenure}last_supervision__isnull": True, f"{tenure}start_date__lt": cutoff})
     )
 
 
-def _below_q(post_types: list[PostType]) -> Q:
+def _below_q(post_types: list[PostType], tenure: str = "", post: str = "post__") -> Q:
     """Holders trained below their post's level, or with no level recorded."""
     levels: dict[int, list[int]] = defaultdict(list)
     for pt in post_types:
@@ -122,8 +126,11 @@ def _below_q(post_types: list[PostType]) -> Q:
     return reduce(
         or_,
         [
-            Q(post__post_type_id__in=ids)
-            & (Q(training_level__isnull=True) | Q(training_level__lt=level))
+            Q(**{f"{post}post_type_id__in": ids})
+            & (
+                Q(**{f"{tenure}training_level__isnull": True})
+                | Q(**{f"{tenure}training_level__lt": level})
+            )
             for level, ids in levels.items()
         ],
         Q(pk__in=[]),
@@ -176,10 +183,13 @@ def icb_counts(
     on: datetime.date,
     supervision_months: int | None = None,
 ) -> dict[int, dict[str, int]]:
-    """Each ICB's rolled-up counts, by ICB id, in four queries whatever the
+    """Each ICB's rolled-up counts, by ICB id, in three queries whatever the
     number of ICBs and providers (`icbs` may be a queryset: it is then used
-    as a subquery). Each query is a plain grouped count: the organisations by
-    profile, their required posts, and the holders in post on the day."""
+    as a subquery): the post types; the organisations by ICB and profile (how
+    many posts they must have); and their required posts, each joined to its
+    holders on the day and counted by ICB. Only the posts are counted
+    distinctly (a job share has several holders), over the posts and holders
+    of the day rather than the whole history."""
     if isinstance(icbs, QuerySet):
         icb_ids = icbs.filter(kind=OrganisationKind.ICB).values("pk")
     else:
@@ -200,39 +210,37 @@ def icb_counts(
     for icb_key, kind, provider_kind, maternity, count in organisations:
         totals[icb_key]["required"] += count * required_count(kind, provider_kind, maternity)
 
-    held = Exists(Tenure.objects.filter(_current_q(on), post=OuterRef("pk")))
+    # The required posts the register had on the day, each joined to its
+    # holders on that day (none, one, or several for a job share).
     posts = (
         _with_icb(
             Post.objects.filter(_required_post_q(post_types, post=""), _existed_q(on)),
             "organisation__",
         )
-        .filter(icb_key__in=icb_ids)
-        .values_list("icb_key")
-        .annotate(set_up=Count("id"), filled=Count("id", filter=held))
-        .order_by()
-    )
-    for icb_key, set_up, filled in posts:
-        total = totals[icb_key]
-        total["filled"] += filled
-        total[FindingKind.VACANT] += set_up - filled
-        total[FindingKind.MISSING] -= set_up
-
-    holders = (
-        _with_icb(
-            Tenure.objects.filter(_current_q(on), _required_post_q(post_types, post="post__")),
-            "post__organisation__",
+        .annotate(
+            holder=FilteredRelation(
+                "tenures",
+                condition=Q(tenures__start_date__lte=on)
+                & (Q(tenures__end_date__isnull=True) | Q(tenures__end_date__gte=on)),
+            )
         )
         .filter(icb_key__in=icb_ids)
         .values_list("icb_key")
         .annotate(
-            overdue=Count("id", filter=_overdue_q(post_types, cutoff)),
-            below=Count("id", filter=_below_q(post_types)),
+            set_up=Count("id", distinct=True),
+            filled=Count("id", distinct=True, filter=Q(holder__id__isnull=False)),
+            overdue=Count("holder__id", filter=_overdue_q(post_types, cutoff, "holder__", "")),
+            below=Count("holder__id", filter=_below_q(post_types, "holder__", "")),
         )
         .order_by()
     )
-    for icb_key, overdue, below in holders:
-        totals[icb_key][FindingKind.SUPERVISION_OVERDUE] += overdue
-        totals[icb_key][FindingKind.BELOW_LEVEL] += below
+    for icb_key, set_up, filled, overdue, below in posts:
+        total = totals[icb_key]
+        total["filled"] += filled
+        total[FindingKind.VACANT] += set_up - filled
+        total[FindingKind.MISSING] -= set_up
+        total[FindingKind.SUPERVISION_OVERDUE] += overdue
+        total[FindingKind.BELOW_LEVEL] += below
 
     for total in totals.values():
         total[FindingKind.MISSING] += total["required"]
