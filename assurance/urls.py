@@ -105,6 +105,11 @@ urlpatterns = [
         register.register_national,
         name="register_national_export",
     ),
+    path(
+        "register/national/organisations.<export_format:fmt>",
+        register.register_national_organisations,
+        name="register_national_organisations_export",
+    ),
     path("register/regions/<str:code>/", register.register_region, name="register_region"),
     path(
         "register/regions/<str:code>/export.<export_format:fmt>",

@@ -144,6 +144,11 @@ class Organisation(models.Model):
         default=False,
         help_text="A&E, walk-in, out of hours or ambulance: CP-IS is then required.",
     )
+    is_synthetic = models.BooleanField(
+        default=False,
+        help_text="Generated for measuring the portal at national scale "
+        "(manage.py generate_national_data), not a real body.",
+    )
 
     objects = OrganisationQuerySet.as_manager()
     scope_path = "pk"

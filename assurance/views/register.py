@@ -6,6 +6,7 @@ starts from the user's scope; out of scope is 404."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,9 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assurance.exports import (
+    ORGANISATION_HEADER,
+    ORGANISATION_WIDTHS,
     OVERVIEW_HEADER,
+    OVERVIEW_WIDTHS,
     Table,
     icb_register_table,
+    organisation_rows,
     overview_rows,
     table_response,
 )
@@ -27,6 +32,7 @@ from assurance.forms.register import AsOfForm, PostForm, TenureForm
 from assurance.models.register import Post, PostType, Tenure
 from assurance.permissions import can_edit_register
 from assurance.presenters import findings_with_actions, post_links
+from assurance.register_counts import icb_counts, organisation_count_rows
 from assurance.services import register as services
 from organisations.models import (
     ICB_ROLES,
@@ -116,7 +122,14 @@ def register_icb(request: HttpRequest, code: str, fmt: str | None = None) -> Htt
     )
 
 
+def _export_format(fmt: str | None) -> str | None:
+    if fmt is not None and fmt not in EXPORT_FORMATS:
+        raise Http404("Exports are .csv or .xlsx.")
+    return fmt
+
+
 def register_region(request: HttpRequest, code: str, fmt: str | None = None) -> HttpResponse:
+    fmt = _export_format(fmt)
     region = organisation_get_visible_by_code(request.user, code)
     if region.kind != "region":
         raise Http404("No such region.")
@@ -124,9 +137,20 @@ def register_region(request: HttpRequest, code: str, fmt: str | None = None) -> 
     on = date_form.day
     if fmt and date_form.errors:
         return _bad_date(date_form)
-    icbs = Organisation.objects.visible_to(request.user).icbs().filter(parent=region)
-    rollups = icb_registers(icbs.existing_on(on).order_by("name"), on=on)
-    table = Table(f"Posts register: {region.name}", OVERVIEW_HEADER, overview_rows(rollups))
+    icbs = list(
+        Organisation.objects.visible_to(request.user)
+        .icbs()
+        .filter(parent=region)
+        .existing_on(on)
+        .order_by("name")
+    )
+    counts = icb_counts(icbs, on=on)
+    table = Table(
+        f"Posts register: {region.name}",
+        OVERVIEW_HEADER,
+        overview_rows(icbs, counts),
+        widths=OVERVIEW_WIDTHS,
+    )
     if fmt:
         return table_response(table, filename=f"register-{region.code}-{on}", fmt=fmt)
     return render(
@@ -136,7 +160,7 @@ def register_region(request: HttpRequest, code: str, fmt: str | None = None) -> 
             "title": f"Posts register: {region.name}",
             "caption": region.name,
             "table": table,
-            "links": _icb_links(rollups, on),
+            "links": _icb_links(icbs, on),
             "on": on,
             "date_form": date_form,
             "export_name": "assurance:register_region_export",
@@ -145,28 +169,39 @@ def register_region(request: HttpRequest, code: str, fmt: str | None = None) -> 
     )
 
 
-def register_national(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
+def _national_icbs(request: HttpRequest, on: datetime.date):
     if not is_national(request.user):
         raise Http404("The national register is for national roles.")
-    date_form = _as_of(request)
-    on = date_form.day
-    if fmt and date_form.errors:
-        return _bad_date(date_form)
-    icbs = (
+    return (
         Organisation.objects.visible_to(request.user)
         .icbs()
         .existing_on(on)
         .select_related("parent")
         .order_by("parent__name", "name")
     )
-    rollups = icb_registers(icbs, on=on)
+
+
+def register_national(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
+    """England's overview, one line per ICB, counted in the database; its
+    export streams."""
+    fmt = _export_format(fmt)
+    date_form = _as_of(request)
+    on = date_form.day
+    if fmt and date_form.errors:
+        return _bad_date(date_form)
+    icbs = list(_national_icbs(request, on))
+    counts = icb_counts(icbs, on=on)
     table = Table(
         "Posts register: England",
         ["Region", *OVERVIEW_HEADER],
-        [[r.icb.parent.name, *row] for r, row in zip(rollups, overview_rows(rollups), strict=True)],
+        [
+            [icb.parent.name, *row]
+            for icb, row in zip(icbs, overview_rows(icbs, counts), strict=True)
+        ],
+        widths=[26, *OVERVIEW_WIDTHS],
     )
     if fmt:
-        return table_response(table, filename=f"register-england-{on}", fmt=fmt)
+        return table_response(table, filename=f"register-england-{on}", fmt=fmt, stream=True)
     return render(
         request,
         "assurance/register/overview.jinja",
@@ -174,18 +209,40 @@ def register_national(request: HttpRequest, fmt: str | None = None) -> HttpRespo
             "title": "Posts register: England",
             "caption": "National overview",
             "table": table,
-            "links": _icb_links(rollups, on),
+            "links": _icb_links(icbs, on),
             "on": on,
             "date_form": date_form,
             "export_name": "assurance:register_national_export",
             "export_args": {},
+            "full_export_name": "assurance:register_national_organisations_export",
             "with_region": True,
         },
     )
 
 
-def _icb_links(rollups, on: datetime.date) -> list[str]:
-    return [reverse("assurance:register_icb", args=[r.icb.code]) + f"?on={on}" for r in rollups]
+def register_national_organisations(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every organisation in England's registers (each ICB and each provider
+    it leads) with its counts: streamed, as it runs to thousands of rows."""
+    fmt = _export_format(fmt)
+    date_form = _as_of(request)
+    if date_form.errors:
+        return _bad_date(date_form)
+    on = date_form.day
+    rows = organisation_count_rows(_national_icbs(request, on), on=on)
+    table = Table(
+        "Posts register: England, by organisation",
+        ORGANISATION_HEADER,
+        organisation_rows(rows),
+        widths=ORGANISATION_WIDTHS,
+    )
+    return table_response(
+        table, filename=f"register-england-organisations-{on}", fmt=fmt, stream=True
+    )
+
+
+def _icb_links(icbs, on: datetime.date) -> list[str]:
+    base = reverse("assurance:register_icb", args=["CODE"])
+    return [base.replace("CODE", quote(icb.code)) + f"?on={on}" for icb in icbs]
 
 
 # --- Keeping the register ------------------------------------------------------------

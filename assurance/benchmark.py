@@ -1,0 +1,343 @@
+"""Server-side timings of the portal's heaviest pages: `manage.py benchmark`.
+
+Each entry is a named function that measures one page or export with
+Django's test client as a signed-in national admin (MFA satisfied): one run
+to count its queries, warm-up runs, then the median of `runs` timed runs
+(response fully read, streamed exports included). `floor` is a minimal
+signed-in page (allauth's sessions page); every other entry is also given as
+a multiple of it (`floor_ratio`), which is what the targets are written in
+(docs/performance.md).
+
+Later issues add their entries (heatmaps, return pages, rollup, PDF, load)
+with `@entry("name")`. Everything the benchmark writes (its user, sessions) is
+rolled back at the end: it leaves the database as it found it. Log records
+below WARNING (one per request) are silenced while it measures.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from assurance.models.register import Post, Tenure
+from organisations.models import Membership, Organisation, OrganisationKind, Role, User
+from organisations.reference_data import NATIONAL_CODE
+
+DEFAULT_RUNS = 7
+WARM_UP_RUNS = 2
+BENCHMARK_EMAIL = "benchmark@saaf.invalid"
+
+
+class BenchmarkError(Exception):
+    """The benchmark cannot run here, or a page did not answer 200."""
+
+
+@dataclass
+class Measurement:
+    name: str
+    path: str
+    median_ms: float
+    queries: int
+    runs: int
+    floor_ratio: float | None = None
+    # Against the same entry in a baseline run (--baseline: the scale-1 JSON).
+    baseline_ratio: float | None = None
+    baseline_queries: int | None = None
+    # Each target checked: its wording, and whether it was met.
+    targets: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class Entry:
+    name: str
+    measure: Callable[[Bench], Measurement]
+    # At scale 1: at most this many times the floor.
+    floor_target: float | None = None
+    # Against the scale-1 baseline: at most this many times its time, and
+    # the same number of queries.
+    scale_target: float | None = None
+
+
+ENTRIES: dict[str, Entry] = {}
+
+
+def entry(name: str, *, floor_target: float | None = None, scale_target: float | None = None):
+    """Register a benchmark entry: a function of the `Bench` that returns a
+    `Measurement` (usually `bench.measure(name, path)`), with its targets."""
+
+    def register(function: Callable[[Bench], Measurement]):
+        ENTRIES[name] = Entry(name, function, floor_target, scale_target)
+        return function
+
+    return register
+
+
+@dataclass
+class Bench:
+    """What the entries measure with: a signed-in client and the data's landmarks."""
+
+    client: Client
+    runs: int
+    region: Organisation
+    icb: Organisation
+    warm_up: int = WARM_UP_RUNS
+
+    def _get(self, path: str) -> int:
+        response = self.client.get(path, secure=True)
+        if response.status_code != 200:
+            raise BenchmarkError(f"{path} answered {response.status_code}, not 200.")
+        # The test client closes the response itself (for a streamed one,
+        # once its content is read): closing it here would close the
+        # database connection in the middle of the benchmark's transaction.
+        if response.streaming:
+            return sum(len(chunk) for chunk in response.streaming_content)
+        return len(response.content)
+
+    def measure(self, name: str, path: str) -> Measurement:
+        queries = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            self._get(path)
+        for _ in range(self.warm_up):
+            self._get(path)
+        gc.collect()
+        times = []
+        for _ in range(self.runs):
+            started = time.perf_counter()
+            self._get(path)
+            times.append((time.perf_counter() - started) * 1000)
+        return Measurement(name, path, statistics.median(times), len(queries), self.runs)
+
+
+@entry("floor")
+def floor(bench: Bench) -> Measurement:
+    return bench.measure("floor", reverse("usersessions_list"))
+
+
+@entry("register_national", floor_target=5, scale_target=10)
+def register_national(bench: Bench) -> Measurement:
+    return bench.measure("register_national", reverse("assurance:register_national"))
+
+
+@entry("register_region")
+def register_region(bench: Bench) -> Measurement:
+    path = reverse("assurance:register_region", args=[bench.region.code])
+    return bench.measure("register_region", path)
+
+
+@entry("register_icb")
+def register_icb(bench: Bench) -> Measurement:
+    return bench.measure("register_icb", reverse("assurance:register_icb", args=[bench.icb.code]))
+
+
+@entry("register_export_national")
+def register_export_national(bench: Bench) -> Measurement:
+    """Every organisation in England's registers with its counts, as CSV (streamed)."""
+    path = reverse("assurance:register_national_organisations_export", args=["csv"])
+    return bench.measure("register_export_national", path)
+
+
+@entry("register_export_national_xlsx")
+def register_export_national_xlsx(bench: Bench) -> Measurement:
+    path = reverse("assurance:register_national_organisations_export", args=["xlsx"])
+    return bench.measure("register_export_national_xlsx", path)
+
+
+@dataclass
+class BenchmarkReport:
+    database: str
+    data: dict
+    runs: int
+    entries: list[Measurement] = field(default_factory=list)
+    baseline_data: dict | None = None
+
+    @property
+    def met(self) -> bool:
+        return all(all(m.targets.values()) for m in self.entries)
+
+    def as_json(self) -> dict:
+        return {
+            "database": self.database,
+            "data": self.data,
+            "runs": self.runs,
+            "warm_up_runs": WARM_UP_RUNS,
+            "baseline_data": self.baseline_data,
+            "entries": {m.name: asdict(m) for m in self.entries},
+        }
+
+    def table(self) -> str:
+        lines = [
+            f"Benchmark on {self.database}: {_describe(self.data)}",
+            f"Median of {self.runs} runs after {WARM_UP_RUNS} warm-up runs, server time "
+            "(Django test client).",
+        ]
+        if self.baseline_data:
+            lines.append(f"Baseline: {_describe(self.baseline_data)}")
+        lines += [
+            "",
+            f"{'entry':<32}{'median ms':>10}{'× floor':>9}{'queries':>9}"
+            + (f"{'× baseline':>12}" if self.baseline_data else "")
+            + "  targets",
+        ]
+        for m in self.entries:
+            ratio = f"{m.floor_ratio:.1f}" if m.floor_ratio is not None else ""
+            line = f"{m.name:<32}{m.median_ms:>10.1f}{ratio:>9}{m.queries:>9}"
+            if self.baseline_data:
+                line += f"{m.baseline_ratio:>12.1f}" if m.baseline_ratio is not None else " " * 12
+            checks = "; ".join(
+                f"{wording}: {'met' if met else 'NOT MET'}" for wording, met in m.targets.items()
+            )
+            lines.append(f"{line}  {checks}".rstrip())
+        return "\n".join(lines)
+
+
+def _describe(data: dict) -> str:
+    text = (
+        f"{data['icbs']} ICBs ({data['synthetic_icbs']} synthetic), {data['providers']:,} "
+        f"providers, {data['posts']:,} posts, {data['tenures']:,} holders"
+    )
+    if data.get("scale"):
+        text += f"; generated at scale {data['scale']}"
+    return text
+
+
+def _check_targets(report: BenchmarkReport, baseline: dict | None) -> None:
+    at_scale_one = report.data.get("scale") in (None, 1)
+    for m in report.entries:
+        item = ENTRIES[m.name]
+        if item.floor_target is not None and at_scale_one:
+            m.targets[f"≤ {item.floor_target:g}× floor"] = m.floor_ratio <= item.floor_target
+        before = (baseline or {}).get("entries", {}).get(m.name)
+        if before:
+            m.baseline_ratio = m.median_ms / before["median_ms"]
+            m.baseline_queries = before["queries"]
+            if item.scale_target is not None:
+                m.targets[f"≤ {item.scale_target:g}× baseline"] = (
+                    m.baseline_ratio <= item.scale_target
+                )
+                m.targets["same queries as baseline"] = m.queries == before["queries"]
+
+
+def data_size() -> dict:
+    """How much data the benchmark ran on, and the scale it was generated at
+    (1 + the synthetic copies per real current ICB), where it was generated."""
+    icbs = (
+        Organisation.objects.icbs()
+        .current()
+        .aggregate(all=Count("id"), synthetic=Count("id", filter=Q(is_synthetic=True)))
+    )
+    size = {
+        "icbs": icbs["all"],
+        "synthetic_icbs": icbs["synthetic"],
+        "providers": Organisation.objects.providers().count(),
+        "generated_providers": Organisation.objects.providers().filter(is_synthetic=True).count(),
+        "posts": Post.objects.count(),
+        "tenures": Tenure.objects.count(),
+        "scale": None,
+    }
+    real = icbs["all"] - icbs["synthetic"]
+    if size["generated_providers"] and real:
+        size["scale"] = 1 + icbs["synthetic"] // real
+    return size
+
+
+def _landmarks() -> tuple[Organisation, Organisation]:
+    """The region with the most current ICBs, and the current ICB that leads
+    the most providers."""
+    region = (
+        Organisation.objects.regions()
+        .annotate(
+            icb_count=Count(
+                "children", filter=Q(children__kind=OrganisationKind.ICB, children__closed=None)
+            )
+        )
+        .order_by("-icb_count", "code")
+        .first()
+    )
+    icb = (
+        Organisation.objects.icbs()
+        .current()
+        .annotate(led=Count("commissioned", filter=Q(commissioned__is_lead=True)))
+        .order_by("-led", "code")
+        .first()
+    )
+    if region is None or icb is None:
+        raise BenchmarkError(
+            "There are no regions or ICBs: load the reference data "
+            "(manage.py load_reference_data) or generate national data first."
+        )
+    return region, icb
+
+
+def _signed_in_client() -> Client:
+    """A client signed in as a national admin with an authenticator, so the
+    MFA middleware lets them through (the user is rolled back afterwards)."""
+    import pyotp
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    national = Organisation.objects.filter(code=NATIONAL_CODE).first()
+    if national is None:
+        raise BenchmarkError("Load the reference data first (manage.py load_reference_data).")
+    user = User.objects.create_user(BENCHMARK_EMAIL, full_name="Benchmark")
+    Membership.objects.create(user=user, organisation=national, role=Role.NATIONAL_ADMIN)
+    # Any secret will do: the user only needs an authenticator to exist, and
+    # is rolled back with everything else.
+    TOTP.activate(user, pyotp.random_base32())
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run_benchmark(
+    *, runs: int = DEFAULT_RUNS, only: list[str] | None = None, baseline: dict | None = None
+) -> BenchmarkReport:
+    """Measure every registered entry (or those named in `only`; the floor is
+    always measured, for the ratios), and check their targets: against the
+    floor at scale 1, and against `baseline` (an earlier report's JSON, the
+    scale-1 run) at larger scales."""
+    unknown = set(only or []) - set(ENTRIES)
+    if unknown:
+        raise BenchmarkError(f"No such entries: {', '.join(sorted(unknown))}.")
+    if runs < 1:
+        raise BenchmarkError("Runs is a whole number from 1.")
+    report = BenchmarkReport(connection.vendor, data_size(), runs)
+    hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+    # One log line per request would bury the table: quiet while measuring.
+    logging.disable(logging.INFO)
+    try:
+        with override_settings(ALLOWED_HOSTS=hosts), transaction.atomic():
+            region, icb = _landmarks()
+            bench = Bench(_signed_in_client(), runs, region, icb)
+            floor_measured = ENTRIES["floor"].measure(bench)
+            for name, item in ENTRIES.items():
+                if only and name not in only and name != "floor":
+                    continue
+                measured = floor_measured if name == "floor" else item.measure(bench)
+                measured.floor_ratio = measured.median_ms / floor_measured.median_ms
+                report.entries.append(measured)
+            raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        logging.disable(logging.NOTSET)
+    report.baseline_data = baseline["data"] if baseline else None
+    _check_targets(report, baseline)
+    return report

@@ -1,0 +1,312 @@
+"""Register counts aggregated in the database, for the overviews and the
+national export: per ICB (its own posts and those of the providers it leads)
+and per organisation.
+
+`assurance.findings` builds every post and holder as an object, which an ICB's
+page needs; counting a region or the nation that way grows worse than
+linearly with the number of providers. Here the same findings are counted by
+conditional aggregation (`COUNT(...) FILTER (WHERE ...)`) grouped by ICB or
+by organisation, in a fixed number of queries, and
+the counts are the same as `IcbRegister.counts()` and `Register.counts()`
+give (a test holds the two to each other):
+
+- required: the post types the organisation must have (`PostType.is_required_for`);
+- filled: required posts with at least one holder on the day;
+- vacant: required posts the register had on the day (`Post.existed_on`)
+  but with no holder on it;
+- missing: required posts not set up by the day;
+- supervision_overdue: holders on the day of a required post with
+  supervision whose last supervision (or, with none, their start in post) is
+  older than the interval;
+- below_level: holders on the day of a required post with a training level
+  who are trained below it, or have no level recorded.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from functools import reduce
+from operator import or_
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from assurance.findings import FindingKind, supervision_cutoff
+from assurance.models.register import Post, PostCondition, PostRequiredFor, PostType, Tenure
+from organisations.models import Organisation, OrganisationKind
+
+COUNT_KEYS = (
+    "required",
+    "filled",
+    FindingKind.MISSING,
+    FindingKind.VACANT,
+    FindingKind.SUPERVISION_OVERDUE,
+    FindingKind.BELOW_LEVEL,
+)
+
+
+def required_q(post_type: PostType, prefix: str = "") -> Q:
+    """The organisations (reached through `prefix`) that must have `post_type`:
+    `PostType.is_required_for` as a query."""
+    q = Q(**{f"{prefix}kind": post_type.required_for})
+    if post_type.required_for == PostRequiredFor.PROVIDER:
+        q &= Q(**{f"{prefix}provider_kind__in": list(post_type.provider_kinds)})
+        if post_type.condition == PostCondition.MATERNITY:
+            q &= Q(**{f"{prefix}provides_maternity": True})
+    return q
+
+
+def _required_post_q(post_types: list[PostType], *, post: str) -> Q:
+    """Posts (reached through `post`: "" from a post, "post__" from a holder)
+    of a type their organisation must have. Post types with the same rule
+    share one condition."""
+    by_rule: dict[tuple, list[PostType]] = defaultdict(list)
+    for post_type in post_types:
+        rule = (post_type.required_for, tuple(post_type.provider_kinds), post_type.condition)
+        by_rule[rule].append(post_type)
+    conditions = [
+        Q(**{f"{post}post_type_id__in": [pt.pk for pt in same]})
+        & required_q(same[0], f"{post}organisation__")
+        for same in by_rule.values()
+    ]
+    return reduce(or_, conditions, Q(pk__in=[]))
+
+
+def _current_q(on: datetime.date) -> Q:
+    """Holders in post on `on`."""
+    return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+
+def _existed_q(on: datetime.date) -> Q:
+    """Posts the register had on `on` (`Post.existed_on`): set up, recorded
+    vacant from, or first held on or before the day."""
+    next_day = timezone.make_aware(
+        datetime.datetime.combine(on + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return (
+        Q(created_at__lt=next_day)
+        | Q(vacant_since__lte=on)
+        | Q(Exists(Tenure.objects.filter(post=OuterRef("pk"), start_date__lte=on)))
+    )
+
+
+def _overdue_q(
+    post_types: list[PostType], cutoff: datetime.date, tenure: str = "", post: str = "post__"
+) -> Q:
+    """Holders (reached through `tenure`) whose supervision is overdue, where
+    their post (reached through `post`) has supervision: the last
+    supervision, or with none recorded the start in post, is older than the
+    interval."""
+    supervised = [pt.pk for pt in post_types if pt.supervision_applies]
+    return Q(**{f"{post}post_type_id__in": supervised}) & (
+        Q(**{f"{tenure}last_supervision__lt": cutoff})
+        | Q(**{f"{tenure}last_supervision__isnull": True, f"{tenure}start_date__lt": cutoff})
+    )
+
+
+def _below_q(post_types: list[PostType], tenure: str = "", post: str = "post__") -> Q:
+    """Holders trained below their post's level, or with no level recorded."""
+    levels: dict[int, list[int]] = defaultdict(list)
+    for pt in post_types:
+        if pt.training_level:
+            levels[pt.training_level].append(pt.pk)
+    return reduce(
+        or_,
+        [
+            Q(**{f"{post}post_type_id__in": ids})
+            & (
+                Q(**{f"{tenure}training_level__isnull": True})
+                | Q(**{f"{tenure}training_level__lt": level})
+            )
+            for level, ids in levels.items()
+        ],
+        Q(pk__in=[]),
+    )
+
+
+def _required_count(post_types: list[PostType]):
+    """How many post types an organisation of a (kind, provider kind,
+    maternity) profile must have, remembered per profile."""
+    memo: dict[tuple, int] = {}
+    probe = Organisation()
+
+    def count(kind: str, provider_kind: str, provides_maternity: bool) -> int:
+        key = (kind, provider_kind, provides_maternity)
+        if key not in memo:
+            probe.kind, probe.provider_kind, probe.provides_maternity = key
+            memo[key] = sum(1 for pt in post_types if pt.is_required_for(probe))
+        return memo[key]
+
+    return count
+
+
+def _with_icb(queryset: QuerySet, organisation: str = "") -> QuerySet:
+    """Rows with `icb_key`: the ICB whose register shows their organisation
+    (reached through `organisation`): itself for an ICB, the lead
+    commissioner for a provider."""
+    return queryset.annotate(
+        lead=FilteredRelation(
+            f"{organisation}commissioners",
+            condition=Q(**{f"{organisation}commissioners__is_lead": True}),
+        )
+    ).annotate(icb_key=Coalesce(F("lead__icb_id"), F(f"{organisation}id")))
+
+
+def _finish(counts: dict, required: int) -> dict[str, int]:
+    set_up, filled = counts["set_up"], counts["filled"]
+    return {
+        "required": required,
+        "filled": filled,
+        FindingKind.MISSING: required - set_up,
+        FindingKind.VACANT: set_up - filled,
+        FindingKind.SUPERVISION_OVERDUE: counts[FindingKind.SUPERVISION_OVERDUE],
+        FindingKind.BELOW_LEVEL: counts[FindingKind.BELOW_LEVEL],
+    }
+
+
+def icb_counts(
+    icbs: Iterable[Organisation] | QuerySet,
+    *,
+    on: datetime.date,
+    supervision_months: int | None = None,
+) -> dict[int, dict[str, int]]:
+    """Each ICB's rolled-up counts, by ICB id, in three queries whatever the
+    number of ICBs and providers (`icbs` may be a queryset: it is then used
+    as a subquery): the post types; the organisations by ICB and profile (how
+    many posts they must have); and their required posts, each joined to its
+    holders on the day and counted by ICB. Only the posts are counted
+    distinctly (a job share has several holders), over the posts and holders
+    of the day rather than the whole history."""
+    if isinstance(icbs, QuerySet):
+        icb_ids = icbs.filter(kind=OrganisationKind.ICB).values("pk")
+    else:
+        icb_ids = [icb.pk for icb in icbs if icb.kind == OrganisationKind.ICB]
+    post_types = list(PostType.objects.all())
+    cutoff = supervision_cutoff(on, supervision_months)
+    required_count = _required_count(post_types)
+    registers = [OrganisationKind.ICB, OrganisationKind.PROVIDER]
+
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_KEYS, 0))
+    organisations = (
+        _with_icb(Organisation.objects.filter(kind__in=registers))
+        .filter(icb_key__in=icb_ids)
+        .values_list("icb_key", "kind", "provider_kind", "provides_maternity")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for icb_key, kind, provider_kind, maternity, count in organisations:
+        totals[icb_key]["required"] += count * required_count(kind, provider_kind, maternity)
+
+    # The required posts the register had on the day, each joined to its
+    # holders on that day (none, one, or several for a job share).
+    posts = (
+        _with_icb(
+            Post.objects.filter(_required_post_q(post_types, post=""), _existed_q(on)),
+            "organisation__",
+        )
+        .annotate(
+            holder=FilteredRelation(
+                "tenures",
+                condition=Q(tenures__start_date__lte=on)
+                & (Q(tenures__end_date__isnull=True) | Q(tenures__end_date__gte=on)),
+            )
+        )
+        .filter(icb_key__in=icb_ids)
+        .values_list("icb_key")
+        .annotate(
+            set_up=Count("id", distinct=True),
+            filled=Count("id", distinct=True, filter=Q(holder__id__isnull=False)),
+            overdue=Count("holder__id", filter=_overdue_q(post_types, cutoff, "holder__", "")),
+            below=Count("holder__id", filter=_below_q(post_types, "holder__", "")),
+        )
+        .order_by()
+    )
+    for icb_key, set_up, filled, overdue, below in posts:
+        total = totals[icb_key]
+        total["filled"] += filled
+        total[FindingKind.VACANT] += set_up - filled
+        total[FindingKind.MISSING] -= set_up
+        total[FindingKind.SUPERVISION_OVERDUE] += overdue
+        total[FindingKind.BELOW_LEVEL] += below
+
+    for total in totals.values():
+        total[FindingKind.MISSING] += total["required"]
+    return totals
+
+
+def _count(queryset: QuerySet, **count_filter) -> Coalesce:
+    """A correlated count of `queryset`'s rows, 0 when there are none."""
+    counted = queryset.order_by().values(_one=Value(1)).annotate(n=Count("pk", **count_filter))
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
+def organisation_count_rows(
+    icbs: QuerySet, *, on: datetime.date, supervision_months: int | None = None
+) -> Iterator[dict]:
+    """One row per organisation in the registers of `icbs` (the ICB, then the
+    providers it leads), ordered by region, ICB and name, with its counts.
+    Read from the database in chunks as the rows are consumed, so memory stays
+    flat however many organisations there are."""
+    post_types = list(PostType.objects.all())
+    cutoff = supervision_cutoff(on, supervision_months)
+    required_count = _required_count(post_types)
+    posts = Post.objects.filter(
+        _required_post_q(post_types, post=""), _existed_q(on), organisation=OuterRef("pk")
+    )
+    holders = Tenure.objects.filter(
+        _current_q(on),
+        _required_post_q(post_types, post="post__"),
+        post__organisation=OuterRef("pk"),
+    )
+    held = Exists(Tenure.objects.filter(_current_q(on), post=OuterRef("pk")))
+    rows = (
+        _with_icb(
+            Organisation.objects.filter(kind__in=[OrganisationKind.ICB, OrganisationKind.PROVIDER])
+        )
+        .filter(icb_key__in=icbs.values("pk"))
+        .annotate(
+            icb_name=Coalesce(F("lead__icb__name"), F("name")),
+            icb_code=Coalesce(F("lead__icb__code"), F("code")),
+            region_name=Coalesce(F("lead__icb__parent__name"), F("parent__name")),
+            set_up=_count(posts),
+            filled=_count(posts, filter=held),
+            **{
+                FindingKind.SUPERVISION_OVERDUE: _count(
+                    holders, filter=_overdue_q(post_types, cutoff)
+                ),
+                FindingKind.BELOW_LEVEL: _count(holders, filter=_below_q(post_types)),
+            },
+        )
+        .values(
+            "id",
+            "code",
+            "name",
+            "kind",
+            "provider_kind",
+            "provides_maternity",
+            "icb_name",
+            "icb_code",
+            "region_name",
+            "set_up",
+            "filled",
+            FindingKind.SUPERVISION_OVERDUE,
+            FindingKind.BELOW_LEVEL,
+        )  # fmt: skip
+        .order_by("region_name", "icb_name", "icb_code", "kind", "name", "code")
+    )
+    for row in rows.iterator(chunk_size=2000):
+        required = required_count(row["kind"], row["provider_kind"], row["provides_maternity"])
+        yield {**row, **_finish(row, required)}
