@@ -49,6 +49,20 @@ def member(organisation: Organisation, role: str, **user_fields) -> User:
 TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The current TOTP code, never one about to expire: allauth allows no
+    tolerance, so a code read in the last seconds of its 30-second window could
+    be checked in the next one and fail at random."""
+    import time
+
+    import pyotp
+
+    left = 30 - time.time() % 30
+    if left < 3:
+        time.sleep(left + 0.2)
+    return pyotp.TOTP(secret).now()
+
+
 def enrol_totp(user: User, secret: str = TEST_TOTP_SECRET) -> Authenticator:
     """Give `user` a TOTP authenticator the way allauth's activation does (the
     secret stored encrypted), so roles that require MFA get past the MFA
@@ -59,11 +73,10 @@ def enrol_totp(user: User, secret: str = TEST_TOTP_SECRET) -> Authenticator:
 def sign_in_with_totp(client, user: User, password: str, secret: str = TEST_TOTP_SECRET) -> None:
     """Sign `user` in through allauth's real flow: password, then the TOTP
     code (force_login records no MFA step, which the Django admin requires)."""
-    import pyotp
     from django.urls import reverse
 
     response = client.post(reverse("account_login"), {"login": user.email, "password": password})
     assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
-    response = client.post(reverse("mfa_authenticate"), {"code": pyotp.TOTP(secret).now()})
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert response.status_code == 302, "the TOTP step failed"
     assert client.session["_auth_user_id"] == str(user.pk)

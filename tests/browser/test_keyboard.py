@@ -5,7 +5,6 @@ keys, Enter and typing: no clicks, no filling by selector. Each page passes axe.
 
 import datetime
 
-import pyotp
 import pytest
 
 from assurance.models import PostType, Tenure
@@ -13,7 +12,7 @@ from assurance.services.register import post_create, post_types_load
 from organisations.audit import system_actor
 from organisations.models import Commissioning, Role
 from tests.browser.conftest import assert_accessible
-from tests.factories import TEST_TOTP_SECRET, ProviderFactory, enrol_totp, member
+from tests.factories import TEST_TOTP_SECRET, ProviderFactory, enrol_totp, member, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long demo password 42"
@@ -100,7 +99,7 @@ def test_keyboard_only_sign_in_record_a_holder_and_reach_the_post(
     page.keyboard.press("Enter")
     page.wait_for_url("**/accounts/2fa/authenticate/**")
     assert_accessible(page)
-    type_into(page, "id_code", pyotp.TOTP(TEST_TOTP_SECRET).now())
+    type_into(page, "id_code", totp_code(TEST_TOTP_SECRET))
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/")
 

@@ -2,7 +2,6 @@
 changing their e-mail, the user list and page; e-mail self-service off;
 two-factor authentication kept for roles that require it."""
 
-import pyotp
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -15,7 +14,7 @@ from organisations.audit import system_actor
 from organisations.models import AuditAction, AuditEvent, Membership, Role
 from organisations.permissions import NotPermitted
 from organisations.services import user_email_change, user_mfa_reset
-from tests.factories import TEST_TOTP_SECRET, enrol_totp, member
+from tests.factories import TEST_TOTP_SECRET, enrol_totp, member, totp_code
 
 PASSWORD = "correct horse battery staple"
 
@@ -38,7 +37,7 @@ def signed_in_with_mfa(user) -> Client:
     """A client signed in through allauth's real sign-in, second factor included."""
     client = Client()
     client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    client.post(reverse("mfa_authenticate"), {"code": pyotp.TOTP(TEST_TOTP_SECRET).now()})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(TEST_TOTP_SECRET)})
     assert client.session["_auth_user_id"] == str(user.pk)
     return client
 
