@@ -6,6 +6,17 @@ Days are calendar days in Europe/London, whatever the server's clock says:
 BST lasts. Every function takes an optional `today` so that callers and tests
 can fix the day without patching the clock; `saaf.dates.today(now)` turns an
 instant into that day.
+
+Where the app's reads live, by sub-domain, so each has one home:
+
+- toolkit, periods and returns' places in them: here;
+- the posts register: `assurance.findings` (what a finding is, post by post,
+  as of a day: the ICB page, exports and the return's register checks read
+  it) and `assurance.register_counts` (the same findings counted in SQL for
+  the regional and national overviews; a test holds the two together). They
+  are modules of their own because they are the register's rules, which
+  several readers share, not reads of one page;
+- a return's progress and drafting warnings: `assurance.return_progress`.
 """
 
 from __future__ import annotations
