@@ -42,6 +42,7 @@ from openpyxl.utils import get_column_letter
 from assurance.findings import IcbRegister, Register
 from assurance.register_counts import COUNT_KEYS
 from organisations.models import OrganisationKind, ProviderKind
+from saaf.dates import nhs_date
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # C0 controls but tab and newline (a carriage return goes too: "\r\n" becomes
@@ -196,13 +197,9 @@ def table_response(
 # --- The register's tables --------------------------------------------------------
 
 
-def _date(value) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
-
-
 def _dates(values: list) -> str:
     """One date as a real date for the spreadsheet; several (a job share) as text."""
-    text = "; ".join(_date(v) if v else "None recorded" for v in values)
+    text = "; ".join(nhs_date(v) if v else "None recorded" for v in values)
     if len(values) == 1 and values[0]:
         return Typed(text, values[0])
     return text

@@ -24,6 +24,7 @@ from django.db.models import Prefetch
 
 from assurance.models.register import Post, PostType, Tenure
 from organisations.models import Commissioning, Organisation, OrganisationKind
+from saaf.dates import nhs_date
 
 
 class FindingKind:
@@ -160,7 +161,7 @@ def _findings(row: PostRow, *, on, cutoff) -> list[Finding]:
     if not row.holders:
         ended = [t.end_date for t in post.all_tenures if t.end_date and t.end_date < on]
         since = max(ended) + datetime.timedelta(days=1) if ended else post.vacant_since
-        detail = f"Vacant since {since:%-d %B %Y}." if since and since <= on else "Vacant."
+        detail = f"Vacant since {nhs_date(since)}." if since and since <= on else "Vacant."
         return [Finding(org, post_type, FindingKind.VACANT, detail, post=post)]
     found = []
     for tenure in row.holders:
@@ -169,9 +170,9 @@ def _findings(row: PostRow, *, on, cutoff) -> list[Finding]:
         supervised = tenure.last_supervision
         if post_type.supervision_applies and (supervised or tenure.start_date) < cutoff:
             when = (
-                f"last supervision on {supervised:%-d %B %Y}"
+                f"last supervision on {nhs_date(supervised)}"
                 if supervised
-                else f"no supervision recorded since starting on {tenure.start_date:%-d %B %Y}"
+                else f"no supervision recorded since starting on {nhs_date(tenure.start_date)}"
             )
             found.append(
                 Finding(
