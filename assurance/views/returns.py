@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
@@ -384,10 +385,12 @@ def return_history(request: HttpRequest, code: str, financial_year: int, quarter
     )
 
 
+@login_not_required  # answered here: 404 to anyone signed out, not a sign-in page
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """An evidence file, to those who may read its ICB's returns; 404 to anyone
-    else, as for a file that does not exist. Always an attachment."""
+    else (signed out included), as for a file that does not exist. Always an
+    attachment."""
     evidence = EvidenceFile.objects.visible_to(request.user).filter(pk=pk).first()
     if evidence is None:
         raise Http404("No such file.")
