@@ -29,6 +29,7 @@ from django.db.models import Count, Q
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from assurance.models import Answer, QuarterlyReturn
 from assurance.models.register import Post, Tenure
 from organisations.models import Membership, Organisation, OrganisationKind, Role, User
 from organisations.reference_data import NATIONAL_CODE
@@ -157,6 +158,45 @@ def register_export_national_xlsx(bench: Bench) -> Measurement:
     return bench.measure("register_export_national_xlsx", path)
 
 
+def _largest_return():
+    """The return with the most answers: the heaviest task list and section page."""
+    found = (
+        QuarterlyReturn.objects.annotate(answered=Count("answers"))
+        .select_related("icb", "period")
+        .order_by("-answered", "pk")
+        .first()
+    )
+    if found is None:
+        raise BenchmarkError("No quarterly return to measure: generate the national data first.")
+    return found
+
+
+@entry("return_task_list")
+def return_task_list(bench: Bench) -> Measurement:
+    ret = _largest_return()
+    path = reverse(
+        "assurance:return_detail",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter],
+    )
+    return bench.measure("return_task_list", path)
+
+
+@entry("return_section")
+def return_section(bench: Bench) -> Measurement:
+    """The section page with the most standards, read-only for the national admin."""
+    ret = _largest_return()
+    section = (
+        ret.period.toolkit_version.sections.annotate(n=Count("standards"))
+        .order_by("-n", "position")
+        .first()
+    )
+    path = reverse(
+        "assurance:return_section",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter, section.code],
+    )
+    return bench.measure("return_section", path)
+
+
 @dataclass
 class BenchmarkReport:
     database: str
@@ -210,6 +250,8 @@ def _describe(data: dict) -> str:
         f"{data['icbs']} ICBs ({data['synthetic_icbs']} synthetic), {data['providers']:,} "
         f"providers, {data['posts']:,} posts, {data['tenures']:,} holders"
     )
+    if data.get("returns"):
+        text += f", {data['returns']:,} returns with {data['answers']:,} answers"
     if data.get("scale"):
         text += f"; generated at scale {data['scale']}"
     return text
@@ -247,6 +289,8 @@ def data_size() -> dict:
         "generated_providers": Organisation.objects.providers().filter(is_synthetic=True).count(),
         "posts": Post.objects.count(),
         "tenures": Tenure.objects.count(),
+        "returns": QuarterlyReturn.objects.count(),
+        "answers": Answer.objects.count(),
         "scale": None,
     }
     real = icbs["all"] - icbs["synthetic"]

@@ -16,7 +16,8 @@ same data. Rows are bulk inserted, in batches, but each is built as the
 services build it (`full_clean` passes on any of them, a test checks a
 sample); made-up data is nobody's change, so it writes no audit events. It
 is refused in production mode, and refused a second time.
-Later issues (returns, reviews, reports) extend it with their data.
+Draft quarterly returns for every ICB in the open periods come from
+`assurance.national_returns`; later issues (reviews, reports) add theirs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assurance.models.register import Post, PostType, Tenure
+from assurance.national_returns import national_returns_generate
 from assurance.services.register import post_types_load
 from organisations.audit import system_actor
 from organisations.models import Commissioning, Organisation, OrganisationKind, ProviderKind
@@ -124,6 +126,9 @@ class NationalDataReport:
     commissionings: int = 0
     posts: int = 0
     tenures: int = 0
+    returns: int = 0
+    answers: int = 0
+    metric_values: int = 0
 
     def summary(self) -> str:
         kinds = ", ".join(f"{count} {kind}" for kind, count in self.providers.items())
@@ -131,7 +136,8 @@ class NationalDataReport:
             f"Scale {self.scale}, seed {self.seed}: {self.icbs} ICBs "
             f"({self.synthetic_icbs} synthetic), {sum(self.providers.values())} providers "
             f"({kinds}), {self.commissionings} commissioning links, {self.posts} posts, "
-            f"{self.tenures} holders."
+            f"{self.tenures} holders; {self.returns} draft returns with {self.answers} answers "
+            f"and {self.metric_values} metric values."
         )
 
 
@@ -188,6 +194,9 @@ def national_data_generate(
         report.posts, report.tenures = _registers(
             rng, organisations, post_types, led_trusts, today=today
         )
+        report.returns, report.answers, report.metric_values = national_returns_generate(
+            rng, icbs, today=today, actor=actor
+        )
     _analyse()
     return report
 
@@ -196,7 +205,10 @@ def _analyse() -> None:
     """Refresh PostgreSQL's statistics after the bulk inserts, so that the
     first queries on the new data get good plans (autovacuum would, later)."""
     if connection.vendor == "postgresql":
-        tables = [Organisation, Commissioning, Post, Tenure]
+        from assurance.models import Answer, MetricValue, QuarterlyReturn, ReturnAction
+
+        tables = [Organisation, Commissioning, Post, Tenure, QuarterlyReturn, Answer]
+        tables += [MetricValue, ReturnAction]
         with connection.cursor() as cursor:
             for model in tables:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

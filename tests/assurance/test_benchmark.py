@@ -30,6 +30,8 @@ def test_every_entry_is_measured_and_reported(reference, settings, tmp_path, cap
         "register_region",
         "register_icb",
         "register_export_national",
+        "return_task_list",
+        "return_section",
     } <= set(ENTRIES)
     for name in ENTRIES:
         assert f"\n{name} " in out
@@ -38,6 +40,7 @@ def test_every_entry_is_measured_and_reported(reference, settings, tmp_path, cap
     assert report["database"] == "postgresql"
     assert report["data"]["providers"] == 40 and report["data"]["synthetic_icbs"] > 0
     assert report["data"]["scale"] == 2
+    assert report["data"]["returns"] > 0 and report["data"]["answers"] > 0
     assert set(report["entries"]) == set(ENTRIES)
     for name, measured in report["entries"].items():
         assert measured["median_ms"] > 0 and measured["queries"] > 0, name

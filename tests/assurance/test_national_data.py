@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from assurance.findings import FindingKind
-from assurance.models import Post, Tenure
+from assurance.models import Answer, MetricValue, Post, QuarterlyReturn, ReturnAction, Tenure
 from assurance.national_data import CODE_PREFIX, NationalDataRefused, national_data_generate
 from assurance.register_counts import icb_counts
 from organisations.models import Commissioning, Organisation, ProviderKind
@@ -74,6 +74,7 @@ def snapshot() -> dict:
 
 
 def remove_generated() -> None:
+    QuarterlyReturn.objects.all().delete()
     Tenure.objects.all().delete()
     Post.objects.all().delete()
     generated = Organisation.objects.filter(is_synthetic=True)
@@ -159,7 +160,12 @@ def test_every_row_is_valid_as_the_services_would_make_it(reference):
         Post.objects.select_related("organisation", "post_type").prefetch_related("tenures")
     )
     tenures = list(Tenure.objects.select_related("post"))
-    for sample in (organisations, links, posts, tenures):
+    returns = list(QuarterlyReturn.objects.select_related("icb", "period"))
+    answers = list(Answer.objects.select_related("standard", "quarterly_return"))
+    values = list(MetricValue.objects.select_related("metric", "quarterly_return"))
+    actions = list(ReturnAction.objects.select_related("answer"))
+    assert returns and answers and values and actions
+    for sample in (organisations, links, posts, tenures, returns, answers, values, actions):
         for row in rng.sample(sample, min(40, len(sample))):
             row.full_clean()
     # A post that is not a job share never has two holders at once.
@@ -168,6 +174,12 @@ def test_every_row_is_valid_as_the_services_would_make_it(reference):
             spans = sorted((t.start_date, t.end_date) for t in post.tenures.all())
             for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
                 assert end is not None and end < start
+    # Every generated ICB has its draft for each open period, against that period's toolkit.
+    for ret in rng.sample(returns, min(20, len(returns))):
+        assert ret.icb.existed_on(ret.period.ends_on)
+        assert {a.standard.version_id for a in answers if a.quarterly_return_id == ret.pk} <= {
+            ret.period.toolkit_version_id
+        }
 
 
 def test_it_refuses_production_mode(reference, settings):
