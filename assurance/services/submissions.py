@@ -51,7 +51,7 @@ class ReturnIncomplete(ValidationError):
 def _locked(quarterly_return: QuarterlyReturn) -> QuarterlyReturn:
     """The return's row under a lock; the caller's object follows its status."""
     locked = (
-        QuarterlyReturn.objects.select_for_update()
+        QuarterlyReturn.objects.select_for_update(of=("self",))
         .select_related("icb__parent", "completed_by", "period__toolkit_version")
         .get(pk=quarterly_return.pk)
     )
