@@ -8,7 +8,7 @@ refuses a wrong role or state with words the user can act on.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -83,6 +83,16 @@ def _refuse(actor: User, quarterly_return: QuarterlyReturn) -> None:
         raise ValidationError(
             f"Period closed on {nhs_date(closes_on)}: ask the national team to reopen it."
         )
+
+
+def submit_refusal(actor: User, quarterly_return: QuarterlyReturn) -> str | None:
+    """Why `actor` cannot submit the return now, before the check runs (for
+    the page to say instead of showing the form); None when they can."""
+    try:
+        _refuse(actor, quarterly_return)
+    except (ValidationError, PermissionDenied) as refusal:
+        return " ".join(getattr(refusal, "messages", [str(refusal)]))
+    return None
 
 
 def quarterly_return_submit(

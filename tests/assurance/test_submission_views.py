@@ -1,0 +1,151 @@
+# ruff: noqa: F811  (the fixtures are imported from test_submission)
+"""The submit page, the task list's problem counts and submitted state, and
+the regional lead's review buttons, as each role sees them."""
+
+import pytest
+from django.urls import reverse
+
+from assurance.models import ReturnStatus, Submission
+from assurance.services.returns import AnswerInput, answer_save
+from assurance.services.submissions import quarterly_return_submit
+from organisations.models import Role
+from saaf.dates import nhs_date, today
+from tests.assurance.test_submission import (  # noqa: F401
+    approver,
+    editor,
+    fill_clean,
+    lead,
+    q3,
+    ret,
+    save,
+)
+from tests.factories import enrol_totp, member
+
+
+def url(name, ret, *extra):
+    p = ret.period
+    return reverse(f"assurance:{name}", args=[ret.icb.code, p.financial_year, p.quarter, *extra])
+
+
+def signed_in(client, user):
+    enrol_totp(user)
+    client.force_login(user)
+    return user
+
+
+def test_the_task_list_counts_problems_per_section(client, ret, editor):
+    save(editor, ret, "LG1", rating="red")
+    signed_in(client, editor)
+    page = client.get(url("return_detail", ret)).content.decode()
+    lg = ret.period.toolkit_version.sections.get(code="LG")
+    expected = lg.standards.count() + sum(1 for m in lg.metrics.all() if not m.is_computed)
+    assert f"{expected} problems in Leadership and governance" in page
+    assert "Your ICB&#39;s approver submits the return." in page or "approver submits" in page
+    assert url("return_submit", ret) not in page  # an editor has no submit link
+
+
+def test_the_approver_sees_every_problem_as_a_link_and_no_submit_button(client, ret, approver):
+    save(approver, ret, "LG1", rating="red")
+    signed_in(client, approver)
+    page = client.get(url("return_submit", ret)).content.decode()
+    assert "problems to put right before submitting" in page
+    assert f'href="{url("return_section", ret, "LG")}#id_LG1-a0-description"' in page
+    assert "LG1: Rated red with no action" in page
+    assert 'name="declaration"' not in page
+    assert client.post(url("return_submit", ret), {"declaration": "yes"}).status_code == 400
+    assert not Submission.objects.exists()
+
+
+def test_the_approver_submits_with_the_declaration(client, ret, editor, approver):
+    fill_clean(editor, ret)
+    signed_in(client, approver)
+    task_list = client.get(url("return_detail", ret)).content.decode()
+    assert "The completeness check finds nothing to put right." in task_list
+    assert url("return_submit", ret) in task_list
+    page = client.get(url("return_submit", ret)).content.decode()
+    assert 'name="declaration"' in page and "I confirm this return is an accurate account" in page
+
+    refused = client.post(url("return_submit", ret), {})
+    assert refused.status_code == 400
+    assert "Tick the declaration" in refused.content.decode()
+    assert not Submission.objects.exists()
+
+    done = client.post(url("return_submit", ret), {"declaration": "yes"})
+    assert done.status_code == 302
+    submission = Submission.objects.get()
+    assert submission.version == 1 and submission.submitted_by == approver
+    page = client.get(url("return_detail", ret)).content.decode()
+    assert f"Submitted on {nhs_date(today())}, version 1" in page
+    assert "awaiting the regional review" in page
+    section = client.get(url("return_section", ret, "LG")).content.decode()
+    assert 'name="LG1-rating"' not in section  # read only now
+    # Posting the section anyway is refused with the reason.
+    again = client.get(url("return_submit", ret)).content.decode()
+    assert "awaiting the regional review" in again and 'name="declaration"' not in again
+
+
+@pytest.mark.parametrize(
+    "role,org",
+    [(Role.ICB_EDITOR, "Z9B2Z"), (Role.ICB_VIEWER, "Z9B2Z"), (Role.REGIONAL_LEAD, "Y56")],
+)
+def test_others_are_told_who_submits(client, ret, editor, reference, role, org):
+    fill_clean(editor, ret)
+    signed_in(client, member(reference[org], role))
+    page = client.get(url("return_submit", ret)).content.decode()
+    assert f"Only {ret.icb.name}&#39;s approver can submit this return." in page
+    assert 'name="declaration"' not in page
+    assert client.post(url("return_submit", ret), {"declaration": "yes"}).status_code == 403
+    assert not Submission.objects.exists()
+
+
+def test_out_of_scope_is_a_404(client, ret, reference):
+    signed_in(client, member(reference["QMF"], Role.ICB_APPROVER))
+    assert client.get(url("return_submit", ret)).status_code == 404
+    assert client.post(url("return_review", ret), {"step": "start"}).status_code == 404
+
+
+def test_the_regional_lead_reviews_from_the_task_list(client, ret, editor, approver, lead):
+    fill_clean(editor, ret)
+    signed_in(client, lead)
+    page = client.get(url("return_detail", ret)).content.decode()
+    assert "Start review" not in page  # nothing submitted yet
+    quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    page = client.get(url("return_detail", ret)).content.decode()
+    assert "Start review" in page and "Return with comments" in page
+
+    client.post(url("return_review", ret), {"step": "start"})
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.UNDER_REVIEW
+    page = client.get(url("return_detail", ret)).content.decode()
+    assert 'name="step" value="accept"' in page and 'value="start"' not in page
+
+    refused = client.post(
+        url("return_review", ret), {"step": "send_back", "comment": ""}, follow=True
+    )
+    assert "Say what the ICB should change" in refused.content.decode()
+    client.post(url("return_review", ret), {"step": "send_back", "comment": "LG1: add the audit."})
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.RETURNED
+
+    client.force_login(editor)
+    page = client.get(url("return_detail", ret)).content.decode()
+    assert "Returned for changes" in page and "LG1: add the audit." in page
+    assert "it will be version 2" in page
+    saved = answer_save(
+        actor=editor,
+        quarterly_return=ret,
+        standard=ret.period.toolkit_version.standards.get(code="LG1"),
+        answer=AnswerInput(rating="green", narrative="Audit attached."),
+        revision=1,
+    )
+    assert saved.revision == 2  # a draft again: the editor changes it
+
+
+def test_the_icb_cannot_use_the_review_buttons(client, ret, editor, approver):
+    fill_clean(editor, ret)
+    quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    signed_in(client, approver)
+    assert "Start review" not in client.get(url("return_detail", ret)).content.decode()
+    assert client.post(url("return_review", ret), {"step": "start"}).status_code == 403
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.SUBMITTED
