@@ -149,3 +149,45 @@ def test_the_icb_cannot_use_the_review_buttons(client, ret, editor, approver):
     assert client.post(url("return_review", ret), {"step": "start"}).status_code == 403
     ret.refresh_from_db()
     assert ret.status == ReturnStatus.SUBMITTED
+
+
+def test_the_explanation_is_typed_beside_the_register_check(client, ret, editor):
+    from assurance.models import Answer
+
+    ruled = next(
+        s
+        for s in ret.period.toolkit_version.standards.select_related("section")
+        if s.register_groups
+    )
+    signed_in(client, editor)
+    page_url = url("return_section", ret, ruled.section.code)
+    page = client.get(page_url).content.decode()
+    assert "This does not hold" in page
+    assert f'name="{ruled.code}-explanation"' in page
+    data = {}
+    for st in ruled.section.standards.all():
+        data[f"{st.code}-revision"] = 0
+        data[f"{st.code}-action_rows"] = 1
+    for m in ruled.section.metrics.all():
+        data[f"{m.code}-revision"] = 0
+    data[f"{ruled.code}-rating"] = "green"
+    data[f"{ruled.code}-narrative"] = "Cover arranged."
+    data[f"{ruled.code}-explanation"] = "The post is covered by QMF's designated nurse."
+    assert client.post(page_url, data).status_code == 302
+    answer = Answer.objects.get(quarterly_return=ret, standard=ruled)
+    assert answer.explanation == "The post is covered by QMF's designated nurse."
+    assert (
+        "The post is covered by QMF&#39;s designated nurse."
+        in client.get(page_url).content.decode()
+    )
+
+
+def test_submitting_is_its_own_transaction(ret, editor, approver):
+    """Durable on purpose: nobody can wrap a submission in a larger
+    transaction that might roll it back after the region was told."""
+    from django.db import transaction
+
+    fill_clean(editor, ret)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    assert not Submission.objects.exists()
