@@ -398,6 +398,7 @@ def evidence_upload(
     storage_name = upload_store(uploaded, checked=checked, folder=f"evidence/{icb.code}")
     try:
         with transaction.atomic():
+            _lock_draft(actor, quarterly_return)
             answer, _ = Answer.objects.get_or_create(
                 quarterly_return=quarterly_return, standard=standard
             )
@@ -443,6 +444,7 @@ def evidence_unlink(
     evidence = link.evidence
     storage_name = None
     with transaction.atomic():
+        _lock_draft(actor, quarterly_return)
         link.delete()
         audit_record(
             actor=actor,

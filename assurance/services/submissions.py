@@ -124,6 +124,7 @@ def quarterly_return_submit(
         check = return_problems(ret)
         if not check.passes:
             raise ReturnIncomplete(check)
+        old_status = ret.get_status_display()
         now = timezone.now()
         previous = list(ret.submissions.order_by("version").values_list("late", flat=True))
         late = previous[0] if previous else today(now) > ret.period.due_on
@@ -149,7 +150,7 @@ def quarterly_return_submit(
             parent=ret,
             organisation=ret.icb,
             changes={
-                "status": [ReturnStatus.DRAFT.label, ReturnStatus.SUBMITTED.label],
+                "status": [old_status, ReturnStatus.SUBMITTED.label],
                 "version": [None, submission.version],
                 "late": [None, late],
                 "declaration": [None, DECLARATION_TEXT],

@@ -420,6 +420,7 @@ def return_submit(request: HttpRequest, code: str, financial_year: int, quarter:
     check = return_problems(ret)
     if not refusal:
         refusal = submissions.submit_refusal(request.user, ret) or ""
+    first = ret.submissions.order_by("version").first()
     return render(
         request,
         "assurance/returns/submit.jinja",
@@ -430,6 +431,8 @@ def return_submit(request: HttpRequest, code: str, financial_year: int, quarter:
             "declaration_text": DECLARATION_TEXT,
             "declaration_error": declaration_error,
             "today_date": today(),
+            # Late only by the first submission: a resubmission keeps its mark.
+            "would_be_late": first.late if first else today() > ret.period.due_on,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -191,3 +191,55 @@ def test_submitting_is_its_own_transaction(ret, editor, approver):
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
     assert not Submission.objects.exists()
+
+
+def test_the_submit_page_warns_of_lateness_only_for_a_first_submission(
+    client, ret, editor, approver, lead
+):
+    import datetime
+
+    from assurance.models import ReportingPeriod
+    from assurance.services.submissions import quarterly_return_send_back
+
+    fill_clean(editor, ret)
+    signed_in(client, approver)
+    assert "This return is late" not in client.get(url("return_submit", ret)).content.decode()
+    quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    quarterly_return_send_back(actor=lead, quarterly_return=ret, comment="More on LG1.")
+    ReportingPeriod.objects.filter(pk=ret.period_id).update(
+        due_on=today() - datetime.timedelta(days=1)
+    )
+    # On time the first time: the resubmission after the due date is not late.
+    assert "This return is late" not in client.get(url("return_submit", ret)).content.decode()
+
+
+def test_the_submit_page_warns_when_the_first_submission_is_late(client, ret, editor, approver):
+    import datetime
+
+    from assurance.models import ReportingPeriod
+
+    fill_clean(editor, ret)
+    ReportingPeriod.objects.filter(pk=ret.period_id).update(
+        due_on=today() - datetime.timedelta(days=1)
+    )
+    signed_in(client, approver)
+    assert "This return is late" in client.get(url("return_submit", ret)).content.decode()
+
+
+def test_no_file_is_added_to_a_submitted_return(ret, editor, approver):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assurance.services.returns import evidence_upload
+    from tests.assurance.test_submission import PDF
+
+    fill_clean(editor, ret)
+    quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    with pytest.raises(ValidationError, match="awaiting the regional review"):
+        evidence_upload(
+            actor=editor,
+            quarterly_return=ret,
+            standard=ret.period.toolkit_version.standards.get(code="LG1"),
+            uploaded=SimpleUploadedFile("late.pdf", PDF),
+            effective_on=today(),
+        )
