@@ -580,3 +580,15 @@ def test_review_steps_refuse_the_wrong_state(ret, editor, approver, lead):
     quarterly_return_accept(actor=lead, quarterly_return=ret)
     with pytest.raises(ValidationError, match="Accepted by the region"):
         quarterly_return_send_back(actor=lead, quarterly_return=ret, comment="x")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_commits_on_its_own(submissions_purged_after, ret, editor, approver):
+    """Outside any test transaction: the durable submission commits, and the
+    triggers still refuse a change afterwards."""
+    fill_clean(editor, ret)
+    submission = quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    assert not connection.in_atomic_block
+    assert Submission.objects.filter(pk=submission.pk, version=1).exists()
+    with pytest.raises((IntegrityError, DatabaseError), match="never changes"):
+        Submission.objects.filter(pk=submission.pk).update(late=True)
