@@ -592,3 +592,23 @@ def test_a_submission_commits_on_its_own(submissions_purged_after, ret, editor, 
     assert Submission.objects.filter(pk=submission.pk, version=1).exists()
     with pytest.raises((IntegrityError, DatabaseError), match="never changes"):
         Submission.objects.filter(pk=submission.pk).update(late=True)
+
+
+def test_a_dissolved_icbs_return_is_submitted_by_its_successors_approver(
+    reference, editor, approver
+):
+    """QMJ merged into Z9B2Z on 1 April 2026: Z9B2Z's approver signs off QMJ's
+    Q4 2025/26 return (reopened here by moving the closing date); QMJ's own
+    approver, whose ICB no longer exists, cannot."""
+    post_types_load(actor=system_actor())
+    q4 = ReportingPeriod.objects.get(financial_year=2025, quarter=4)
+    ret = quarterly_return_start(actor=editor, icb=reference["QMJ"], period=q4)
+    assert ret.completed_by == reference["Z9B2Z"]
+    fill_clean(editor, ret)
+    period_dates(ret, closes_on=today())
+    old_approver = member(reference["QMJ"], Role.ICB_APPROVER)
+    with pytest.raises(NotPermitted, match=f"Only {reference['Z9B2Z'].name}'s approver"):
+        quarterly_return_submit(actor=old_approver, quarterly_return=ret, declaration=True)
+    submission = quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    assert submission.version == 1 and submission.late is True  # due on 30 April 2026
+    assert reference["Z9B2Z"].name in submission.submitted_by_role
