@@ -339,7 +339,11 @@ def return_section(
     later = [s for s in progress.sections if s.section.position > current.section.position]
     if request.method == "POST":
         # Refuse before reading the form (the services check again).
-        return_require_editable(request.user, ret)
+        try:
+            return_require_editable(request.user, ret)
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(_return_url(ret, "return_section", section=current.section.code))
         standard_rows, metric_rows, conflicts, has_errors = _save_section(request, ret, current)
         if conflicts:
             return render(
@@ -379,6 +383,7 @@ def return_section(
             "metric_rows": metric_rows,
             "errors": _error_list(standard_rows, metric_rows),
             "can_edit": can_edit,
+            "state_refusal": return_state_refusal(ret),
             "next_section": later[0].section if later else None,
         },
         status=status,

@@ -243,3 +243,21 @@ def test_no_file_is_added_to_a_submitted_return(ret, editor, approver):
             uploaded=SimpleUploadedFile("late.pdf", PDF),
             effective_on=today(),
         )
+
+
+def test_a_submitted_section_reads_and_refuses_a_post_with_the_reason(
+    client, ret, editor, approver
+):
+    fill_clean(editor, ret)
+    quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    signed_in(client, editor)
+    page = client.get(url("return_section", ret, "LG")).content.decode()
+    assert "awaiting the regional review" in page and 'name="LG1-rating"' not in page
+    refused = client.post(
+        url("return_section", ret, "LG"), {"LG1-revision": 1, "LG1-rating": "red"}, follow=True
+    )
+    assert refused.status_code == 200
+    assert "awaiting the regional review. It can no longer be changed." in refused.content.decode()
+    from assurance.models import Answer
+
+    assert Answer.objects.get(quarterly_return=ret, standard__code="LG1").rating == "green"
