@@ -1,6 +1,7 @@
 """Pages of the quarterly return: the task list of sections, a section's
 answers and metrics, the conflict page when two people saved the same
-standard, and the return's history. Every page starts from the user's scope
+standard, the return's history, the approver's submit page and the regional
+lead's review buttons. Every page starts from the user's scope
 (404 outside it); only the ICB's editors and approver (or its successor's,
 for a dissolved ICB) see forms, everyone else reads the draft."""
 
