@@ -20,9 +20,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from assurance.models import Metric, ReportingPeriod, Section, Standard, ToolkitVersion
+from organisations.choices import Role
 from organisations.models import Organisation
 from organisations.permissions import has_role, is_national_admin, is_system, permission_require
 from organisations.scoping import scope_of
+from saaf.dates import nhs_date, today
 
 
 def can_edit_register(user, organisation: Organisation) -> bool:
@@ -143,14 +145,57 @@ def can_start_return(user, icb, *, successors: set[int]) -> bool:
     return icb.pk in own or (len(successors) == 1 and successors <= own)
 
 
+def return_state_refusal(quarterly_return) -> str | None:
+    """Why this return cannot be changed now, in words the user can act on;
+    None for a draft. Reads its latest submission (one query) when it has one."""
+    from assurance.models import ReturnStatus
+
+    status = quarterly_return.status
+    if quarterly_return.is_draft:
+        return None
+    latest = quarterly_return.submissions.order_by("-version").first()
+    when = nhs_date(today(latest.submitted_at)) if latest else "an earlier date"
+    version = f" (version {latest.version})" if latest else ""
+    if status == ReturnStatus.SUBMITTED:
+        return f"Submitted on {when}{version}: awaiting the regional review."
+    if status == ReturnStatus.UNDER_REVIEW:
+        return f"Submitted on {when}{version}: the region is reviewing it."
+    return f"Accepted by the region: version {latest.version if latest else ''} is final."
+
+
 def return_require_editable(user, quarterly_return) -> None:
     """Refuse a change to a return that is not a draft, or not the user's to draft."""
-    if not quarterly_return.is_draft:
-        raise ValidationError(
-            f"This return is {quarterly_return.get_status_display().lower()}: it can no longer "
-            "be changed."
-        )
+    refusal = return_state_refusal(quarterly_return)
+    if refusal:
+        raise ValidationError(f"{refusal} It can no longer be changed.")
     permission_require(
         can_edit_return(user, quarterly_return),
         f"You cannot change {quarterly_return.icb.name}'s return.",
+    )
+
+
+def return_completing_icb(quarterly_return) -> Organisation:
+    """The ICB whose team completes the return: its own, or the successor named."""
+    return quarterly_return.completed_by or quarterly_return.icb
+
+
+def can_submit_return(user, quarterly_return) -> bool:
+    """Sign the return off: the approver of the ICB completing it (its own while
+    it exists, or the named successor's), never an editor, viewer or region."""
+    completing = return_completing_icb(quarterly_return)
+    return any(
+        m.role == Role.ICB_APPROVER
+        and m.organisation_id == completing.pk
+        and m.organisation.existed_on(today())
+        for m in scope_of(user).memberships
+    )
+
+
+def can_review_return(user, quarterly_return) -> bool:
+    """Review, accept or return it: the regional safeguarding lead of the ICB's
+    region. Nobody else — the regional chief nurse reads and may comment."""
+    region_id = quarterly_return.icb.parent_id
+    return any(
+        m.role == Role.REGIONAL_LEAD and m.organisation_id == region_id
+        for m in scope_of(user).memberships
     )

@@ -1,7 +1,7 @@
-"""Where a draft return stands: each section's progress for the NHS task list,
-and the warnings drafting shows before the completeness check refuses them at
-submission (red or amber with no action, not applicable with no reason, an
-action with no owner or due date, a metric with neither value nor reason).
+"""Where a draft return stands: each section's progress for the NHS task list.
+The problems shown beside each standard and metric (warnings while drafting,
+refusals at submission) are set on it by the completeness check,
+`assurance.return_check`, the one source of those rules.
 
 Read in a fixed number of queries whatever the toolkit's size: the sections
 with their standards and metrics, and the return's answers, actions,
@@ -39,8 +39,12 @@ class StandardProgress:
     standard: Standard
     answer: Answer | None
     actions: list[ReturnAction]
-    warnings: list[str] = field(default_factory=list)
     evidence: list[AnswerEvidence] = field(default_factory=list)
+    problems: list = field(default_factory=list)  # set by assurance.return_check
+
+    @property
+    def warnings(self) -> list[str]:
+        return [p.message for p in self.problems]
 
     @property
     def is_answered(self) -> bool:
@@ -55,7 +59,11 @@ class StandardProgress:
 class MetricProgress:
     metric: Metric
     value: MetricValue | None
-    warnings: list[str] = field(default_factory=list)
+    problems: list = field(default_factory=list)  # set by assurance.return_check
+
+    @property
+    def warnings(self) -> list[str]:
+        return [p.message for p in self.problems]
 
     @property
     def is_answered(self) -> bool:
@@ -112,32 +120,6 @@ class ReturnProgress:
         return next((s for s in self.sections if s.section.code == code), None)
 
 
-def standard_warnings(answer: Answer | None, actions: list[ReturnAction]) -> list[str]:
-    if answer is None:
-        return []
-    warnings = []
-    if answer.rating in (SelfRating.RED, SelfRating.AMBER) and not actions:
-        warnings.append(
-            f"Rated {answer.get_rating_display().lower()} with no action: add what will be done."
-        )
-    if answer.rating == SelfRating.NOT_APPLICABLE and not answer.not_applicable_reason.strip():
-        warnings.append("Not applicable with no reason: say why it does not apply.")
-    for number, action in enumerate(actions, start=1):
-        if not action.owner.strip():
-            warnings.append(f"Action {number} has no owner.")
-        if action.due_on is None:
-            warnings.append(f"Action {number} has no due date.")
-    return warnings
-
-
-def metric_warnings(metric: Metric, value: MetricValue | None) -> list[str]:
-    if metric.is_computed or value is None or not value.revision:
-        return []
-    if value.value is None and not value.not_available_reason.strip():
-        return ["No figure and no reason why it is not available."]
-    return []
-
-
 def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
     """Every section of the return's toolkit with its answers, in six queries."""
     version_id = quarterly_return.period.toolkit_version_id
@@ -177,13 +159,9 @@ def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
                     standard,
                     answer,
                     actions,
-                    standard_warnings(answer, actions),
                     evidence.get(answer.pk, []) if answer else [],
                 )
             )
-        metrics = [
-            MetricProgress(m, values.get(m.pk), metric_warnings(m, values.get(m.pk)))
-            for m in section.metrics.all()
-        ]
+        metrics = [MetricProgress(m, values.get(m.pk)) for m in section.metrics.all()]
         result.append(SectionProgress(section, standards, metrics))
     return ReturnProgress(quarterly_return, result)

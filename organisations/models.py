@@ -431,6 +431,10 @@ class AuditAction(models.TextChoices):
     RETURN_METRIC_SAVED = "return.metric_saved", "Metric value saved"
     RETURN_EVIDENCE_ADDED = "return.evidence_added", "Evidence file added"
     RETURN_EVIDENCE_REMOVED = "return.evidence_removed", "Evidence file removed"
+    RETURN_SUBMITTED = "return.submitted", "Return submitted"
+    RETURN_REVIEW_STARTED = "return.review_started", "Regional review started"
+    RETURN_ACCEPTED = "return.accepted", "Return accepted"
+    RETURN_SENT_BACK = "return.sent_back", "Return returned for changes"
     # Statutory reviews
     REVIEW_CREATED = "review.created", "Review recorded"
     REVIEW_UPDATED = "review.updated", "Review changed"

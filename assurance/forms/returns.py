@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 
 from assurance.models import ActionStatus, SelfRating
-from assurance.models.returns import NARRATIVE_MAX_LENGTH
+from assurance.models.returns import EXPLANATION_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from assurance.services.returns import ActionInput, AnswerInput
 from saaf.nhs_forms import PortalForm
 from saaf.uploads import upload_check
@@ -44,6 +44,15 @@ class AnswerForm(PortalForm):
             "(this is %(show_value)s)."
         },
     )
+    explanation = forms.CharField(
+        label="Why green stands despite the posts register",
+        help_text="Only needed when the rating is green and the register check above does "
+        "not hold: the region reads it beside the finding.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=EXPLANATION_MAX_LENGTH,
+        error_messages={"max_length": "Explain it in 2,000 characters or fewer."},
+    )
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def answer_input(self, actions: list[ActionInput]) -> AnswerInput:
@@ -52,6 +61,7 @@ class AnswerForm(PortalForm):
             rating=data["rating"] or "",
             not_applicable_reason=data["not_applicable_reason"].strip(),
             narrative=data["narrative"].rstrip(),
+            explanation=data.get("explanation", "").strip(),
             actions=actions,
         )
 

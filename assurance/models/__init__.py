@@ -29,6 +29,14 @@ from assurance.models.returns import (
     ReturnStatus,
     SelfRating,
 )
+from assurance.models.submissions import (
+    DECLARATION_TEXT,
+    Submission,
+    SubmissionEvidence,
+    SubmittedAction,
+    SubmittedAnswer,
+    SubmittedMetricValue,
+)
 from assurance.models.toolkit import (
     ComputedFrom,
     Metric,
@@ -51,6 +59,12 @@ __all__ = [
     "ReturnAction",
     "ReturnStatus",
     "SelfRating",
+    "DECLARATION_TEXT",
+    "Submission",
+    "SubmissionEvidence",
+    "SubmittedAction",
+    "SubmittedAnswer",
+    "SubmittedMetricValue",
     "Network",
     "Post",
     "PostCondition",

@@ -25,6 +25,7 @@ from organisations.models import Organisation
 from organisations.scoping import ScopedQuerySet
 
 NARRATIVE_MAX_LENGTH = 10_000
+EXPLANATION_MAX_LENGTH = 2_000
 
 
 class ReturnStatus(models.TextChoices):
@@ -64,6 +65,9 @@ class QuarterlyReturn(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_comment = models.TextField(
+        blank=True, help_text="The region's covering comment when it last returned the return."
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -117,6 +121,12 @@ class Answer(models.Model):
     rating = models.CharField(max_length=20, choices=SelfRating.choices, blank=True)
     not_applicable_reason = models.TextField(blank=True)
     narrative = models.TextField(blank=True, validators=[MaxLengthValidator(NARRATIVE_MAX_LENGTH)])
+    explanation = models.TextField(
+        blank=True,
+        validators=[MaxLengthValidator(EXPLANATION_MAX_LENGTH)],
+        help_text="Why green stands although the posts register shows a finding the "
+        "standard's rule counts (shown to the region beside the finding).",
+    )
     revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

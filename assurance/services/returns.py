@@ -33,6 +33,7 @@ from assurance.models import (
     SelfRating,
     Standard,
 )
+from assurance.models.returns import EXPLANATION_MAX_LENGTH
 from assurance.permissions import (
     can_name_return_successor,
     return_completing_icb_ids,
@@ -74,6 +75,7 @@ class AnswerInput:
     rating: str = ""
     not_applicable_reason: str = ""
     narrative: str = ""
+    explanation: str = ""
     actions: list[ActionInput] = field(default_factory=list)
 
 
@@ -189,12 +191,25 @@ def quarterly_return_name_successor(
 # --- Answers -------------------------------------------------------------------------
 
 
+def _lock_draft(actor: User, quarterly_return: QuarterlyReturn) -> None:
+    """Lock the return's row and check again that it is still a draft: a save
+    racing the approver's submission waits for it, then is refused."""
+    locked = QuarterlyReturn.objects.select_for_update().get(pk=quarterly_return.pk)
+    quarterly_return.status = locked.status
+    return_require_editable(actor, quarterly_return)
+
+
 def _validated_answer(answer_input: AnswerInput) -> dict[str, list[str]]:
     """What is invalid in itself (never what is merely incomplete)."""
     errors: dict[str, list[str]] = {}
     if answer_input.rating not in ("", *SelfRating.values):
         errors.setdefault("rating", []).append(
             "Choose red, amber, green or not applicable as the rating."
+        )
+    if len(answer_input.explanation) > EXPLANATION_MAX_LENGTH:
+        errors.setdefault("explanation", []).append(
+            f"Explain why green stands in {EXPLANATION_MAX_LENGTH:,} characters or fewer "
+            f"(this is {len(answer_input.explanation):,})."
         )
     if len(answer_input.narrative) > 10_000:
         errors.setdefault("narrative", []).append(
@@ -243,6 +258,7 @@ def answer_save(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        _lock_draft(actor, quarterly_return)
         row, _ = Answer.objects.get_or_create(quarterly_return=quarterly_return, standard=standard)
         row = Answer.objects.select_for_update().get(pk=row.pk)
         if row.revision != revision:
@@ -250,7 +266,7 @@ def answer_save(
         old_actions = [_action_words(a) for a in row.actions.all()]
         new_actions = [_action_words(a) for a in answer.actions]
         changes = {}
-        for name in ("rating", "not_applicable_reason", "narrative"):
+        for name in ("rating", "not_applicable_reason", "narrative", "explanation"):
             old, new = getattr(row, name), getattr(answer, name)
             if old != new:
                 changes[name] = [old, new]
@@ -320,6 +336,7 @@ def metric_value_save(
             {"not_available_reason": "Give either a figure or why it is not available, not both."}
         )
     with transaction.atomic():
+        _lock_draft(actor, quarterly_return)
         row, _ = MetricValue.objects.get_or_create(quarterly_return=quarterly_return, metric=metric)
         row = MetricValue.objects.select_for_update().select_related("metric").get(pk=row.pk)
         if row.revision != revision:
@@ -381,6 +398,7 @@ def evidence_upload(
     storage_name = upload_store(uploaded, checked=checked, folder=f"evidence/{icb.code}")
     try:
         with transaction.atomic():
+            _lock_draft(actor, quarterly_return)
             answer, _ = Answer.objects.get_or_create(
                 quarterly_return=quarterly_return, standard=standard
             )
@@ -418,14 +436,15 @@ def evidence_unlink(
     *, actor: User, quarterly_return: QuarterlyReturn, link: AnswerEvidence
 ) -> None:
     """Take a file off a draft answer. The file itself is deleted only when no
-    answer links it any more — a file another answer (or, once submissions
-    exist, a submission) still uses stays."""
+    answer links it any more and no submission ever did: a file another answer
+    or any submission still uses stays."""
     return_require_editable(actor, quarterly_return)
     if link.answer.quarterly_return_id != quarterly_return.pk:
         raise ValidationError("That file is not linked to this return.")
     evidence = link.evidence
     storage_name = None
     with transaction.atomic():
+        _lock_draft(actor, quarterly_return)
         link.delete()
         audit_record(
             actor=actor,
@@ -435,7 +454,7 @@ def evidence_unlink(
             organisation=quarterly_return.icb,
             changes={"standard": link.answer.standard.code, "file": [evidence.display_name, None]},
         )
-        if not evidence.answer_links.exists():
+        if not evidence.answer_links.exists() and not evidence.submission_links.exists():
             storage_name = evidence.storage_name
             evidence.delete()
             transaction.on_commit(lambda: upload_delete(storage_name))

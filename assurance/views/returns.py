@@ -1,6 +1,7 @@
 """Pages of the quarterly return: the task list of sections, a section's
 answers and metrics, the conflict page when two people saved the same
-standard, and the return's history. Every page starts from the user's scope
+standard, the return's history, the approver's submit page and the regional
+lead's review buttons. Every page starts from the user's scope
 (404 outside it); only the ICB's editors and approver (or its successor's,
 for a dissolved ICB) see forms, everyone else reads the draft."""
 
@@ -19,18 +20,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assurance.forms.returns import ActionForm, AnswerForm, EvidenceForm, MetricValueForm
 from assurance.metric_providers import metric_values_compute
-from assurance.models import EvidenceFile, QuarterlyReturn
+from assurance.models import DECLARATION_TEXT, EvidenceFile, QuarterlyReturn
 from assurance.permissions import (
     can_edit_return,
+    can_review_return,
+    can_submit_return,
     period_get,
     return_get_visible,
     return_require_editable,
+    return_state_refusal,
 )
 from assurance.rating import metric_rate
-from assurance.register_rules import standards_register_check
-from assurance.return_progress import SectionProgress, return_progress
+from assurance.return_check import ReturnCheck, return_problems
+from assurance.return_progress import SectionProgress
 from assurance.selectors import split_predecessors
 from assurance.services import returns as services
+from assurance.services import submissions
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.selectors import audit_history
 from saaf.dates import today
@@ -69,13 +74,19 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
                 ),
             },
         )
+    check = return_problems(ret)
     return render(
         request,
         "assurance/returns/task_list.jinja",
         {
             "ret": ret,
-            "progress": return_progress(ret),
+            "progress": check.progress,
+            "check": check,
             "can_edit": can_edit_return(request.user, ret),
+            "can_submit": can_submit_return(request.user, ret) and ret.is_draft,
+            "can_review": can_review_return(request.user, ret),
+            "state_refusal": return_state_refusal(ret),
+            "latest": ret.submissions.order_by("-version").first(),
         },
     )
 
@@ -106,6 +117,7 @@ def _standard_forms(section: SectionProgress, data=None, files=None) -> list[dic
             "rating": answer.rating if answer else "",
             "not_applicable_reason": answer.not_applicable_reason if answer else "",
             "narrative": answer.narrative if answer else "",
+            "explanation": answer.explanation if answer else "",
             "revision": answer.revision if answer else 0,
         }
         count = len(item.actions) + 1
@@ -291,14 +303,12 @@ def _error_list(standard_rows, metric_rows) -> list[dict]:
     return errors
 
 
-def _computed_for(ret: QuarterlyReturn, section: SectionProgress) -> dict:
+def _computed_for(ret: QuarterlyReturn, section: SectionProgress, check: ReturnCheck) -> dict:
     """What the portal knows beside the answers: each register-linked
-    standard's check and each computed metric's value, as of the quarter's last
-    day (today, while the quarter runs)."""
-    on = min(ret.period.ends_on, today())
-    checks = standards_register_check(
-        standards=[item.standard for item in section.standards], icb=ret.icb, on=on
-    )
+    standard's check (from the completeness check) and each computed metric's
+    value, as of the quarter's last day (today, while the quarter runs)."""
+    on = check.on
+    checks = check.register_checks
     computed = metric_values_compute(
         metrics=[item.metric for item in section.metrics], icb=ret.icb, on=on
     )
@@ -322,7 +332,8 @@ def return_section(
     request: HttpRequest, code: str, financial_year: int, quarter: int, section: str
 ):
     ret = return_get_visible(request.user, code, financial_year, quarter)
-    progress = return_progress(ret)
+    check = return_problems(ret)
+    progress = check.progress
     current = progress.section(section)
     if current is None:
         raise Http404("No such section.")
@@ -330,7 +341,11 @@ def return_section(
     later = [s for s in progress.sections if s.section.position > current.section.position]
     if request.method == "POST":
         # Refuse before reading the form (the services check again).
-        return_require_editable(request.user, ret)
+        try:
+            return_require_editable(request.user, ret)
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(_return_url(ret, "return_section", section=current.section.code))
         standard_rows, metric_rows, conflicts, has_errors = _save_section(request, ret, current)
         if conflicts:
             return render(
@@ -349,7 +364,8 @@ def return_section(
                 return redirect(_return_url(ret))
             return redirect(_return_url(ret, "return_section", section=current.section.code))
         # Saved what was valid: show the section as it now is, with the errors.
-        progress = return_progress(ret)
+        check = return_problems(ret)
+        progress = check.progress
         current = progress.section(section)
         status = 400
     else:
@@ -363,16 +379,96 @@ def return_section(
             "ret": ret,
             "progress": progress,
             "current": current,
-            **_computed_for(ret, current),
+            **_computed_for(ret, current, check),
             "today_date": today(),
             "standard_rows": standard_rows,
             "metric_rows": metric_rows,
             "errors": _error_list(standard_rows, metric_rows),
             "can_edit": can_edit,
+            "state_refusal": return_state_refusal(ret),
             "next_section": later[0].section if later else None,
         },
         status=status,
     )
+
+
+# --- Submission and review ---------------------------------------------------------
+
+
+@GET_POST
+def return_submit(request: HttpRequest, code: str, financial_year: int, quarter: int):
+    """The approver's submit page: every problem the check finds (each a link
+    to its field), or the declaration and the Submit button. Everyone else is
+    told why they cannot submit."""
+    ret = return_get_visible(request.user, code, financial_year, quarter)
+    declaration_error = ""
+    refusal = ""
+    if request.method == "POST":
+        try:
+            submission = submissions.quarterly_return_submit(
+                actor=request.user,
+                quarterly_return=ret,
+                declaration=request.POST.get("declaration") == "yes",
+            )
+        except submissions.ReturnIncomplete:
+            pass  # the page lists the problems again, below
+        except ValidationError as error:
+            if "declaration" in getattr(error, "error_dict", {}):
+                declaration_error = " ".join(error.error_dict["declaration"][0].messages)
+            else:
+                refusal = " ".join(error.messages)
+        else:
+            messages.success(
+                request,
+                f"Submitted {ret.period.label} return, version {submission.version}: the "
+                "region has it for review.",
+            )
+            return redirect(_return_url(ret))
+    check = return_problems(ret)
+    if not refusal:
+        refusal = submissions.submit_refusal(request.user, ret) or ""
+    first = ret.submissions.order_by("version").first()
+    return render(
+        request,
+        "assurance/returns/submit.jinja",
+        {
+            "ret": ret,
+            "check": check,
+            "refusal": refusal,
+            "declaration_text": DECLARATION_TEXT,
+            "declaration_error": declaration_error,
+            "today_date": today(),
+            # Late only by the first submission: a resubmission keeps its mark.
+            "would_be_late": first.late if first else today() > ret.period.due_on,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+REVIEW_ACTIONS = {
+    "start": submissions.quarterly_return_review_start,
+    "accept": submissions.quarterly_return_accept,
+    "send_back": submissions.quarterly_return_send_back,
+}
+
+
+@require_POST
+def return_review(request: HttpRequest, code: str, financial_year: int, quarter: int):
+    """The regional lead's buttons on the task list: start the review, accept,
+    or return with a covering comment."""
+    ret = return_get_visible(request.user, code, financial_year, quarter)
+    step = request.POST.get("step", "")
+    if step not in REVIEW_ACTIONS:
+        messages.error(request, "Choose to start the review, accept or return the return.")
+        return redirect(_return_url(ret))
+    extra = {} if step == "start" else {"comment": request.POST.get("comment", "")}
+    try:
+        REVIEW_ACTIONS[step](actor=request.user, quarterly_return=ret, **extra)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{ret.icb.name}'s return: {ret.get_status_display().lower()}.")
+    return redirect(_return_url(ret))
 
 
 @require_GET

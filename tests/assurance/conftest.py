@@ -24,3 +24,27 @@ def national_admin(reference):
 def draft(toolkit, national_admin):
     """The 2027/28 draft, copied from 2026/27."""
     return toolkit_version_copy(actor=national_admin, source=toolkit[2026])
+
+
+@pytest.fixture
+def submissions_purged_after(transactional_db):
+    """For a `transaction=True` test that submits a return. The flush that
+    ends such a test DELETEs every row on SQLite, which the immutability
+    triggers refuse; this empties the submission tables with the triggers
+    lifted, then puts them back. (PostgreSQL's flush is a TRUNCATE, which
+    fires no DELETE trigger.)"""
+    import importlib
+
+    from django.db import connection
+
+    yield
+    if connection.vendor != "sqlite":
+        return
+    migration = importlib.import_module("assurance.migrations.0007_return_submissions")
+    with connection.schema_editor() as editor:
+        migration.triggers_drop(None, editor)
+    with connection.cursor() as cursor:
+        for table in reversed(migration.TABLES):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
+    with connection.schema_editor() as editor:
+        migration.triggers_create(None, editor)

@@ -56,7 +56,7 @@ def test_closed_icbs_have_history_up_to_their_last_day(reference, settings, monk
 
 def test_demo_returns_are_partly_filled_drafts(reference, toolkit, settings, monkeypatch):
     from assurance.models import Answer, AnswerEvidence, MetricValue, QuarterlyReturn, ReturnAction
-    from assurance.return_progress import return_progress
+    from assurance.return_check import return_problems
     from organisations.models import AuditAction, AuditEvent
 
     settings.DEBUG = True
@@ -71,9 +71,8 @@ def test_demo_returns_are_partly_filled_drafts(reference, toolkit, settings, mon
     assert ReturnAction.objects.filter(answer__quarterly_return=z9).exists()
     assert AnswerEvidence.objects.filter(answer__quarterly_return=z9).exists()
     assert MetricValue.objects.filter(quarterly_return=z9).count() == 2
-    progress = return_progress(z9)
-    warnings = sum(s.warning_count for s in progress.sections)
-    assert warnings >= 1  # the red answer with no action yet
+    check = return_problems(z9)
+    assert "no_action" in {p.kind for p in check.problems}  # the red answer with no action yet
     # Made through the services: every answer has its audit event.
     saved = AuditEvent.objects.for_object(z9).filter(action=AuditAction.RETURN_ANSWER_SAVED)
     assert saved.count() == Answer.objects.filter(quarterly_return=z9).count()

@@ -1,0 +1,261 @@
+"""The completeness and consistency check of a quarterly return: the one
+place that says what must be put right before the approver can submit.
+
+While drafting the same problems show as warnings (a draft saves what is
+typed, see `assurance.models.returns`); at submission they refuse it. The
+task list counts them per section ("3 problems in Leadership and
+governance"), the section page shows each beside its standard or metric, and
+the submit page lists them all, each a link to the field that puts it right.
+
+The rules:
+
+- a standard with no rating;
+- not applicable without a reason;
+- red or amber without an action;
+- an action without an owner or a due date;
+- green with no narrative and no evidence file;
+- green on a standard whose posts-register rule does not hold for the ICB on
+  the quarter's last day (today, while the quarter runs), unless the answer
+  explains why green stands despite the finding (quoted in the problem);
+- a metric the ICB reports with neither a figure nor a reason (computed
+  metrics are the portal's and never a problem of the ICB's).
+
+Read in a fixed number of queries whatever the number of answers: the
+return's progress (`assurance.return_progress`) and one roll-up of the ICB's
+posts register for every register-linked standard.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+from django.urls import reverse
+
+from assurance.models import (
+    Answer,
+    AnswerEvidence,
+    Metric,
+    MetricValue,
+    QuarterlyReturn,
+    ReturnAction,
+    SelfRating,
+    Standard,
+)
+from assurance.register_rules import RegisterCheck, standards_register_check
+from assurance.return_progress import ReturnProgress, SectionProgress, return_progress
+from saaf.dates import nhs_date, today
+
+
+class ProblemKind(models.TextChoices):
+    NO_RATING = "no_rating", "No rating"
+    NOT_APPLICABLE_NO_REASON = "not_applicable_no_reason", "Not applicable with no reason"
+    NO_ACTION = "no_action", "Red or amber with no action"
+    ACTION_NO_OWNER = "action_no_owner", "Action with no owner"
+    ACTION_NO_DUE_DATE = "action_no_due_date", "Action with no due date"
+    GREEN_NO_EVIDENCE = "green_no_evidence", "Green with no narrative or evidence file"
+    GREEN_AGAINST_REGISTER = "green_against_register", "Green against the posts register"
+    METRIC_MISSING = "metric_missing", "Metric with no figure and no reason"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to put right: what, where (the standard or metric), and the
+    id of the field on the section page that puts it right."""
+
+    kind: ProblemKind
+    code: str
+    message: str
+    field_id: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+def check_date(quarterly_return: QuarterlyReturn) -> datetime.date:
+    """The day the register is checked for: the quarter's last day, or today
+    while the quarter still runs."""
+    return min(quarterly_return.period.ends_on, today())
+
+
+def standard_problems(
+    *,
+    standard: Standard,
+    answer: Answer | None,
+    actions: list[ReturnAction],
+    evidence: list[AnswerEvidence],
+    register_check: RegisterCheck | None,
+) -> list[Problem]:
+    code = standard.code
+
+    def problem(kind: ProblemKind, message: str, field: str) -> Problem:
+        return Problem(kind, code, message, f"id_{code}-{field}")
+
+    rating = answer.rating if answer else ""
+    if not rating:
+        return [
+            problem(
+                ProblemKind.NO_RATING,
+                "No rating: choose red, amber, green or not applicable.",
+                "rating",
+            )
+        ]
+    problems = []
+    if rating == SelfRating.NOT_APPLICABLE and not answer.not_applicable_reason.strip():
+        problems.append(
+            problem(
+                ProblemKind.NOT_APPLICABLE_NO_REASON,
+                "Not applicable with no reason: say why it does not apply.",
+                "not_applicable_reason",
+            )
+        )
+    if rating in (SelfRating.RED, SelfRating.AMBER) and not actions:
+        problems.append(
+            problem(
+                ProblemKind.NO_ACTION,
+                f"Rated {answer.get_rating_display().lower()} with no action: add what will "
+                "be done.",
+                "a0-description",
+            )
+        )
+    for number, action in enumerate(actions, start=1):
+        if not action.owner.strip():
+            problems.append(
+                problem(
+                    ProblemKind.ACTION_NO_OWNER,
+                    f"Action {number} has no owner: name the role or team.",
+                    f"a{number - 1}-owner",
+                )
+            )
+        if action.due_on is None:
+            problems.append(
+                problem(
+                    ProblemKind.ACTION_NO_DUE_DATE,
+                    f"Action {number} has no due date: give one.",
+                    f"a{number - 1}-due_on_day",
+                )
+            )
+    if rating == SelfRating.GREEN:
+        if not answer.narrative.strip() and not evidence:
+            problems.append(
+                problem(
+                    ProblemKind.GREEN_NO_EVIDENCE,
+                    "Rated green with no narrative evidence and no evidence file: say what "
+                    "assures you, or add a file.",
+                    "narrative",
+                )
+            )
+        if (
+            register_check is not None
+            and not register_check.holds
+            and not answer.explanation.strip()
+        ):
+            found = "; ".join(
+                f"{post.organisation_name}: {post.detail}" for post in register_check.concerned
+            )
+            problems.append(
+                problem(
+                    ProblemKind.GREEN_AGAINST_REGISTER,
+                    f"Rated green, but on {nhs_date(register_check.on)} the posts register "
+                    f"shows: {found}. {register_check.rule.words} Explain why green stands "
+                    "despite this, or change the rating.",
+                    "explanation",
+                )
+            )
+    return problems
+
+
+def metric_problems(*, metric: Metric, value: MetricValue | None) -> list[Problem]:
+    if metric.is_computed:
+        return []
+    if value is None or (value.value is None and not value.not_available_reason.strip()):
+        return [
+            Problem(
+                ProblemKind.METRIC_MISSING,
+                metric.code,
+                "No figure and no reason why it is not available: give one or the other.",
+                f"id_{metric.code}-value",
+            )
+        ]
+    return []
+
+
+@dataclass
+class SectionProblems:
+    section: SectionProgress
+    url: str
+    problems: list[Problem]
+
+    @property
+    def count(self) -> int:
+        return len(self.problems)
+
+    def links(self) -> list[dict[str, str]]:
+        """The problems as an NHS error summary's list: text and link."""
+        return [{"text": p.text, "href": f"{self.url}#{p.field_id}"} for p in self.problems]
+
+
+@dataclass
+class ReturnCheck:
+    """The check's result: the return's progress with each standard's and
+    metric's problems set on it, and the problems by section."""
+
+    progress: ReturnProgress
+    sections: list[SectionProblems]
+    register_checks: dict[str, RegisterCheck]
+    on: datetime.date
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for s in self.sections for p in s.problems]
+
+    @property
+    def count(self) -> int:
+        return sum(s.count for s in self.sections)
+
+    @property
+    def passes(self) -> bool:
+        return self.count == 0
+
+    def section(self, code: str) -> SectionProblems | None:
+        return next((s for s in self.sections if s.section.section.code == code), None)
+
+    def links(self) -> list[dict[str, str]]:
+        return [link for s in self.sections for link in s.links()]
+
+
+def return_problems(quarterly_return: QuarterlyReturn) -> ReturnCheck:
+    """Every problem of the return by section and standard (or metric), in a
+    fixed number of queries."""
+    progress = return_progress(quarterly_return)
+    on = check_date(quarterly_return)
+    checks = standards_register_check(
+        standards=[item.standard for s in progress.sections for item in s.standards],
+        icb=quarterly_return.icb,
+        on=on,
+    )
+    args = [
+        quarterly_return.icb.code,
+        quarterly_return.period.financial_year,
+        quarterly_return.period.quarter,
+    ]
+    sections = []
+    for section in progress.sections:
+        found = []
+        for item in section.standards:
+            item.problems = standard_problems(
+                standard=item.standard,
+                answer=item.answer,
+                actions=item.actions,
+                evidence=item.evidence,
+                register_check=checks.get(item.standard.code),
+            )
+            found += item.problems
+        for item in section.metrics:
+            item.problems = metric_problems(metric=item.metric, value=item.value)
+            found += item.problems
+        url = reverse("assurance:return_section", args=[*args, section.section.code])
+        sections.append(SectionProblems(section, url, found))
+    return ReturnCheck(progress, sections, checks, on)
