@@ -23,4 +23,14 @@ urlpatterns = [
     path("reviews/recommendations/<int:pk>/actions/new/", views.action_new, name="action_new"),
     path("reviews/actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
     path("reviews/actions/<int:pk>/complete/", views.action_complete, name="action_complete"),
+    path(
+        "reviews/actions/<int:pk>/evidence/new/",
+        views.action_evidence_new,
+        name="action_evidence_new",
+    ),
+    path(
+        "reviews/evidence/<int:pk>/",
+        views.action_evidence_download,
+        name="action_evidence_download",
+    ),
 ]

@@ -5,16 +5,25 @@ user's scope (out of scope is 404); every write goes through a service."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from organisations.models import ICB_ROLES, Organisation, OrganisationKind
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.scoping import memberships_of
 from reviews import services
-from reviews.forms import ActionCompleteForm, ActionForm, RecommendationForm, ReviewForm
-from reviews.models import ActionStatus, Review
+from reviews.forms import (
+    ActionCompleteForm,
+    ActionEvidenceForm,
+    ActionForm,
+    RecommendationForm,
+    ReviewForm,
+)
+from reviews.models import ActionEvidenceFile, ActionStatus, Review
 from reviews.permissions import (
     action_get_visible,
     can_change_review,
@@ -292,10 +301,17 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
     if action.status == ActionStatus.COMPLETED:
         messages.info(request, "That action is already completed.")
         return redirect("reviews:review_detail", pk=review.pk)
-    form = ActionCompleteForm(request.POST or None)
+    form = ActionCompleteForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["evidence_file"]
         try:
-            services.action_complete(actor=request.user, action=action, **form.cleaned_data)
+            services.action_complete(
+                actor=request.user,
+                action=action,
+                completed_on=form.cleaned_data["completed_on"],
+                evidence=form.cleaned_data["evidence"],
+                files=[uploaded] if uploaded else [],
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -309,3 +325,51 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
         caption=f"{review.reference}: {action.description[:80]}",
         submit="Complete action",
     )
+
+
+def action_evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
+    action = action_get_visible(request.user, pk)
+    review = action.recommendation.review
+    _require_change(request, review)
+    form = ActionEvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence = services.action_evidence_add(
+                actor=request.user, action=action, uploaded=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, f"{evidence.display_name} added.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading="Add an evidence file",
+        caption=f"{review.reference}: {action.description[:80]}",
+        submit="Upload file",
+    )
+
+
+@login_not_required  # answered here: 404 to anyone signed out, not a sign-in page
+@require_GET
+def action_evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An action's evidence file, to those who may read the action; 404 to
+    anyone else (signed out included), as for a file that does not exist.
+    Always an attachment."""
+    evidence = ActionEvidenceFile.objects.visible_to(request.user).filter(pk=pk).first()
+    if evidence is None:
+        raise Http404("No such file.")
+    try:
+        handle = default_storage.open(evidence.storage_name, "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage: tell the national team.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.display_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
