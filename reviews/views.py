@@ -12,10 +12,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from assurance.exports import table_response
 from organisations.models import ICB_ROLES, Organisation, OrganisationKind
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.scoping import memberships_of
 from reviews import services
+from reviews.exports import overview_tables, tracker_tables
 from reviews.forms import (
     ActionCompleteForm,
     ActionEvidenceForm,
@@ -24,6 +26,7 @@ from reviews.forms import (
     ReviewForm,
 )
 from reviews.models import ActionEvidenceFile, ActionStatus, Review
+from reviews.overview import reviews_overview
 from reviews.permissions import (
     action_get_visible,
     can_change_review,
@@ -32,6 +35,7 @@ from reviews.permissions import (
     review_get_visible,
 )
 from reviews.selectors import icb_tracker, review_page, trackers_visible
+from saaf.dates import today
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -85,6 +89,44 @@ def tracker(request: HttpRequest, code: str) -> HttpResponse:
             "can_record": can_record_reviews_for(request.user, icb),
         },
     )
+
+
+def _require_some_scope(request: HttpRequest) -> None:
+    if not trackers_visible(user=request.user):
+        raise Http404("You have no role that gives you a reviews tracker.")
+
+
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """Counts, overdue actions, slippage and learning themes across the
+    reviews the user reads: a region's ICBs, every ICB, or the user's own."""
+    _require_some_scope(request)
+    figures = reviews_overview(user=request.user)
+    return render(
+        request,
+        "reviews/overview.jinja",
+        {"overview": figures, "tables": overview_tables(figures)},
+    )
+
+
+@require_GET
+def overview_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    """One of the overview's tables, with the page's scoping, as CSV or .xlsx."""
+    _require_some_scope(request)
+    tables = overview_tables(reviews_overview(user=request.user))
+    if table not in tables:
+        raise Http404("No such table.")
+    return table_response(tables[table], filename=f"reviews-{table}-{today()}", fmt=fmt)
+
+
+@require_GET
+def tracker_export(request: HttpRequest, code: str, table: str, fmt: str) -> HttpResponse:
+    """One of the ICB tracker's tables, with the page's scoping, as CSV or .xlsx."""
+    icb = _icb_visible(request, code)
+    tables = tracker_tables(icb_tracker(user=request.user, icb=icb))
+    if table not in tables:
+        raise Http404("No such table.")
+    return table_response(tables[table], filename=f"reviews-{icb.code}-{table}-{today()}", fmt=fmt)
 
 
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
