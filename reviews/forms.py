@@ -257,9 +257,12 @@ class ActionCompleteForm(forms.Form):
         hint="What was done and where the evidence is kept, for example an audit report "
         "presented to the safeguarding committee. Describe it, upload a file, or both.",
     )
-    evidence_file = forms.FileField(
-        required=False, label="Evidence file (optional)", help_text=_FILE_HINT
-    )
+    evidence_file = forms.FileField(required=False, label="Evidence file", help_text=_FILE_HINT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not optional: text or a file is needed (the service decides which).
+        self.fields["evidence"].label = "Evidence of completion"
 
 
 class ActionEvidenceForm(forms.Form):
