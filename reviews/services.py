@@ -506,6 +506,35 @@ def action_evidence_add(
     return evidence
 
 
+def action_evidence_remove(*, actor: User, evidence: ActionEvidenceFile) -> None:
+    """Take a file off an action (uploaded by mistake, or superseded). The
+    only evidence of a completed action stays until other evidence is given
+    or the action is reopened. The stored file is deleted once this commits."""
+    review = evidence.action.recommendation.review
+    _require_change(actor, review)
+    with transaction.atomic():
+        review = _review_locked(review)
+        action = Action.objects.select_for_update(of=("self",)).get(pk=evidence.action_id)
+        evidence = ActionEvidenceFile.objects.get(pk=evidence.pk)
+        others = action.evidence_files.exclude(pk=evidence.pk).exists()
+        if action.status == ActionStatus.COMPLETED and not action.evidence.strip() and not others:
+            raise ValidationError(
+                "This file is the completed action's only evidence. Describe the evidence "
+                "or add another file first, or reopen the action."
+            )
+        storage_name = evidence.storage_name
+        audit_record(
+            actor=actor,
+            action=AuditAction.ACTION_EVIDENCE_REMOVED,
+            target=action,
+            parent=review,
+            organisation=review.lead_icb,
+            changes={"file": [evidence.display_name, None]},
+        )
+        evidence.delete()
+        transaction.on_commit(lambda: upload_delete(storage_name))
+
+
 def action_complete(
     *,
     actor: User,

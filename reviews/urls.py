@@ -40,6 +40,11 @@ urlpatterns = [
         name="action_evidence_new",
     ),
     path(
+        "reviews/evidence/<int:pk>/remove/",
+        views.action_evidence_remove,
+        name="action_evidence_remove",
+    ),
+    path(
         "reviews/evidence/<int:pk>/",
         views.action_evidence_download,
         name="action_evidence_download",

@@ -4,6 +4,7 @@ user's scope (out of scope is 404); every write goes through a service."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -391,6 +392,37 @@ def action_evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
         heading="Add an evidence file",
         caption=f"{review.reference}: {action.description[:80]}",
         submit="Upload file",
+    )
+
+
+def action_evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then take a file off an action."""
+    evidence = (
+        ActionEvidenceFile.objects.visible_to(request.user)
+        .select_related("action__recommendation__review__lead_icb")
+        .filter(pk=pk)
+        .first()
+    )
+    if evidence is None:
+        raise Http404("No such file.")
+    review = evidence.action.recommendation.review
+    _require_change(request, review)
+    form = forms.Form(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_evidence_remove(actor=request.user, evidence=evidence)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{evidence.display_name} removed.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading=f"Remove {evidence.display_name}",
+        caption=f"{review.reference}: {evidence.action.description[:80]}",
+        submit="Remove file",
     )
 
 

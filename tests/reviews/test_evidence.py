@@ -207,3 +207,42 @@ def test_adding_a_file_through_the_form(client, people, action):
     assert ActionEvidenceFile.objects.get().content_type == "text/csv"
     client.force_login(people["qmf_editor"])
     assert client.get(url).status_code == 403
+
+
+def test_removing_a_file_keeps_a_completed_actions_only_evidence(
+    people, action, django_capture_on_commit_callbacks
+):
+    editor = people["z9_editor"]
+    first = services.action_evidence_add(
+        actor=editor, action=action, uploaded=SimpleUploadedFile("a.pdf", PDF)
+    )
+    second = services.action_evidence_add(
+        actor=editor, action=action, uploaded=SimpleUploadedFile("b.png", PNG)
+    )
+    services.action_complete(actor=editor, action=action, completed_on=NOTIFIED)
+    with pytest.raises(NotPermitted):
+        services.action_evidence_remove(actor=people["qmf_editor"], evidence=first)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.action_evidence_remove(actor=editor, evidence=first)
+    assert not default_storage.exists(first.storage_name)
+    event = AuditEvent.objects.get(action=AuditAction.ACTION_EVIDENCE_REMOVED)
+    assert event.changes == {"file": ["a.pdf", None]}
+    with pytest.raises(ValidationError, match="only evidence"):
+        services.action_evidence_remove(actor=editor, evidence=second)
+    assert default_storage.exists(second.storage_name)
+    assert list(action.evidence_files.all()) == [second]
+
+
+def test_removing_a_file_through_the_page(client, people, action):
+    evidence = services.action_evidence_add(
+        actor=people["z9_editor"], action=action, uploaded=SimpleUploadedFile("a.pdf", PDF)
+    )
+    url = reverse("reviews:action_evidence_remove", args=[evidence.pk])
+    client.force_login(people["qe1_editor"])
+    assert client.post(url).status_code == 404
+    client.force_login(people["qmf_viewer"])
+    assert client.post(url).status_code == 403  # reads the review, does not change it
+    client.force_login(people["z9_editor"])
+    assert "Remove a.pdf" in client.get(url).content.decode()
+    assert client.post(url).status_code == 302
+    assert not ActionEvidenceFile.objects.exists()
