@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, IntegerField, Q, When
 from django.db.models.functions import ExtractYear
 
-from organisations.models import Organisation
+from organisations.models import Organisation, OrganisationKind
+from organisations.scoping import scope_of
 from reviews.models import (
     OPEN_STAGES,
     LearningTheme,
@@ -126,6 +127,7 @@ class Chart:
 @dataclass
 class Overview:
     on: datetime.date
+    region: Organisation | None
     review_count: int
     by_kind: list[KindRow]
     by_stage: list[Tally]
@@ -179,12 +181,28 @@ def _slipped_q(day: datetime.date) -> Q:
     )
 
 
-def reviews_overview(*, user, on: datetime.date | None = None) -> Overview:
+def overview_regions(*, user) -> list[Organisation]:
+    """The regions the user may narrow the overview to: one query."""
+    return list(
+        Organisation.objects.filter(
+            kind=OrganisationKind.REGION, pk__in=scope_of(user).visible_ids()
+        ).order_by("name")
+    )
+
+
+def reviews_overview(
+    *, user, on: datetime.date | None = None, region: Organisation | None = None
+) -> Overview:
     """The figures of the overview page for the reviews `user` reads: a
-    region its ICBs', the national roles every ICB's, an ICB its own. Nine
-    queries, whatever the number of reviews."""
+    region its ICBs', the national roles every ICB's, an ICB its own; with
+    `region`, only the reviews led by that region's ICBs. Nine queries,
+    whatever the number of reviews."""
     day = on or today()
     reviews = Review.objects.visible_to(user)
+    icbs_seen = Organisation.objects.icbs().filter(pk__in=visible_icb_ids(user))
+    if region is not None:
+        reviews = reviews.filter(lead_icb__parent=region)
+        icbs_seen = icbs_seen.filter(parent=region)
     kinds = {
         row["kind"]: row
         for row in reviews.values("kind")
@@ -211,9 +229,7 @@ def reviews_overview(*, user, on: datetime.date | None = None) -> Overview:
     ]
 
     icbs = list(
-        Organisation.objects.icbs()
-        .filter(pk__in=visible_icb_ids(user))
-        .select_related("parent")
+        icbs_seen.select_related("parent")
         .annotate(open_reviews=Count("reviews_led", filter=Q(reviews_led__stage__in=OPEN_STAGES)))
         .order_by("parent__name", "name")
     )
@@ -274,6 +290,7 @@ def reviews_overview(*, user, on: datetime.date | None = None) -> Overview:
     ]
     return Overview(
         on=day,
+        region=region,
         review_count=sum(row.total for row in by_kind),
         by_kind=by_kind,
         by_stage=by_stage,

@@ -27,7 +27,7 @@ from reviews.forms import (
     ReviewForm,
 )
 from reviews.models import ActionEvidenceFile, ActionStatus, Review
-from reviews.overview import reviews_overview
+from reviews.overview import overview_regions, reviews_overview
 from reviews.permissions import (
     action_get_visible,
     can_change_review,
@@ -97,16 +97,34 @@ def _require_some_scope(request: HttpRequest) -> None:
         raise Http404("You have no role that gives you a reviews tracker.")
 
 
+def _overview_region(request: HttpRequest) -> Organisation | None:
+    """The region the overview is narrowed to (?region=CODE), in scope."""
+    code = request.GET.get("region", "").strip()
+    if not code:
+        return None
+    region = organisation_get_visible_by_code(request.user, code)
+    if region.kind != OrganisationKind.REGION:
+        raise Http404("No such region.")
+    return region
+
+
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     """Counts, overdue actions, slippage and learning themes across the
-    reviews the user reads: a region's ICBs, every ICB, or the user's own."""
+    reviews the user reads: a region's ICBs, every ICB, or the user's own;
+    readers of several regions may narrow it to one."""
     _require_some_scope(request)
-    figures = reviews_overview(user=request.user)
+    region = _overview_region(request)
+    figures = reviews_overview(user=request.user, region=region)
     return render(
         request,
         "reviews/overview.jinja",
-        {"overview": figures, "tables": overview_tables(figures)},
+        {
+            "overview": figures,
+            "tables": overview_tables(figures),
+            "regions": overview_regions(user=request.user),
+            "query": f"?region={region.code}" if region else "",
+        },
     )
 
 
@@ -114,10 +132,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 def overview_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     """One of the overview's tables, with the page's scoping, as CSV or .xlsx."""
     _require_some_scope(request)
-    tables = overview_tables(reviews_overview(user=request.user))
+    region = _overview_region(request)
+    tables = overview_tables(reviews_overview(user=request.user, region=region))
     if table not in tables:
         raise Http404("No such table.")
-    return table_response(tables[table], filename=f"reviews-{table}-{today()}", fmt=fmt)
+    where = f"{region.code}-" if region else ""
+    return table_response(tables[table], filename=f"reviews-{where}{table}-{today()}", fmt=fmt)
 
 
 @require_GET

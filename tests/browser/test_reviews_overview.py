@@ -47,3 +47,15 @@ def test_the_london_lead_sees_the_theme_chart(live_server, page, sign_in, refere
     recurring = page.get_by_role("table", name="Recurring themes by ICB")
     assert recurring.get_by_role("cell", name="Supervision").is_visible()
     assert_accessible(page)
+
+
+def test_a_national_reader_narrows_the_overview_to_london(live_server, page, sign_in, reference):
+    national = member(reference["X24"], Role.NSSG_MEMBER)
+    enrol_totp(national)
+    sign_in(national)
+    page.goto(f"{live_server.url}/reviews/overview/")
+    page.get_by_label("Region").select_option(label="London")
+    page.get_by_role("button", name="Show").click()
+    assert "region=Y56" in page.url
+    assert page.get_by_text("led by ICBs in London").is_visible()
+    assert_accessible(page)

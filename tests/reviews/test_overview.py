@@ -195,3 +195,20 @@ def test_the_page_queries_do_not_grow_with_reviews(client, people, world, make_r
         page = client.get(url).content.decode()
     assert len(many) == len(few)
     assert ">6</text>" in page  # six reviews with supervision
+
+
+def test_national_readers_narrow_the_overview_to_a_region(client, people, world, spread):
+    london = reviews_overview(user=people["nssg"], on=ON, region=world["london"])
+    assert london.review_count == 4
+    assert {row.icb.parent_id for row in london.actions_by_icb} == {world["london"].pk}
+    assert sum(t.count for t in london.themes) == 6
+    client.force_login(people["nssg"])
+    page = client.get(reverse("reviews:overview"), {"region": "Y56"}).content.decode()
+    assert 'name="region"' in page and "QE1-A" not in page
+    export = client.get(reverse("reviews:overview_export", args=["themes", "csv"]) + "?region=Y62")
+    assert export.content.decode("utf-8-sig").splitlines()[1:] == ["Training,1"]
+    # A region out of scope, or a code that is not a region, is not found.
+    client.force_login(people["london_lead"])
+    assert client.get(reverse("reviews:overview"), {"region": "Y62"}).status_code == 404
+    assert client.get(reverse("reviews:overview"), {"region": "Z9B2Z"}).status_code == 404
+    assert 'name="region"' not in client.get(reverse("reviews:overview")).content.decode()
