@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -112,6 +113,17 @@ _WTE = [Decimal("0.4"), Decimal("0.5"), Decimal("0.6"), Decimal("0.8"), Decimal(
 _SESSIONAL = {"GP_LEAD", "ICB_NAMED_GP_C", "ICB_NAMED_GP_A"}
 
 
+# Later apps add their part (assurance never imports them): each contributor is
+# called as func(rng, icbs, today=, actor=) after the registers and returns, in
+# the same transaction, and returns {"what it made": count} for the summary.
+_contributors: list[Callable[..., dict[str, int]]] = []
+
+
+def national_data_contributor_register(func: Callable[..., dict[str, int]]) -> None:
+    if func not in _contributors:
+        _contributors.append(func)
+
+
 class NationalDataRefused(Exception):
     """The data cannot be generated here: production mode, or already there."""
 
@@ -129,6 +141,7 @@ class NationalDataReport:
     returns: int = 0
     answers: int = 0
     metric_values: int = 0
+    contributed: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         kinds = ", ".join(f"{count} {kind}" for kind, count in self.providers.items())
@@ -138,6 +151,7 @@ class NationalDataReport:
             f"({kinds}), {self.commissionings} commissioning links, {self.posts} posts, "
             f"{self.tenures} holders; {self.returns} draft returns with {self.answers} answers "
             f"and {self.metric_values} metric values."
+            + "".join(f" {count} {what}." for what, count in self.contributed.items())
         )
 
 
@@ -197,6 +211,8 @@ def national_data_generate(
         report.returns, report.answers, report.metric_values = national_returns_generate(
             rng, icbs, today=today, actor=actor
         )
+        for contributor in _contributors:
+            report.contributed |= contributor(rng, icbs, today=today, actor=actor)
     _analyse()
     return report
 

@@ -443,6 +443,8 @@ class AuditAction(models.TextChoices):
     ACTION_CREATED = "action.created", "Action added"
     ACTION_UPDATED = "action.updated", "Action changed"
     ACTION_COMPLETED = "action.completed", "Action completed"
+    ACTION_EVIDENCE_ADDED = "action.evidence_added", "Evidence file added to an action"
+    ACTION_EVIDENCE_REMOVED = "action.evidence_removed", "Evidence file removed from an action"
 
 
 class AuditEventQuerySet(ScopedQuerySet):

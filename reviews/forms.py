@@ -20,6 +20,7 @@ from reviews.models import (
     Stage,
 )
 from reviews.selectors import action_owner_choices
+from saaf.uploads import ACCEPTED_IN_WORDS
 
 # saaf.nhs_forms.date_parts shows the day, month and year as typed after an error.
 _date = forms.SelectDateWidget
@@ -233,9 +234,15 @@ class ActionForm(forms.Form):
             self.fields["status"].help_text = ""
             self.fields["evidence"] = _free_text(
                 "Evidence of completion",
-                required=True,
-                missing="Describe the evidence that the action is complete.",
+                required=False,
+                hint="It may be left empty if the action has evidence files.",
             )
+
+
+_FILE_HINT = (
+    f"A {ACCEPTED_IN_WORDS} file of at most 20 MiB, with no personal identifiers in it. "
+    "Only people who can read the action can download it."
+)
 
 
 class ActionCompleteForm(forms.Form):
@@ -246,8 +253,21 @@ class ActionCompleteForm(forms.Form):
     )
     evidence = _free_text(
         "Evidence of completion",
-        required=True,
+        required=False,
         hint="What was done and where the evidence is kept, for example an audit report "
-        "presented to the safeguarding committee.",
-        missing="Describe the evidence that the action is complete.",
+        "presented to the safeguarding committee. Describe it, upload a file, or both.",
+    )
+    evidence_file = forms.FileField(required=False, label="Evidence file", help_text=_FILE_HINT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not optional: text or a file is needed (the service decides which).
+        self.fields["evidence"].label = "Evidence of completion"
+
+
+class ActionEvidenceForm(forms.Form):
+    file = forms.FileField(
+        label="Evidence file",
+        help_text=_FILE_HINT,
+        error_messages={"required": "Choose the file to upload."},
     )

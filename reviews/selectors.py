@@ -196,7 +196,12 @@ def review_page(*, user, review: Review, on: datetime.date | None = None) -> Rev
     )
     recommendations = list(
         review.recommendations.prefetch_related(
-            Prefetch("actions", queryset=Action.objects.select_related("owner").order_by("due_on"))
+            Prefetch(
+                "actions",
+                queryset=Action.objects.select_related("owner")
+                .prefetch_related("evidence_files")
+                .order_by("due_on"),
+            )
         ).order_by("number")
     )
     parallel = list(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 
@@ -22,6 +23,7 @@ from reviews.models import (
     MAX_ABUSE_THEMES,
     AbuseTheme,
     Action,
+    ActionEvidenceFile,
     ActionStatus,
     LearningTheme,
     Recommendation,
@@ -34,6 +36,7 @@ from reviews.models import (
 )
 from reviews.permissions import can_change_review, can_record_reviews_for
 from reviews.selectors import action_owner_choices
+from saaf.uploads import upload_check, upload_delete, upload_store
 
 
 class ReviewChanges(TypedDict, total=False):
@@ -444,33 +447,147 @@ def action_update(*, actor: User, action: Action, **changes: Unpack[ActionChange
     return action
 
 
-def action_complete(
-    *, actor: User, action: Action, completed_on: datetime.date, evidence: str
-) -> Action:
-    """Mark an action completed on a date, with the evidence of what was done.
-    Evidence is required (the database refuses a completed action without it)."""
+def _evidence_files_store(uploads: Sequence[UploadedFile], *, folder: str) -> list[tuple]:
+    """Check every file first (a bad one refuses them all), then store each:
+    [(checked, storage name)]."""
+    checked = [(upload_check(uploaded), uploaded) for uploaded in uploads]
+    return [
+        (check, upload_store(uploaded, checked=check, folder=folder)) for check, uploaded in checked
+    ]
+
+
+def _evidence_files_create(
+    *, actor: User, action: Action, stored: list[tuple]
+) -> list[ActionEvidenceFile]:
+    return [
+        ActionEvidenceFile.objects.create(
+            action=action,
+            storage_name=storage_name,
+            display_name=check.display_name,
+            content_type=check.content_type,
+            size=check.size,
+            sha256=check.sha256,
+            uploaded_by=actor,
+        )
+        for check, storage_name in stored
+    ]
+
+
+def _evidence_folder(review: Review) -> str:
+    return f"review-evidence/{review.lead_icb.code}"
+
+
+def action_evidence_add(
+    *, actor: User, action: Action, uploaded: UploadedFile
+) -> ActionEvidenceFile:
+    """Keep a file as evidence for an action, before or after it is completed.
+    The file is checked by content and size first (`saaf.uploads`); if the
+    record cannot be saved the stored file is removed, so nothing is half-saved."""
     review = action.recommendation.review
     _require_change(actor, review)
-    evidence = evidence.strip()
-    if not evidence:
-        raise ValidationError({"evidence": "Describe the evidence that the action is complete."})
+    stored = _evidence_files_store([uploaded], folder=_evidence_folder(review))
+    try:
+        with transaction.atomic():
+            review = _review_locked(review)
+            action = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
+            (evidence,) = _evidence_files_create(actor=actor, action=action, stored=stored)
+            audit_record(
+                actor=actor,
+                action=AuditAction.ACTION_EVIDENCE_ADDED,
+                target=action,
+                parent=review,
+                organisation=review.lead_icb,
+                changes={"file": [None, evidence.display_name], "size": [None, evidence.size]},
+            )
+    except Exception:
+        for _, storage_name in stored:
+            upload_delete(storage_name)
+        raise
+    return evidence
+
+
+def action_evidence_remove(*, actor: User, evidence: ActionEvidenceFile) -> None:
+    """Take a file off an action (uploaded by mistake, or superseded). The
+    only evidence of a completed action stays until other evidence is given
+    or the action is reopened. The stored file is deleted once this commits."""
+    review = evidence.action.recommendation.review
+    _require_change(actor, review)
     with transaction.atomic():
         review = _review_locked(review)
-        action = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
-        if action.status == ActionStatus.COMPLETED:
-            raise ValidationError("This action is already completed.")
-        changed = field_changes(
-            action,
-            {"status": ActionStatus.COMPLETED, "completed_on": completed_on, "evidence": evidence},
-        )
-        action.full_clean()
-        action.save()
+        action = Action.objects.select_for_update(of=("self",)).get(pk=evidence.action_id)
+        evidence = ActionEvidenceFile.objects.get(pk=evidence.pk)
+        others = action.evidence_files.exclude(pk=evidence.pk).exists()
+        if action.status == ActionStatus.COMPLETED and not action.evidence.strip() and not others:
+            raise ValidationError(
+                "This file is the completed action's only evidence. Describe the evidence "
+                "or add another file first, or reopen the action."
+            )
+        storage_name = evidence.storage_name
         audit_record(
             actor=actor,
-            action=AuditAction.ACTION_COMPLETED,
+            action=AuditAction.ACTION_EVIDENCE_REMOVED,
             target=action,
             parent=review,
             organisation=review.lead_icb,
-            changes=changed,
+            changes={"file": [evidence.display_name, None]},
         )
+        evidence.delete()
+        transaction.on_commit(lambda: upload_delete(storage_name))
+
+
+def action_complete(
+    *,
+    actor: User,
+    action: Action,
+    completed_on: datetime.date,
+    evidence: str = "",
+    files: Sequence[UploadedFile] = (),
+) -> Action:
+    """Mark an action completed on a date, with the evidence of what was done:
+    a description, files (checked by `saaf.uploads`), or both. Evidence is
+    required: without text, new files or files already kept, it is refused.
+    Files are checked before anything is saved; if the completion is refused,
+    the stored files are removed again."""
+    review = action.recommendation.review
+    _require_change(actor, review)
+    evidence = evidence.strip()
+    stored = _evidence_files_store(list(files), folder=_evidence_folder(review))
+    try:
+        with transaction.atomic():
+            review = _review_locked(review)
+            action = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
+            if action.status == ActionStatus.COMPLETED:
+                raise ValidationError("This action is already completed.")
+            if not evidence and not stored and not action.evidence_files.exists():
+                raise ValidationError(
+                    {
+                        "evidence": "Describe the evidence that the action is complete, or "
+                        "upload a file."
+                    }
+                )
+            changed = field_changes(
+                action,
+                {
+                    "status": ActionStatus.COMPLETED,
+                    "completed_on": completed_on,
+                    "evidence": evidence,
+                },
+            )
+            created = _evidence_files_create(actor=actor, action=action, stored=stored)
+            if created:
+                changed["files"] = [None, [f.display_name for f in created]]
+            action.full_clean()
+            action.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.ACTION_COMPLETED,
+                target=action,
+                parent=review,
+                organisation=review.lead_icb,
+                changes=changed,
+            )
+    except Exception:
+        for _, storage_name in stored:
+            upload_delete(storage_name)
+        raise
     return action

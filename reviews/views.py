@@ -4,17 +4,30 @@ user's scope (out of scope is 404); every write goes through a service."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
+from assurance.exports import table_response
 from organisations.models import ICB_ROLES, Organisation, OrganisationKind
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.scoping import memberships_of
 from reviews import services
-from reviews.forms import ActionCompleteForm, ActionForm, RecommendationForm, ReviewForm
-from reviews.models import ActionStatus, Review
+from reviews.exports import overview_tables, tracker_tables
+from reviews.forms import (
+    ActionCompleteForm,
+    ActionEvidenceForm,
+    ActionForm,
+    RecommendationForm,
+    ReviewForm,
+)
+from reviews.models import ActionEvidenceFile, ActionStatus, Review
+from reviews.overview import overview_regions, reviews_overview
 from reviews.permissions import (
     action_get_visible,
     can_change_review,
@@ -23,6 +36,7 @@ from reviews.permissions import (
     review_get_visible,
 )
 from reviews.selectors import icb_tracker, review_page, trackers_visible
+from saaf.dates import today
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -76,6 +90,64 @@ def tracker(request: HttpRequest, code: str) -> HttpResponse:
             "can_record": can_record_reviews_for(request.user, icb),
         },
     )
+
+
+def _require_some_scope(request: HttpRequest) -> None:
+    if not trackers_visible(user=request.user):
+        raise Http404("You have no role that gives you a reviews tracker.")
+
+
+def _overview_region(request: HttpRequest) -> Organisation | None:
+    """The region the overview is narrowed to (?region=CODE), in scope."""
+    code = request.GET.get("region", "").strip()
+    if not code:
+        return None
+    region = organisation_get_visible_by_code(request.user, code)
+    if region.kind != OrganisationKind.REGION:
+        raise Http404("No such region.")
+    return region
+
+
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """Counts, overdue actions, slippage and learning themes across the
+    reviews the user reads: a region's ICBs, every ICB, or the user's own;
+    readers of several regions may narrow it to one."""
+    _require_some_scope(request)
+    region = _overview_region(request)
+    figures = reviews_overview(user=request.user, region=region)
+    return render(
+        request,
+        "reviews/overview.jinja",
+        {
+            "overview": figures,
+            "tables": overview_tables(figures),
+            "regions": overview_regions(user=request.user),
+            "query": f"?region={region.code}" if region else "",
+        },
+    )
+
+
+@require_GET
+def overview_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    """One of the overview's tables, with the page's scoping, as CSV or .xlsx."""
+    _require_some_scope(request)
+    region = _overview_region(request)
+    tables = overview_tables(reviews_overview(user=request.user, region=region))
+    if table not in tables:
+        raise Http404("No such table.")
+    where = f"{region.code}-" if region else ""
+    return table_response(tables[table], filename=f"reviews-{where}{table}-{today()}", fmt=fmt)
+
+
+@require_GET
+def tracker_export(request: HttpRequest, code: str, table: str, fmt: str) -> HttpResponse:
+    """One of the ICB tracker's tables, with the page's scoping, as CSV or .xlsx."""
+    icb = _icb_visible(request, code)
+    tables = tracker_tables(icb_tracker(user=request.user, icb=icb))
+    if table not in tables:
+        raise Http404("No such table.")
+    return table_response(tables[table], filename=f"reviews-{icb.code}-{table}-{today()}", fmt=fmt)
 
 
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -292,10 +364,17 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
     if action.status == ActionStatus.COMPLETED:
         messages.info(request, "That action is already completed.")
         return redirect("reviews:review_detail", pk=review.pk)
-    form = ActionCompleteForm(request.POST or None)
+    form = ActionCompleteForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["evidence_file"]
         try:
-            services.action_complete(actor=request.user, action=action, **form.cleaned_data)
+            services.action_complete(
+                actor=request.user,
+                action=action,
+                completed_on=form.cleaned_data["completed_on"],
+                evidence=form.cleaned_data["evidence"],
+                files=[uploaded] if uploaded else [],
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -309,3 +388,82 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
         caption=f"{review.reference}: {action.description[:80]}",
         submit="Complete action",
     )
+
+
+def action_evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
+    action = action_get_visible(request.user, pk)
+    review = action.recommendation.review
+    _require_change(request, review)
+    form = ActionEvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence = services.action_evidence_add(
+                actor=request.user, action=action, uploaded=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, f"{evidence.display_name} added.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading="Add an evidence file",
+        caption=f"{review.reference}: {action.description[:80]}",
+        submit="Upload file",
+    )
+
+
+def action_evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then take a file off an action."""
+    evidence = (
+        ActionEvidenceFile.objects.visible_to(request.user)
+        .select_related("action__recommendation__review__lead_icb")
+        .filter(pk=pk)
+        .first()
+    )
+    if evidence is None:
+        raise Http404("No such file.")
+    review = evidence.action.recommendation.review
+    _require_change(request, review)
+    form = forms.Form(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_evidence_remove(actor=request.user, evidence=evidence)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{evidence.display_name} removed.")
+            return redirect("reviews:review_detail", pk=review.pk)
+    return _small_form(
+        request,
+        form=form,
+        review=review,
+        heading=f"Remove {evidence.display_name}",
+        caption=f"{review.reference}: {evidence.action.description[:80]}",
+        submit="Remove file",
+    )
+
+
+@login_not_required  # answered here: 404 to anyone signed out, not a sign-in page
+@require_GET
+def action_evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An action's evidence file, to those who may read the action; 404 to
+    anyone else (signed out included), as for a file that does not exist.
+    Always an attachment."""
+    evidence = ActionEvidenceFile.objects.visible_to(request.user).filter(pk=pk).first()
+    if evidence is None:
+        raise Http404("No such file.")
+    try:
+        handle = default_storage.open(evidence.storage_name, "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage: tell the national team.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.display_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

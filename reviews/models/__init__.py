@@ -3,6 +3,8 @@ recommendations and actions that follow from them (`actions`)."""
 
 from reviews.models.actions import (
     Action,
+    ActionEvidenceFile,
+    ActionEvidenceFileQuerySet,
     ActionQuerySet,
     Recommendation,
     RecommendationQuerySet,
@@ -34,6 +36,8 @@ __all__ = [
     "OPEN_STAGES",
     "AbuseTheme",
     "Action",
+    "ActionEvidenceFile",
+    "ActionEvidenceFileQuerySet",
     "ActionQuerySet",
     "ActionStatus",
     "AgeGroup",

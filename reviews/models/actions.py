@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -122,12 +123,12 @@ class Action(models.Model):
     class Meta:
         ordering = ["due_on", "pk"]
         constraints = [
+            # Evidence (text or a file, `ActionEvidenceFile`) is checked by
+            # `clean()` and `action_complete`: a file lives in another table.
             models.CheckConstraint(
-                name="action_completed_has_date_and_evidence",
-                condition=~Q(status=ActionStatus.COMPLETED)
-                | (Q(completed_on__isnull=False) & ~Q(evidence="")),
-                violation_error_message="A completed action needs the date it was completed "
-                "and evidence of completion.",
+                name="action_completed_has_date",
+                condition=~Q(status=ActionStatus.COMPLETED) | Q(completed_on__isnull=False),
+                violation_error_message="A completed action needs the date it was completed.",
             ),
             models.CheckConstraint(
                 name="action_completion_date_only_when_completed",
@@ -152,8 +153,10 @@ class Action(models.Model):
                 errors["completed_on"] = "Enter the date the action was completed."
             elif self.completed_on > today():
                 errors["completed_on"] = "The date completed cannot be in the future."
-            if not self.evidence.strip():
-                errors["evidence"] = "Describe the evidence that the action is complete."
+            if not self.evidence.strip() and not (self.pk and self.evidence_files.exists()):
+                errors["evidence"] = (
+                    "Describe the evidence that the action is complete, or upload a file."
+                )
         elif self.completed_on:
             errors["completed_on"] = "Only a completed action has a date completed."
         if errors:
@@ -167,3 +170,48 @@ class Action(models.Model):
         """Overdue on `on` (today in London): past the due date and not completed by then."""
         day = on or today()
         return self.due_on < day and (self.completed_on is None or self.completed_on > day)
+
+
+class ActionEvidenceFileQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> ActionEvidenceFileQuerySet:
+        """Whoever reads the action reads its evidence: the readers of the
+        review, and the ICBs answering for the action."""
+        if scope_of(user).sees_everything:
+            return self.all()
+        return self.filter(action__in=Action.objects.visible_to(user).values("pk"))
+
+
+class ActionEvidenceFile(models.Model):
+    """A file showing an action was done (minutes, an audit, a training
+    report). It belongs to the action, and so to the review's lead ICB, whose
+    editors and approver are the only people who change actions and so the
+    only ones who upload; it is read by whoever reads the action (`visible_to`).
+    Stored under a random name (`saaf.uploads`); `display_name` is the
+    sanitised original name."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="evidence_files")
+    storage_name = models.CharField(max_length=300, unique=True)
+    display_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ActionEvidenceFileQuerySet.as_manager()
+    scope_path = "action__recommendation__review__lead_icb"
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="action_evidence_file_at_most_20_mib",
+                condition=Q(size__lte=20 * 1024 * 1024),
+                violation_error_message="Evidence files are at most 20 MiB.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

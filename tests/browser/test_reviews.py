@@ -1,6 +1,7 @@
 """The reviews tracker in Chromium: an ICB editor records a SAR (an NHS number
 is refused first), adds a recommendation and an action, completes it with
-evidence; the tracker, the form and the review page pass axe."""
+evidence (text and a PDF, then downloaded); the tracker, the forms and the
+review page pass axe."""
 
 import datetime
 
@@ -10,6 +11,8 @@ from organisations.models import Role
 from reviews.models import Action, ActionStatus, Review
 from tests.browser.conftest import assert_accessible
 from tests.factories import PlaceFactory, member
+
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,8 +64,17 @@ def test_an_editor_records_a_sar_and_completes_an_action(live_server, page, sign
     page.get_by_role("link", name="Complete action due 1 June 2026").click()
     _date(page, "Date completed", datetime.date(2026, 6, 10))
     page.get_by_label("Evidence of completion").fill("Audit report to the committee.")
+    page.get_by_label("Evidence file").set_input_files(
+        {"name": "audit.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    assert_accessible(page)
     page.get_by_role("button", name="Complete action").click()
     assert page.get_by_text("Action completed.").is_visible()
     action = Action.objects.get()
     assert action.status == ActionStatus.COMPLETED and action.evidence
+    link = page.get_by_role("link", name="audit.pdf", exact=True)
+    assert link.is_visible()
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "audit.pdf"
     assert editor.pk == action.recommendation.review.lead_icb.memberships.get().user_id

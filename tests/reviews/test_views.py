@@ -225,7 +225,9 @@ def test_adding_and_completing_an_action_through_the_forms(client, people, world
     response = client.post(
         url, {"completed_on_day": "4", "completed_on_month": "5", "completed_on_year": "2026"}
     )
-    assert "Describe the evidence that the action is complete." in response.content.decode()
+    assert "Describe the evidence that the action is complete, or upload a file." in (
+        response.content.decode()
+    )
     response = client.post(
         url,
         {

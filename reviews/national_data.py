@@ -1,0 +1,249 @@
+"""Reviews for the generated national data (`generate_national_data`): for
+every ICB, the statutory and mandatory reviews it has led since April 2022,
+with their themes, recommendations and actions — the spread a regional lead
+meets: most reviews published or closed, some open and some late, learning
+themes that recur, actions mostly completed with evidence, some overdue.
+
+A contributor for `assurance.national_data` (assurance never imports
+reviews): `national_data_contributor_register(national_reviews_generate)`.
+It is not yet registered in `ReviewsConfig.ready()`, because the reviews'
+protected links to the generated ICBs, places and providers would stop
+`tests/assurance/test_national_data.py`'s clean-up (`remove_generated`)
+from deleting them; that test must delete reviews first. Rows are bulk inserted, but each is what
+`reviews.services` would save (a test runs `full_clean` on a sample). Each
+generated ICB gets one made-up local authority area (a place, marked
+synthetic) for its reviews to be convened in, as the reference data has no
+places.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from organisations.models import Commissioning, Organisation, OrganisationKind, User
+from reviews.models import (
+    AbuseTheme,
+    Action,
+    ActionStatus,
+    AgeGroup,
+    ConveningBody,
+    LearningTheme,
+    Recommendation,
+    Review,
+    ReviewKind,
+    ReviewTheme,
+    Stage,
+    ThemeCategory,
+)
+
+BATCH_SIZE = 2000
+START = datetime.date(2022, 4, 1)
+REVIEWS_PER_YEAR = (2, 6)
+
+_CONVENED_BY = {
+    ReviewKind.RAPID_REVIEW: (ConveningBody.CSP_CHILDREN, AgeGroup.CHILD),
+    ReviewKind.CSPR: (ConveningBody.CSP_CHILDREN, AgeGroup.CHILD),
+    ReviewKind.CDR: (ConveningBody.CDOP, AgeGroup.CHILD),
+    ReviewKind.LEDER: (ConveningBody.OTHER, AgeGroup.ADULT),
+    ReviewKind.DHR: (ConveningBody.CSP, AgeGroup.ADULT),
+    ReviewKind.SAR: (ConveningBody.SAB, AgeGroup.ADULT),
+    ReviewKind.MHHR: (ConveningBody.OTHER, AgeGroup.ADULT),
+    ReviewKind.MAPPA: (ConveningBody.OTHER, AgeGroup.ADULT),
+    ReviewKind.OTHER: (ConveningBody.OTHER, AgeGroup.TRANSITION),
+}
+# SARs, rapid reviews and DHRs are the commonest.
+_KINDS = [ReviewKind.SAR] * 5 + [ReviewKind.RAPID_REVIEW] * 4 + [ReviewKind.DHR] * 3 + [
+    ReviewKind.CSPR, ReviewKind.CSPR, ReviewKind.CDR, ReviewKind.LEDER, ReviewKind.MHHR,
+    ReviewKind.MAPPA, ReviewKind.OTHER,
+]  # fmt: skip
+# Some learning themes come up far more often than others, so that they recur.
+_LEARNING_WEIGHTS = [
+    (LearningTheme.INFORMATION_SHARING, 9), (LearningTheme.PROFESSIONAL_CURIOSITY, 7),
+    (LearningTheme.RISK_ASSESSMENT, 6), (LearningTheme.SUPERVISION, 5),
+    (LearningTheme.THINK_FAMILY, 4), (LearningTheme.VOICE_OF_THE_CHILD, 4),
+    (LearningTheme.ESCALATION, 3), (LearningTheme.MENTAL_CAPACITY, 3),
+    (LearningTheme.TRAINING, 3), (LearningTheme.TRANSITION, 2),
+    (LearningTheme.DOMESTIC_ABUSE_AWARENESS, 2), (LearningTheme.PRIMARY_CARE_SUPPORT, 2),
+    (LearningTheme.PROFESSIONAL_ACCOUNTABILITY, 1), (LearningTheme.EXPLOITATION, 1),
+]  # fmt: skip
+_RECOMMENDATIONS = [
+    "Review the safeguarding supervision offer for staff working with families.",
+    "Strengthen information sharing between primary care and partner agencies.",
+    "Embed professional curiosity in training and in case audits.",
+    "Make sure escalation routes are known and used when concerns persist.",
+    "Assess mental capacity where a person declines support.",
+]
+_ACTIONS = [
+    "Audit a sample of records against the new standard and report to the committee.",
+    "Run learning events for primary care on the review's findings.",
+    "Update the policy and circulate it to all providers.",
+    "Add the learning to level 3 safeguarding training.",
+]
+_EVIDENCE = [
+    "Audit report presented to the safeguarding committee.",
+    "Training attendance records held by the designated nurse.",
+    "Revised policy published on the intranet.",
+]
+
+
+def _day_between(rng: random.Random, low: datetime.date, high: datetime.date) -> datetime.date:
+    return low + datetime.timedelta(days=rng.randint(0, max(0, (high - low).days)))
+
+
+def _learning_themes(rng: random.Random) -> list[str]:
+    themes = [t for t, _ in _LEARNING_WEIGHTS]
+    weights = [w for _, w in _LEARNING_WEIGHTS]
+    chosen = rng.choices(themes, weights=weights, k=rng.randint(1, 4))
+    return list(dict.fromkeys(chosen))
+
+
+def _places(icbs: list[Organisation]) -> dict[int, Organisation]:
+    """One place per ICB: its first existing place, or a new synthetic one."""
+    places: dict[int, Organisation] = {}
+    for place in Organisation.objects.filter(kind=OrganisationKind.PLACE, parent__in=icbs).order_by(
+        "code"
+    ):
+        places.setdefault(place.parent_id, place)
+    new = [
+        Organisation(
+            kind=OrganisationKind.PLACE,
+            code=f"{icb.code}-LA",
+            name=f"{icb.name} local authority area (synthetic)",
+            parent=icb,
+            is_synthetic=True,
+        )
+        for icb in icbs
+        if icb.pk not in places
+    ]
+    for place in Organisation.objects.bulk_create(new, batch_size=BATCH_SIZE):
+        places[place.parent_id] = place
+    return places
+
+
+def _review(rng, icb, area, number: int, today: datetime.date) -> tuple[Review, list]:
+    kind = rng.choice(_KINDS)
+    convening_body, age_group = _CONVENED_BY[kind]
+    notified_on = _day_between(rng, max(START, icb.established or START), today)
+    age = (today - notified_on).days
+    review = Review(
+        kind=kind,
+        reference=f"{icb.code}-{kind.upper()}-{notified_on.year}-{number:03d}",
+        convening_body=convening_body,
+        area=area,
+        lead_icb=icb,
+        age_group=age_group,
+        notified_on=notified_on,
+        expected_publication_on=notified_on + datetime.timedelta(days=rng.randint(180, 365)),
+    )
+    if rng.random() < 0.3:
+        review.steis_number = f"{notified_on.year}/{rng.randint(10000, 99999)}"
+    # The older the review, the further along it is.
+    progress = min(1.0, age / 540) + rng.uniform(-0.2, 0.2)
+    stages = [Stage.NOTIFIED, Stage.SCOPING, Stage.IN_PROGRESS, Stage.REPORT_DRAFTED,
+              Stage.PUBLISHED, Stage.CLOSED]  # fmt: skip
+    review.stage = stages[max(0, min(5, int(progress * 6)))]
+    step = max(1, age // 6)
+    if review.stage != Stage.NOTIFIED:
+        review.decision_on = notified_on + datetime.timedelta(days=rng.randint(0, step))
+    if review.stage in (Stage.IN_PROGRESS, Stage.REPORT_DRAFTED, Stage.PUBLISHED, Stage.CLOSED):
+        review.panel_on = _day_between(
+            rng, review.decision_on, min(today, notified_on + datetime.timedelta(days=3 * step))
+        )
+    if review.stage in (Stage.REPORT_DRAFTED, Stage.PUBLISHED, Stage.CLOSED):
+        review.report_on = _day_between(
+            rng, review.panel_on, min(today, review.panel_on + datetime.timedelta(days=step))
+        )
+    if review.stage in (Stage.PUBLISHED, Stage.CLOSED):
+        review.published_on = _day_between(rng, review.report_on, today)
+    late_by = (review.published_on or today) - review.expected_publication_on
+    if late_by.days > 0 and rng.random() < 0.7:
+        review.delay_reason = rng.choice(
+            ["Awaiting the outcome of criminal proceedings.", "Awaiting the inquest.",
+             "Panel capacity.", "Family engagement took longer than planned."]
+        )  # fmt: skip
+    themes = [
+        ReviewTheme(category=ThemeCategory.ABUSE, code=code, slot=slot)
+        for slot, code in enumerate(rng.sample(AbuseTheme.values, rng.randint(1, 3)), start=1)
+    ] + [
+        ReviewTheme(category=ThemeCategory.LEARNING, code=code, slot=None)
+        for code in _learning_themes(rng)
+    ]
+    return review, themes
+
+
+def _action(rng, recommendation, review, owner, today: datetime.date) -> Action:
+    start = review.report_on or review.notified_on
+    due_on = start + datetime.timedelta(days=rng.randint(60, 300))
+    action = Action(
+        recommendation=recommendation,
+        description=rng.choice(_ACTIONS),
+        owner=owner,
+        due_on=due_on,
+        status=ActionStatus.NOT_STARTED,
+    )
+    # Past their due date, most are completed; a few are overdue.
+    completed = rng.random() < (0.85 if due_on < today else 0.2)
+    if completed:
+        action.status = ActionStatus.COMPLETED
+        action.completed_on = _day_between(
+            rng, start, min(today, due_on + datetime.timedelta(days=30))
+        )
+        action.evidence = rng.choice(_EVIDENCE)
+    elif rng.random() < 0.6:
+        action.status = ActionStatus.IN_PROGRESS
+    return action
+
+
+def national_reviews_generate(
+    rng: random.Random, icbs: list[Organisation], *, today: datetime.date, actor: User
+) -> dict[str, int]:
+    """Reviews led by each of `icbs` since April 2022, with themes,
+    recommendations for health (from the report on) and actions owned by the
+    ICB or a provider it leads. Returns the counts for the summary."""
+    places = _places(icbs)
+    led: dict[int, list[int]] = {}
+    for icb_id, provider_id in Commissioning.objects.filter(icb__in=icbs, is_lead=True).values_list(
+        "icb_id", "provider_id"
+    ):
+        led.setdefault(icb_id, []).append(provider_id)
+    years = max(1, (today - START).days / 365)
+    reviews, themes = [], []
+    for icb in icbs:
+        count = round(rng.randint(*REVIEWS_PER_YEAR) * years)
+        for number in range(1, count + 1):
+            review, review_themes = _review(rng, icb, places[icb.pk], number, today)
+            reviews.append(review)
+            themes.append(review_themes)
+    Review.objects.bulk_create(reviews, batch_size=BATCH_SIZE)
+    for review, review_themes in zip(reviews, themes, strict=True):
+        for theme in review_themes:
+            theme.review = review
+    ReviewTheme.objects.bulk_create(
+        [t for review_themes in themes for t in review_themes], batch_size=BATCH_SIZE
+    )
+    recommendations = []
+    for review in reviews:
+        if review.report_on is None:
+            continue
+        for number in range(1, rng.randint(1, 4) + 1):
+            recommendations.append(
+                Recommendation(review=review, number=number, text=rng.choice(_RECOMMENDATIONS))
+            )
+    Recommendation.objects.bulk_create(recommendations, batch_size=BATCH_SIZE)
+    actions = []
+    for recommendation in recommendations:
+        review = recommendation.review
+        for _ in range(rng.randint(1, 3)):
+            providers = led.get(review.lead_icb_id, [])
+            owner_id = rng.choice(providers) if providers and rng.random() < 0.5 else None
+            action = _action(rng, recommendation, review, review.lead_icb, today)
+            if owner_id is not None:
+                action.owner_id = owner_id
+            actions.append(action)
+    Action.objects.bulk_create(actions, batch_size=BATCH_SIZE)
+    return {
+        "reviews": len(reviews),
+        "recommendations": len(recommendations),
+        "review actions": len(actions),
+    }

@@ -1,0 +1,73 @@
+"""generate_national_data with reviews: every ICB leads reviews since April
+2022, with themes, recommendations and actions, each row valid as the
+services would make it; the overview and the metric feed read them."""
+
+import datetime
+import random
+
+import pytest
+from django.db.models import Count
+
+from assurance import national_data
+from assurance.national_data import national_data_generate
+from organisations.models import Commissioning, Organisation
+from reviews.models import Action, ActionStatus, Recommendation, Review, ReviewTheme, Stage
+from reviews.national_data import national_reviews_generate
+from reviews.selectors import review_action_counts
+
+TODAY = datetime.date.today()
+
+
+@pytest.fixture(autouse=True)
+def _development_mode(settings):
+    settings.DEBUG = True  # the generator refuses production mode
+
+
+@pytest.fixture(autouse=True)
+def _reviews_contribute(monkeypatch):
+    # Registered here until ReviewsConfig.ready() does it (see reviews.national_data).
+    monkeypatch.setattr(national_data, "_contributors", [])
+    national_data.national_data_contributor_register(national_reviews_generate)
+
+
+def test_every_icb_has_reviews_valid_row_by_row(reference):
+    report = national_data_generate(providers=40, scale=2, seed=4, today=TODAY)
+    icbs = list(Organisation.objects.icbs().existing_on(TODAY))
+    assert report.contributed["reviews"] == Review.objects.count() > 0
+    assert report.contributed["review actions"] == Action.objects.count() > 0
+    assert f"{Review.objects.count()} reviews." in report.summary()
+    assert set(Review.objects.values_list("lead_icb", flat=True)) == {icb.pk for icb in icbs}
+    assert not Review.objects.filter(notified_on__lt=datetime.date(2022, 4, 1)).exists()
+    assert set(Review.objects.values_list("stage", flat=True)) == set(Stage.values)
+    statuses = set(Action.objects.values_list("status", flat=True))
+    assert statuses == set(ActionStatus.values)
+    overdue = Action.objects.overdue_on(TODAY).count()
+    assert 0 < overdue < Action.objects.filter(due_on__lt=TODAY).count()
+    assert sum(c.overdue for c in review_action_counts(on=TODAY).values()) == overdue
+
+    rng = random.Random(1)
+    reviews = list(Review.objects.select_related("lead_icb", "area", "continues"))
+    recommendations = list(Recommendation.objects.select_related("review"))
+    actions = list(Action.objects.select_related("owner", "recommendation__review"))
+    themes = list(ReviewTheme.objects.all())
+    places = list(Organisation.objects.filter(kind="place", is_synthetic=True))
+    for sample in (reviews, recommendations, actions, themes, places):
+        for row in rng.sample(sample, min(40, len(sample))):
+            row.full_clean()
+    # Owners are those the services allow: the lead ICB or a provider it leads.
+    for action in rng.sample(actions, min(40, len(actions))):
+        review = action.recommendation.review
+        assert (
+            action.owner_id == review.lead_icb_id
+            or Commissioning.objects.filter(
+                provider=action.owner, icb=review.lead_icb_id, is_lead=True
+            ).exists()
+        )
+    # Learning themes recur: themes appearing in two or more reviews of one ICB.
+    recurring = (
+        ReviewTheme.objects.filter(category="learning")
+        .values("code", "review__lead_icb")
+        .annotate(n=Count("review"))
+        .filter(n__gte=2)
+    )
+    assert recurring.count() >= len(icbs) // 2
