@@ -5,11 +5,7 @@ meets: most reviews published or closed, some open and some late, learning
 themes that recur, actions mostly completed with evidence, some overdue.
 
 A contributor for `assurance.national_data` (assurance never imports
-reviews): `national_data_contributor_register(national_reviews_generate)`.
-It is not yet registered in `ReviewsConfig.ready()`, because the reviews'
-protected links to the generated ICBs, places and providers would stop
-`tests/assurance/test_national_data.py`'s clean-up (`remove_generated`)
-from deleting them; that test must delete reviews first. Rows are bulk inserted, but each is what
+reviews), registered in `ReviewsConfig.ready()`. Rows are bulk inserted, but each is what
 `reviews.services` would save (a test runs `full_clean` on a sample). Each
 generated ICB gets one made-up local authority area (a place, marked
 synthetic) for its reviews to be convened in, as the reference data has no

@@ -74,12 +74,18 @@ def snapshot() -> dict:
 
 
 def remove_generated() -> None:
+    from reviews.models import Action, Recommendation, Review
+
+    Action.objects.all().delete()
+    Recommendation.objects.all().delete()
+    Review.objects.all().delete()
     QuarterlyReturn.objects.all().delete()
     Tenure.objects.all().delete()
     Post.objects.all().delete()
     generated = Organisation.objects.filter(is_synthetic=True)
     Commissioning.objects.filter(provider__in=generated).delete()
     Commissioning.objects.filter(icb__in=generated).delete()
+    generated.filter(kind="place").delete()  # the reviews' places, under generated ICBs
     generated.delete()
 
 
