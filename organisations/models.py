@@ -435,6 +435,7 @@ class AuditAction(models.TextChoices):
     RETURN_REVIEW_STARTED = "return.review_started", "Regional review started"
     RETURN_ACCEPTED = "return.accepted", "Return accepted"
     RETURN_SENT_BACK = "return.sent_back", "Return returned for changes"
+    RETURN_RATING_VALIDATED = "return.rating_validated", "Validated rating recorded"
     # Statutory reviews
     REVIEW_CREATED = "review.created", "Review recorded"
     REVIEW_UPDATED = "review.updated", "Review changed"

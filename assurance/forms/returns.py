@@ -167,3 +167,14 @@ class EvidenceForm(PortalForm):
         if data.get("file") and not data.get("effective_on") and "effective_on" not in self.errors:
             self.add_error("effective_on", "Enter the date the evidence speaks for.")
         return data
+
+
+class ValidatedRatingForm(PortalForm):
+    """The regional lead's rating of one submitted standard. Both fields are
+    checked by `submitted_answer_validate` (its words); the form refuses only
+    what is invalid as text (control characters, length)."""
+
+    rating = forms.CharField(required=False, max_length=20)
+    rationale = forms.CharField(
+        required=False, max_length=5_000, widget=forms.Textarea, label="Rationale"
+    )

@@ -332,3 +332,68 @@ def quarterly_return_send_back(
             action=AuditAction.RETURN_SENT_BACK,
             reason=comment,
         )
+
+
+VALIDATED_RATINGS = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+
+def submitted_answer_validate(
+    *, actor: User, submitted_answer: SubmittedAnswer, rating: str, rationale: str
+) -> SubmittedAnswer:
+    """The regional lead's own rating of one standard of the submission under
+    review (red, amber or green), with the rationale that says why — required,
+    since the validated rating is what rollups count where it differs.
+
+    Only on the latest version of a return the lead is reviewing; recording
+    it again replaces it (the audit event keeps the old one). Recording the
+    same rating and rationale changes nothing and writes no event."""
+    rationale = rationale.strip()
+    errors = {}
+    if rating not in VALIDATED_RATINGS:
+        errors["rating"] = "Choose red, amber or green."
+    if not rationale:
+        errors["rationale"] = "Say why you rate the standard this way."
+    elif len(rationale) > COMMENT_MAX_LENGTH:
+        errors["rationale"] = "Keep the rationale to 5,000 characters or fewer."
+    if errors:
+        raise ValidationError(errors)
+    quarterly_return = submitted_answer.submission.quarterly_return
+    with transaction.atomic():
+        ret = _review_locked(
+            actor, quarterly_return, (ReturnStatus.UNDER_REVIEW,), "record validated ratings on"
+        )
+        answer = SubmittedAnswer.objects.select_related("submission", "standard").get(
+            pk=submitted_answer.pk
+        )
+        latest = ret.submissions.order_by("-version").values_list("pk", flat=True).first()
+        if answer.submission_id != latest:
+            raise ValidationError(
+                f"Version {answer.submission.version} is not the latest: rate the standards of "
+                "the version under review."
+            )
+        old = (answer.validated_rating, answer.validated_rationale)
+        if old == (rating, rationale):
+            return answer
+        answer.validated_rating = rating
+        answer.validated_rationale = rationale
+        answer.validated_by = actor
+        answer.validated_at = timezone.now()
+        answer.save(update_fields=[f"validated_{f}" for f in ("rating", "rationale", "by", "at")])
+        audit_record(
+            actor=actor,
+            action=AuditAction.RETURN_RATING_VALIDATED,
+            target=answer,
+            parent=ret,
+            organisation=ret.icb,
+            changes={
+                "standard": [None, answer.standard.code],
+                "validated_rating": [
+                    VALIDATED_RATINGS.get(old[0] or ""),
+                    VALIDATED_RATINGS[rating],
+                ],
+                "validated_rationale": [old[1], rationale],
+            },
+        )
+    submitted_answer.validated_rating = answer.validated_rating
+    submitted_answer.validated_rationale = answer.validated_rationale
+    return answer

@@ -18,7 +18,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assurance.forms.returns import ActionForm, AnswerForm, EvidenceForm, MetricValueForm
+from assurance.forms.returns import (
+    ActionForm,
+    AnswerForm,
+    EvidenceForm,
+    MetricValueForm,
+    ValidatedRatingForm,
+)
 from assurance.metric_providers import metric_values_compute
 from assurance.models import DECLARATION_TEXT, EvidenceFile, QuarterlyReturn
 from assurance.permissions import (
@@ -469,6 +475,67 @@ def return_review(request: HttpRequest, code: str, financial_year: int, quarter:
     else:
         messages.success(request, f"{ret.icb.name}'s return: {ret.get_status_display().lower()}.")
     return redirect(_return_url(ret))
+
+
+@GET_POST
+def return_validation(request: HttpRequest, code: str, financial_year: int, quarter: int):
+    """The latest submission's standards with the ICB's rating beside the
+    regional lead's validated rating and rationale. While the lead reviews the
+    return, each standard has its form (posted one at a time); everyone else
+    who may read the return reads it."""
+    ret = return_get_visible(request.user, code, financial_year, quarter)
+    latest = ret.submissions.order_by("-version").first()
+    if latest is None:
+        messages.info(request, "The return has not been submitted yet: nothing to validate.")
+        return redirect(_return_url(ret))
+    answers = list(
+        latest.answers.select_related("standard__section", "validated_by").order_by(
+            "standard__section__position", "standard__position"
+        )
+    )
+    can_validate = can_review_return(request.user, ret) and ret.status == "under_review"
+    errors, posted, status = {}, {}, 200
+    if request.method == "POST":
+        posted = request.POST
+        answer = next((a for a in answers if a.standard.code == posted.get("standard")), None)
+        if answer is None:
+            messages.error(request, "Choose a standard of the submitted return to rate.")
+            return redirect(_return_url(ret, "return_validation"))
+        form = ValidatedRatingForm(posted)
+        try:
+            if not form.is_valid():
+                raise ValidationError(dict(form.errors))
+            submissions.submitted_answer_validate(
+                actor=request.user,
+                submitted_answer=answer,
+                rating=form.cleaned_data["rating"],
+                rationale=form.cleaned_data["rationale"],
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, " ".join(error.messages))
+                return redirect(_return_url(ret, "return_validation"))
+            errors = {name: " ".join(texts) for name, texts in error.message_dict.items()}
+            errors["standard"] = answer.standard.code
+            status = 400
+        else:
+            messages.success(request, f"{answer.standard.code}: validated rating recorded.")
+            anchor = f"#standard-{answer.standard.code}"
+            return redirect(_return_url(ret, "return_validation") + anchor)
+    return render(
+        request,
+        "assurance/returns/validation.jinja",
+        {
+            "ret": ret,
+            "latest": latest,
+            "answers": answers,
+            "can_validate": can_validate,
+            "errors": errors,
+            "posted": posted,
+            "rating_choices": submissions.VALIDATED_RATINGS,
+        },
+        status=status,
+    )
 
 
 @require_GET
