@@ -199,3 +199,29 @@ def can_review_return(user, quarterly_return) -> bool:
         m.role == Role.REGIONAL_LEAD and m.organisation_id == region_id
         for m in scope_of(user).memberships
     )
+
+
+def return_commenting_membership(user, quarterly_return):
+    """The membership by which `user` may comment on the return (its
+    organisation and role are kept with the comment), or None: the editors
+    and approver of the ICB completing it (its own, or the named successor's),
+    and the regional lead and regional chief nurse of its region. Viewers, the
+    NSSG and the national team read the comments."""
+    from organisations.choices import ICB_WRITE_ROLES, REGIONAL_ROLES
+
+    icbs = {quarterly_return.icb_id, quarterly_return.completed_by_id} - {None}
+    day = today()
+    for m in scope_of(user).memberships:
+        if (
+            m.role in ICB_WRITE_ROLES
+            and m.organisation_id in icbs
+            and m.organisation.existed_on(day)
+        ):
+            return m
+        if m.role in REGIONAL_ROLES and m.organisation_id == quarterly_return.icb.parent_id:
+            return m
+    return None
+
+
+def can_comment_on_return(user, quarterly_return) -> bool:
+    return return_commenting_membership(user, quarterly_return) is not None

@@ -178,3 +178,14 @@ class ValidatedRatingForm(PortalForm):
     rationale = forms.CharField(
         required=False, max_length=5_000, widget=forms.Textarea, label="Rationale"
     )
+
+
+class CommentForm(PortalForm):
+    """A comment on a return, on one of its standards, or a reply."""
+
+    text = forms.CharField(
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Comment",
+        error_messages={"required": "Write the comment before posting it."},
+    )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assurance.forms.returns import (
     ActionForm,
     AnswerForm,
+    CommentForm,
     EvidenceForm,
     MetricValueForm,
     ValidatedRatingForm,
@@ -28,6 +29,7 @@ from assurance.forms.returns import (
 from assurance.metric_providers import metric_values_compute
 from assurance.models import DECLARATION_TEXT, EvidenceFile, QuarterlyReturn
 from assurance.permissions import (
+    can_comment_on_return,
     can_edit_return,
     can_review_return,
     can_submit_return,
@@ -39,7 +41,8 @@ from assurance.permissions import (
 from assurance.rating import metric_rate
 from assurance.return_check import ReturnCheck, return_problems
 from assurance.return_progress import SectionProgress
-from assurance.selectors import split_predecessors
+from assurance.selectors import return_comment_threads, split_predecessors
+from assurance.services import comments as comment_services
 from assurance.services import returns as services
 from assurance.services import submissions
 from organisations.permissions import organisation_get_visible_by_code
@@ -93,6 +96,8 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "can_review": can_review_return(request.user, ret),
             "state_refusal": return_state_refusal(ret),
             "latest": ret.submissions.order_by("-version").first(),
+            "threads_by_standard": return_comment_threads(ret),
+            "can_comment": can_comment_on_return(request.user, ret),
         },
     )
 
@@ -393,6 +398,8 @@ def return_section(
             "can_edit": can_edit,
             "state_refusal": return_state_refusal(ret),
             "next_section": later[0].section if later else None,
+            "threads_by_standard": return_comment_threads(ret),
+            "can_comment": can_comment_on_return(request.user, ret),
         },
         status=status,
     )
@@ -536,6 +543,62 @@ def return_validation(request: HttpRequest, code: str, financial_year: int, quar
         },
         status=status,
     )
+
+
+@require_POST
+def return_comment(request: HttpRequest, code: str, financial_year: int, quarter: int):
+    """Post a comment, from the task list (on the return), the section page
+    (on a standard) or a reply under either; back to where it was written.
+    A comment that cannot be posted comes back on a page of its own, with
+    the error and the text as typed."""
+    ret = return_get_visible(request.user, code, financial_year, quarter)
+    version = ret.period.toolkit_version
+    standard = None
+    if request.POST.get("standard"):
+        standard = version.standards.filter(code=request.POST["standard"]).first()
+        if standard is None:
+            raise Http404("No such standard.")
+    parent = None
+    if request.POST.get("parent", "").isdigit():
+        parent = ret.comments.filter(pk=int(request.POST["parent"])).first()
+        if parent is None:
+            raise Http404("No such comment.")
+    section_code = parent.standard if parent and parent.standard else standard
+    back = (
+        _return_url(ret, "return_section", section=section_code.section.code)
+        if section_code
+        else _return_url(ret)
+    )
+    form = CommentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(dict(form.errors))
+        comment = comment_services.return_comment_add(
+            actor=request.user,
+            quarterly_return=ret,
+            text=form.cleaned_data["text"],
+            standard=standard,
+            parent=parent,
+        )
+    except ValidationError as error:
+        text = " ".join(
+            m for ms in getattr(error, "message_dict", {"": error.messages}).values() for m in ms
+        )
+        return render(
+            request,
+            "assurance/returns/comment.jinja",
+            {
+                "ret": ret,
+                "error": text,
+                "text": request.POST.get("text", ""),
+                "standard": standard,
+                "parent": parent,
+                "back": back,
+            },
+            status=400,
+        )
+    messages.success(request, "Comment posted.")
+    return redirect(f"{back}#comment-{comment.pk}")
 
 
 @require_GET
