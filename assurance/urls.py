@@ -27,6 +27,7 @@ urlpatterns = [
     path(_RETURN + "history/", returns.return_history, name="return_history"),
     path(_RETURN + "submit/", returns.return_submit, name="return_submit"),
     path(_RETURN + "review/", returns.return_review, name="return_review"),
+    path(_RETURN + "reopen/", returns.return_reopen, name="return_reopen"),
     path(_RETURN + "comments/", returns.return_comment, name="return_comment"),
     path(_RETURN + "validation/", returns.return_validation, name="return_validation"),
     path(_RETURN + "sections/<str:section>/", returns.return_section, name="return_section"),

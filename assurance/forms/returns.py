@@ -189,3 +189,24 @@ class CommentForm(PortalForm):
         label="Comment",
         error_messages={"required": "Write the comment before posting it."},
     )
+
+
+class ReopenForm(PortalForm):
+    """The national team reopens a locked return: why, and until when."""
+
+    reason = forms.CharField(
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Why the return is reopened",
+        help_text="The ICB and its region read it.",
+        error_messages={"required": "Say why the return is reopened."},
+    )
+    closes_on = forms.DateField(
+        widget=forms.SelectDateWidget,
+        label="New closing date",
+        help_text="The return locks again after this day.",
+        error_messages={
+            "required": "Enter the new closing date.",
+            "invalid": "Enter a real date, for example 29 May 2027.",
+        },
+    )

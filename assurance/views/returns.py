@@ -24,6 +24,7 @@ from assurance.forms.returns import (
     CommentForm,
     EvidenceForm,
     MetricValueForm,
+    ReopenForm,
     ValidatedRatingForm,
 )
 from assurance.metric_providers import metric_values_compute
@@ -31,12 +32,15 @@ from assurance.models import DECLARATION_TEXT, EvidenceFile, QuarterlyReturn
 from assurance.permissions import (
     can_comment_on_return,
     can_edit_return,
+    can_reopen_return,
     can_review_return,
     can_submit_return,
     period_get,
     return_get_visible,
+    return_lock_refusal,
     return_require_editable,
     return_state_refusal,
+    submission_closes_on,
 )
 from assurance.rating import metric_rate
 from assurance.return_check import ReturnCheck, return_problems
@@ -45,9 +49,9 @@ from assurance.selectors import return_comment_threads, split_predecessors
 from assurance.services import comments as comment_services
 from assurance.services import returns as services
 from assurance.services import submissions
-from organisations.permissions import organisation_get_visible_by_code
+from organisations.permissions import is_national_admin, organisation_get_visible_by_code
 from organisations.selectors import audit_history
-from saaf.dates import today
+from saaf.dates import nhs_date, today
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -93,6 +97,9 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "check": check,
             "can_edit": can_edit_return(request.user, ret),
             "can_submit": can_submit_return(request.user, ret) and ret.is_draft,
+            "lock_refusal": return_lock_refusal(ret),
+            "closes_on": submission_closes_on(ret),
+            "can_reopen": can_reopen_return(request.user, ret),
             "can_review": can_review_return(request.user, ret),
             "state_refusal": return_state_refusal(ret),
             "latest": ret.submissions.order_by("-version").first(),
@@ -397,6 +404,7 @@ def return_section(
             "errors": _error_list(standard_rows, metric_rows),
             "can_edit": can_edit,
             "state_refusal": return_state_refusal(ret),
+            "lock_refusal": return_lock_refusal(ret),
             "next_section": later[0].section if later else None,
             "threads_by_standard": return_comment_threads(ret),
             "can_comment": can_comment_on_return(request.user, ret),
@@ -599,6 +607,47 @@ def return_comment(request: HttpRequest, code: str, financial_year: int, quarter
         )
     messages.success(request, "Comment posted.")
     return redirect(f"{back}#comment-{comment.pk}")
+
+
+@GET_POST
+def return_reopen(request: HttpRequest, code: str, financial_year: int, quarter: int):
+    """The national team's form to reopen a locked return, with its reason and
+    new closing date. Anyone else, or a return that is not locked, is told
+    why and sent back to the task list."""
+    ret = return_get_visible(request.user, code, financial_year, quarter)
+    if not can_reopen_return(request.user, ret):
+        refusal = (
+            "Only the national safeguarding team reopens a locked return."
+            if not is_national_admin(request.user)
+            else return_state_refusal(ret)
+            or f"It is open until {nhs_date(submission_closes_on(ret))}: nothing to reopen."
+        )
+        messages.error(request, refusal)
+        return redirect(_return_url(ret))
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submissions.quarterly_return_reopen(
+                actor=request.user,
+                quarterly_return=ret,
+                reason=form.cleaned_data["reason"],
+                closes_on=form.cleaned_data["closes_on"],
+            )
+        except ValidationError as error:
+            for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                f"{ret.icb.name}'s return reopened until {nhs_date(ret.reopened_until)}.",
+            )
+            return redirect(_return_url(ret))
+    return render(
+        request,
+        "assurance/returns/reopen.jinja",
+        {"ret": ret, "form": form, "lock_refusal": return_lock_refusal(ret)},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_GET
