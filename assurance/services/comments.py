@@ -39,7 +39,7 @@ def return_comment_add(
         f"Only {quarterly_return.icb.name}'s editors and approver and its region's "
         "safeguarding lead and chief nurse comment on its return.",
     )
-    text = text.strip()
+    text = text.replace("\r\n", "\n").strip()  # a browser's line breaks, kept as one
     if not text:
         raise ValidationError({"text": "Write the comment before posting it."})
     if len(text) > COMMENT_TEXT_MAX_LENGTH:

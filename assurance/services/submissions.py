@@ -344,7 +344,7 @@ def submitted_answer_validate(
     Only on the latest version of a return the lead is reviewing; recording
     it again replaces it (the audit event keeps the old one). Recording the
     same rating and rationale changes nothing and writes no event."""
-    rationale = rationale.strip()
+    rationale = rationale.replace("\r\n", "\n").strip()
     errors = {}
     if rating not in VALIDATED_RATINGS:
         errors["rating"] = "Choose red, amber or green."

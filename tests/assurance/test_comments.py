@@ -134,10 +134,17 @@ def test_the_task_list_shows_the_returns_comments_escaped_with_a_reply_form(
     assert "<script>alert(1)" not in page
     assert f'id="comment-{comment.pk}"' in page and f'name="parent" value="{comment.pk}"' in page
     assert "On LG1 only" not in page
+    forms = page.split("<form ")[1:]
+    assert len(forms) >= 3 and all(
+        "csrfmiddlewaretoken" in form.split("</form>")[0] for form in forms
+    )
     section = client.get(url(ret, "return_section", "LG")).content.decode()
     assert "On LG1 only" in section and "Regional safeguarding lead" in section
+    assert all("csrfmiddlewaretoken" in f.split("</form>")[0] for f in section.split("<form ")[1:])
 
     posted = client.post(url(ret, "return_comment"), {"parent": comment.pk, "text": "Done."})
+    crlf = client.post(url(ret, "return_comment"), {"text": "One\r\nTwo"})
+    assert crlf.status_code == 302 and ReturnComment.objects.filter(text="One\nTwo").exists()
     assert posted.status_code == 302
     reply = ReturnComment.objects.get(text="Done.")
     assert posted["Location"] == f"{url(ret)}#comment-{reply.pk}"
