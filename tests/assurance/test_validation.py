@@ -207,3 +207,25 @@ def test_the_icb_reads_the_validated_ratings_without_a_form(client, reviewing, l
 def test_another_regions_lead_gets_404(client, reviewing, reference):
     signed_in(client, member(reference["Y61"], Role.REGIONAL_LEAD))
     assert client.get(url(reviewing)).status_code == 404
+
+
+def test_the_pages_query_count_does_not_grow_with_validated_ratings(client, reviewing, lead):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signed_in(client, lead)
+    client.get(url(reviewing))
+    with CaptureQueriesContext(connection) as before:
+        client.get(url(reviewing))
+    for code in ("LG1", "LG2", "LG3"):
+        submitted_answer_validate(
+            actor=lead, submitted_answer=answer_of(reviewing, code), rating="amber", rationale="z"
+        )
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(url(reviewing))
+    assert page.content.decode().count("Not validated") == len(answer_of_all(reviewing)) - 3
+    assert len(after) == len(before)
+
+
+def answer_of_all(ret):
+    return list(SubmittedAnswer.objects.filter(submission__quarterly_return=ret))
