@@ -14,6 +14,7 @@ version, section, standard, metric or period with 404.
 
 from __future__ import annotations
 
+import datetime
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -109,9 +110,10 @@ def return_completing_icb_ids(user) -> frozenset[int]:
 
 def can_edit_return(user, quarterly_return) -> bool:
     """Draft this return: the editors and approver of its ICB while it exists,
-    or, for a dissolved ICB, of the successor named to complete it. Nobody
-    else — the national admin included — changes an ICB's answers."""
-    if not quarterly_return.is_draft:
+    or, for a dissolved ICB, of the successor named to complete it, until it
+    locks (`return_lock_refusal`). Nobody else — the national admin included —
+    changes an ICB's answers."""
+    if not quarterly_return.is_draft or return_lock_refusal(quarterly_return):
         return False
     own = return_completing_icb_ids(user)
     if quarterly_return.completed_by_id is not None:
@@ -163,11 +165,64 @@ def return_state_refusal(quarterly_return) -> str | None:
     return f"Accepted by the region: version {latest.version if latest else ''} is final."
 
 
+RESUBMISSION_DAYS = 14
+
+
+def submission_closes_on(quarterly_return) -> datetime.date:
+    """The last day (Europe/London) the return can be changed and submitted:
+    the one place this is decided, read by the pages, the services and the
+    lock. The period's closing date; for a return the region sent back after
+    that date, 14 days from the day it was returned; for a return the
+    national team reopened, the new closing date it set — whichever is
+    latest."""
+    from assurance.models import ReturnStatus
+
+    closes = quarterly_return.period.closes_on
+    returned = quarterly_return.returned_on
+    if quarterly_return.status == ReturnStatus.RETURNED and returned and returned > closes:
+        closes = returned + datetime.timedelta(days=RESUBMISSION_DAYS)
+    if quarterly_return.reopened_until and quarterly_return.reopened_until > closes:
+        closes = quarterly_return.reopened_until
+    return closes
+
+
+def return_lock_refusal(quarterly_return, on: datetime.date | None = None) -> str | None:
+    """Why a draft (or returned) return is locked — no edit, no submission —
+    in words the user can act on; None while it is open (on its closing day
+    itself included) or when it is not a draft (`return_state_refusal` says
+    why then)."""
+    if not quarterly_return.is_draft:
+        return None
+    closes = submission_closes_on(quarterly_return)
+    if (on or today()) <= closes:
+        return None
+    if quarterly_return.reopened_until == closes:
+        return (
+            f"Reopened until {nhs_date(closes)}, which has passed: ask the national team "
+            "to reopen it."
+        )
+    if closes != quarterly_return.period.closes_on:
+        return (
+            f"Returned on {nhs_date(quarterly_return.returned_on)} after the period closed: "
+            f"resubmission closed on {nhs_date(closes)}. Ask the national team to reopen it."
+        )
+    return f"Period closed on {nhs_date(closes)}: ask the national team to reopen it."
+
+
+def can_reopen_return(user, quarterly_return) -> bool:
+    """Reopen a locked return: the national admin only."""
+    return is_national_admin(user) and return_lock_refusal(quarterly_return) is not None
+
+
 def return_require_editable(user, quarterly_return) -> None:
-    """Refuse a change to a return that is not a draft, or not the user's to draft."""
+    """Refuse a change to a return that is not a draft, is locked since its
+    closing date, or is not the user's to draft."""
     refusal = return_state_refusal(quarterly_return)
     if refusal:
         raise ValidationError(f"{refusal} It can no longer be changed.")
+    locked = return_lock_refusal(quarterly_return)
+    if locked:
+        raise ValidationError(locked)
     permission_require(
         can_edit_return(user, quarterly_return),
         f"You cannot change {quarterly_return.icb.name}'s return.",
@@ -199,3 +254,29 @@ def can_review_return(user, quarterly_return) -> bool:
         m.role == Role.REGIONAL_LEAD and m.organisation_id == region_id
         for m in scope_of(user).memberships
     )
+
+
+def return_commenting_membership(user, quarterly_return):
+    """The membership by which `user` may comment on the return (its
+    organisation and role are kept with the comment), or None: the editors
+    and approver of the ICB completing it (its own, or the named successor's),
+    and the regional lead and regional chief nurse of its region. Viewers, the
+    NSSG and the national team read the comments."""
+    from organisations.choices import ICB_WRITE_ROLES, REGIONAL_ROLES
+
+    icbs = {quarterly_return.icb_id, quarterly_return.completed_by_id} - {None}
+    day = today()
+    for m in scope_of(user).memberships:
+        if (
+            m.role in ICB_WRITE_ROLES
+            and m.organisation_id in icbs
+            and m.organisation.existed_on(day)
+        ):
+            return m
+        if m.role in REGIONAL_ROLES and m.organisation_id == quarterly_return.icb.parent_id:
+            return m
+    return None
+
+
+def can_comment_on_return(user, quarterly_return) -> bool:
+    return return_commenting_membership(user, quarterly_return) is not None

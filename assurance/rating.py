@@ -10,9 +10,14 @@ value, is not rated.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from assurance.models import Metric
 
@@ -42,3 +47,51 @@ def metric_rate(metric: Metric, value: Decimal | int | float | str | None) -> Ra
     if number <= green:
         return Rating.GREEN
     return Rating.AMBER if number <= amber else Rating.RED
+
+
+# --- Cell ratings: a section's rating for one return --------------------------------
+
+# Worst first: a cell takes the worst rating among its applicable standards.
+STANDARD_ORDER = ("red", "amber", "green")
+NOT_APPLICABLE = "not_applicable"
+
+
+def answer_rating_expression(prefix: str = "") -> Coalesce:
+    """SQL for a submitted answer's rating as rollups count it: the regional
+    lead's validated rating where recorded, else the ICB's self-assessment.
+    `prefix` reaches the answer through a relation (`"answers__"`)."""
+    return Coalesce(NullIf(F(f"{prefix}validated_rating"), Value("")), F(f"{prefix}rating"))
+
+
+def answer_rating(answer) -> str:
+    """The same rule for one submitted answer already in memory."""
+    return answer.validated_rating or answer.rating
+
+
+@dataclass(frozen=True)
+class CellRating:
+    """A cell of a heatmap or report: its rating (worst of the applicable
+    standards; "not_applicable" when none applies; "" when nothing is rated)
+    and its counts, which every cell also shows as text."""
+
+    rating: str
+    counts: dict[str, int]
+
+    @property
+    def text(self) -> str:
+        parts = [f"{self.counts[r]} {r}" for r in STANDARD_ORDER if self.counts.get(r)]
+        if self.counts.get(NOT_APPLICABLE):
+            parts.append(f"{self.counts[NOT_APPLICABLE]} not applicable")
+        return ", ".join(parts)
+
+
+def cell_rating(ratings: Iterable[str]) -> CellRating:
+    """Worst-of over `ratings` (validated where recorded, else self-assessed:
+    pass `answer_rating` of each, or the values of `answer_rating_expression`):
+    red worse than amber worse than green, not applicable ignored, all not
+    applicable → not applicable; unrated answers are not counted."""
+    counts = Counter(r for r in ratings if r)
+    worst = next((r for r in STANDARD_ORDER if counts.get(r)), "")
+    if not worst and counts.get(NOT_APPLICABLE):
+        worst = NOT_APPLICABLE
+    return CellRating(rating=worst, counts=dict(counts))

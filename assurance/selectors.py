@@ -228,3 +228,34 @@ def return_statuses(period: ReportingPeriod) -> dict[int, str]:
             "icb_id", "status"
         )
     }
+
+
+# --- Comments on a return -------------------------------------------------------------
+
+
+@dataclass
+class CommentThread:
+    """A comment and the replies under it, oldest first, at any depth."""
+
+    comment: object
+    replies: list[CommentThread]
+
+
+def return_comment_threads(quarterly_return) -> dict[int | None, list[CommentThread]]:
+    """The return's comments as threads, keyed by standard id (None: on the
+    return as a whole), oldest first: one query whatever their number."""
+    from assurance.models import ReturnComment
+
+    comments = list(
+        ReturnComment.objects.filter(quarterly_return=quarterly_return)
+        .select_related("author_organisation")
+        .order_by("created_at", "id")
+    )
+    nodes = {c.pk: CommentThread(comment=c, replies=[]) for c in comments}
+    threads: dict[int | None, list[CommentThread]] = {}
+    for c in comments:
+        if c.parent_id in nodes:
+            nodes[c.parent_id].replies.append(nodes[c.pk])
+        else:
+            threads.setdefault(c.standard_id, []).append(nodes[c.pk])
+    return threads

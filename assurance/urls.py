@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from assurance.views import register, returns, toolkit
+from assurance.views import register, return_signoff, returns, toolkit
 
 
 class ExportFormat:
@@ -25,8 +25,11 @@ urlpatterns = [
     path(_RETURN, returns.return_detail, name="return_detail"),
     path(_RETURN + "start/", returns.return_start, name="return_start"),
     path(_RETURN + "history/", returns.return_history, name="return_history"),
-    path(_RETURN + "submit/", returns.return_submit, name="return_submit"),
-    path(_RETURN + "review/", returns.return_review, name="return_review"),
+    path(_RETURN + "submit/", return_signoff.return_submit, name="return_submit"),
+    path(_RETURN + "review/", return_signoff.return_review, name="return_review"),
+    path(_RETURN + "reopen/", return_signoff.return_reopen, name="return_reopen"),
+    path(_RETURN + "comments/", return_signoff.return_comment, name="return_comment"),
+    path(_RETURN + "validation/", return_signoff.return_validation, name="return_validation"),
     path(_RETURN + "sections/<str:section>/", returns.return_section, name="return_section"),
     path("evidence/<int:pk>/", returns.evidence_download, name="evidence_download"),
     path("toolkit/", toolkit.toolkit_version_list, name="toolkit_version_list"),

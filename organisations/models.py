@@ -435,6 +435,9 @@ class AuditAction(models.TextChoices):
     RETURN_REVIEW_STARTED = "return.review_started", "Regional review started"
     RETURN_ACCEPTED = "return.accepted", "Return accepted"
     RETURN_SENT_BACK = "return.sent_back", "Return returned for changes"
+    RETURN_RATING_VALIDATED = "return.rating_validated", "Validated rating recorded"
+    RETURN_COMMENTED = "return.commented", "Comment added"
+    RETURN_REOPENED = "return.reopened", "Locked return reopened"
     # Statutory reviews
     REVIEW_CREATED = "review.created", "Review recorded"
     REVIEW_UPDATED = "review.updated", "Review changed"

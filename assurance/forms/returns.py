@@ -167,3 +167,46 @@ class EvidenceForm(PortalForm):
         if data.get("file") and not data.get("effective_on") and "effective_on" not in self.errors:
             self.add_error("effective_on", "Enter the date the evidence speaks for.")
         return data
+
+
+class ValidatedRatingForm(PortalForm):
+    """The regional lead's rating of one submitted standard. Both fields are
+    checked by `submitted_answer_validate` (its words); the form refuses only
+    what is invalid as text (control characters, length)."""
+
+    rating = forms.CharField(required=False, max_length=20)
+    rationale = forms.CharField(
+        required=False, max_length=5_000, widget=forms.Textarea, label="Rationale"
+    )
+
+
+class CommentForm(PortalForm):
+    """A comment on a return, on one of its standards, or a reply."""
+
+    text = forms.CharField(
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Comment",
+        error_messages={"required": "Write the comment before posting it."},
+    )
+
+
+class ReopenForm(PortalForm):
+    """The national team reopens a locked return: why, and until when."""
+
+    reason = forms.CharField(
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Why the return is reopened",
+        help_text="The ICB and its region read it.",
+        error_messages={"required": "Say why the return is reopened."},
+    )
+    closes_on = forms.DateField(
+        widget=forms.SelectDateWidget,
+        label="New closing date",
+        help_text="The return locks again after this day.",
+        error_messages={
+            "required": "Enter the new closing date.",
+            "invalid": "Enter a real date, for example 29 May 2027.",
+        },
+    )

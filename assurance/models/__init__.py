@@ -1,8 +1,10 @@
 """The assurance app's records, split by sub-domain: the toolkit ICBs answer
 (`toolkit`), the quarters in which they answer it (`periods`) and the
 safeguarding posts every ICB and provider must fill (`register`), and the
-ICBs' quarterly returns against the toolkit (`returns`)."""
+ICBs' quarterly returns against the toolkit (`returns`), what they
+submitted (`submissions`) and the comments on them (`comments`)."""
 
+from assurance.models.comments import ReturnComment
 from assurance.models.periods import (
     Quarter,
     ReportingPeriod,
@@ -57,6 +59,7 @@ __all__ = [
     "MetricValue",
     "QuarterlyReturn",
     "ReturnAction",
+    "ReturnComment",
     "ReturnStatus",
     "SelfRating",
     "DECLARATION_TEXT",

@@ -69,6 +69,17 @@ class QuarterlyReturn(models.Model):
     returned_comment = models.TextField(
         blank=True, help_text="The region's covering comment when it last returned the return."
     )
+    returned_on = models.DateField(
+        null=True, blank=True, help_text="The day (Europe/London) the region last returned it."
+    )
+    reopened_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The closing date the national team set when it last reopened the return.",
+    )
+    reopened_reason = models.TextField(
+        blank=True, help_text="Why the national team last reopened the return."
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "icb"

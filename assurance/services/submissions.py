@@ -1,5 +1,6 @@
-"""A return's life after drafting: the approver's submission, and the
-regional lead's review (start, accept, send back).
+"""A return's life after drafting: the approver's submission, the regional
+lead's review (start, validated ratings, accept, send back) and the national
+team reopening a return locked since its closing date.
 
 Each service locks the return's row, checks the transition from the state it
 finds under that lock, writes the audit event in the same transaction and
@@ -7,6 +8,8 @@ refuses a wrong role or state with words the user can act on.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,14 +30,16 @@ from assurance.permissions import (
     can_review_return,
     can_submit_return,
     return_completing_icb,
+    return_lock_refusal,
     return_state_refusal,
+    submission_closes_on,  # noqa: F401 (read from here by earlier callers)
 )
 from assurance.rating import metric_rate
 from assurance.return_check import ReturnCheck, return_problems
 from organisations.audit import audit_record
 from organisations.choices import Role
 from organisations.models import AuditAction, User
-from organisations.permissions import permission_require
+from organisations.permissions import is_national_admin, permission_require
 from saaf.dates import nhs_date, today
 
 COMMENT_MAX_LENGTH = 5_000
@@ -59,13 +64,6 @@ def _locked(quarterly_return: QuarterlyReturn) -> QuarterlyReturn:
     return locked
 
 
-def submission_closes_on(quarterly_return: QuarterlyReturn):
-    """The last day the return can be submitted: the period's closing date.
-    (Reopening by the national admin and the 14 days after a late return are
-    the next step of this work; they will move this date, here only.)"""
-    return quarterly_return.period.closes_on
-
-
 def _refuse(actor: User, quarterly_return: QuarterlyReturn) -> None:
     """Refuse a submission by the wrong person or at the wrong time, saying why:
     the return's state first (it is what everyone sees), then the role, then
@@ -78,11 +76,9 @@ def _refuse(actor: User, quarterly_return: QuarterlyReturn) -> None:
         can_submit_return(actor, quarterly_return),
         f"Only {completing.name}'s approver can submit this return.",
     )
-    closes_on = submission_closes_on(quarterly_return)
-    if today() > closes_on:
-        raise ValidationError(
-            f"Period closed on {nhs_date(closes_on)}: ask the national team to reopen it."
-        )
+    locked = return_lock_refusal(quarterly_return)
+    if locked:
+        raise ValidationError(locked)
 
 
 def submit_refusal(actor: User, quarterly_return: QuarterlyReturn) -> str | None:
@@ -255,7 +251,7 @@ def _status_change(
     ret.status = status
     fields = ["status"]
     if status == ReturnStatus.RETURNED:
-        fields.append("returned_comment")
+        fields += ["returned_comment", "returned_on"]
     ret.save(update_fields=fields)
     quarterly_return.status = status
     quarterly_return.returned_comment = ret.returned_comment
@@ -324,6 +320,7 @@ def quarterly_return_send_back(
             "return",
         )
         ret.returned_comment = comment
+        ret.returned_on = today()
         _status_change(
             actor=actor,
             quarterly_return=quarterly_return,
@@ -331,4 +328,120 @@ def quarterly_return_send_back(
             status=ReturnStatus.RETURNED,
             action=AuditAction.RETURN_SENT_BACK,
             reason=comment,
+        )
+
+
+VALIDATED_RATINGS = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+
+def submitted_answer_validate(
+    *, actor: User, submitted_answer: SubmittedAnswer, rating: str, rationale: str
+) -> SubmittedAnswer:
+    """The regional lead's own rating of one standard of the submission under
+    review (red, amber or green), with the rationale that says why — required,
+    since the validated rating is what rollups count where it differs.
+
+    Only on the latest version of a return the lead is reviewing; recording
+    it again replaces it (the audit event keeps the old one). Recording the
+    same rating and rationale changes nothing and writes no event."""
+    rationale = rationale.replace("\r\n", "\n").strip()
+    errors = {}
+    if rating not in VALIDATED_RATINGS:
+        errors["rating"] = "Choose red, amber or green."
+    if not rationale:
+        errors["rationale"] = "Say why you rate the standard this way."
+    elif len(rationale) > COMMENT_MAX_LENGTH:
+        errors["rationale"] = "Keep the rationale to 5,000 characters or fewer."
+    if errors:
+        raise ValidationError(errors)
+    quarterly_return = submitted_answer.submission.quarterly_return
+    with transaction.atomic():
+        ret = _review_locked(
+            actor, quarterly_return, (ReturnStatus.UNDER_REVIEW,), "record validated ratings on"
+        )
+        answer = SubmittedAnswer.objects.select_related("submission", "standard").get(
+            pk=submitted_answer.pk
+        )
+        latest = ret.submissions.order_by("-version").values_list("pk", flat=True).first()
+        if answer.submission_id != latest:
+            raise ValidationError(
+                f"Version {answer.submission.version} is not the latest: rate the standards of "
+                "the version under review."
+            )
+        old = (answer.validated_rating, answer.validated_rationale)
+        if old == (rating, rationale):
+            return answer
+        answer.validated_rating = rating
+        answer.validated_rationale = rationale
+        answer.validated_by = actor
+        answer.validated_at = timezone.now()
+        answer.save(update_fields=[f"validated_{f}" for f in ("rating", "rationale", "by", "at")])
+        audit_record(
+            actor=actor,
+            action=AuditAction.RETURN_RATING_VALIDATED,
+            target=answer,
+            parent=ret,
+            organisation=ret.icb,
+            changes={
+                "standard": [None, answer.standard.code],
+                "validated_rating": [
+                    VALIDATED_RATINGS.get(old[0] or ""),
+                    VALIDATED_RATINGS[rating],
+                ],
+                "validated_rationale": [old[1], rationale],
+            },
+        )
+    submitted_answer.validated_rating = answer.validated_rating
+    submitted_answer.validated_rationale = answer.validated_rationale
+    return answer
+
+
+# --- Locks ------------------------------------------------------------------------------
+
+
+def quarterly_return_reopen(
+    *, actor: User, quarterly_return: QuarterlyReturn, reason: str, closes_on: datetime.date
+) -> None:
+    """The national team reopens a return locked since its closing date, with
+    the reason (required: the ICB and the region read it) and a new closing
+    date, from which it locks again (`submission_closes_on`)."""
+    permission_require(
+        is_national_admin(actor), "Only the national safeguarding team reopens a locked return."
+    )
+    reason = reason.strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "Say why the return is reopened."
+    elif len(reason) > COMMENT_MAX_LENGTH:
+        errors["reason"] = "Keep the reason to 5,000 characters or fewer."
+    if closes_on is None or closes_on < today():
+        errors["closes_on"] = f"Set a new closing date of {nhs_date(today())} or later."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        ret = _locked(quarterly_return)
+        state = return_state_refusal(ret)
+        if state:
+            raise ValidationError(f"Only a locked draft is reopened. {state}")
+        if return_lock_refusal(ret) is None:
+            raise ValidationError(
+                f"It is open until {nhs_date(submission_closes_on(ret))}: nothing to reopen."
+            )
+        old = (ret.reopened_until, ret.reopened_reason)
+        ret.reopened_until = closes_on
+        ret.reopened_reason = reason
+        ret.save(update_fields=["reopened_until", "reopened_reason"])
+        quarterly_return.reopened_until = closes_on
+        quarterly_return.reopened_reason = reason
+        audit_record(
+            actor=actor,
+            action=AuditAction.RETURN_REOPENED,
+            target=ret,
+            parent=ret,
+            organisation=ret.icb,
+            changes={
+                "reopened_until": [old[0], closes_on],
+                "reopened_reason": [old[1] or None, reason],
+            },
+            reason=reason,
         )

@@ -1,8 +1,8 @@
 """Pages of the quarterly return: the task list of sections, a section's
 answers and metrics, the conflict page when two people saved the same
-standard, the return's history, the approver's submit page and the regional
-lead's review buttons. Every page starts from the user's scope
-(404 outside it); only the ICB's editors and approver (or its successor's,
+standard and the return's history (the submit, review, comment and
+reopen pages are in `assurance.views.return_signoff`). Every page starts
+from the user's scope (404 outside it); only the ICB's editors and approver (or its successor's,
 for a dissolved ICB) see forms, everyone else reads the draft."""
 
 from __future__ import annotations
@@ -18,24 +18,32 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assurance.forms.returns import ActionForm, AnswerForm, EvidenceForm, MetricValueForm
+from assurance.forms.returns import (
+    ActionForm,
+    AnswerForm,
+    EvidenceForm,
+    MetricValueForm,
+)
 from assurance.metric_providers import metric_values_compute
-from assurance.models import DECLARATION_TEXT, EvidenceFile, QuarterlyReturn
+from assurance.models import EvidenceFile, QuarterlyReturn
 from assurance.permissions import (
+    can_comment_on_return,
     can_edit_return,
+    can_reopen_return,
     can_review_return,
     can_submit_return,
     period_get,
     return_get_visible,
+    return_lock_refusal,
     return_require_editable,
     return_state_refusal,
+    submission_closes_on,
 )
 from assurance.rating import metric_rate
 from assurance.return_check import ReturnCheck, return_problems
 from assurance.return_progress import SectionProgress
-from assurance.selectors import split_predecessors
+from assurance.selectors import return_comment_threads, split_predecessors
 from assurance.services import returns as services
-from assurance.services import submissions
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.selectors import audit_history
 from saaf.dates import today
@@ -43,7 +51,8 @@ from saaf.dates import today
 GET_POST = require_http_methods(["GET", "POST"])
 
 
-def _return_url(ret: QuarterlyReturn, name: str = "return_detail", **extra) -> str:
+def return_page_url(ret: QuarterlyReturn, name: str = "return_detail", **extra) -> str:
+    """The address of one of the return's pages (`extra`: its further arguments)."""
     args = [ret.icb.code, ret.period.financial_year, ret.period.quarter, *extra.values()]
     return reverse(f"assurance:{name}", args=args)
 
@@ -84,9 +93,14 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "check": check,
             "can_edit": can_edit_return(request.user, ret),
             "can_submit": can_submit_return(request.user, ret) and ret.is_draft,
+            "lock_refusal": return_lock_refusal(ret),
+            "closes_on": submission_closes_on(ret),
+            "can_reopen": can_reopen_return(request.user, ret),
             "can_review": can_review_return(request.user, ret),
             "state_refusal": return_state_refusal(ret),
             "latest": ret.submissions.order_by("-version").first(),
+            "threads_by_standard": return_comment_threads(ret),
+            "can_comment": can_comment_on_return(request.user, ret),
         },
     )
 
@@ -101,7 +115,7 @@ def return_start(request: HttpRequest, code: str, financial_year: int, quarter: 
         messages.error(request, " ".join(error.messages))
         return redirect("assurance:return_detail", code, financial_year, quarter)
     messages.success(request, f"The {period.label} return for {icb.name} is ready to fill in.")
-    return redirect(_return_url(ret))
+    return redirect(return_page_url(ret))
 
 
 # --- A section -----------------------------------------------------------------------
@@ -345,7 +359,7 @@ def return_section(
             return_require_editable(request.user, ret)
         except ValidationError as refusal:
             messages.error(request, " ".join(refusal.messages))
-            return redirect(_return_url(ret, "return_section", section=current.section.code))
+            return redirect(return_page_url(ret, "return_section", section=current.section.code))
         standard_rows, metric_rows, conflicts, has_errors = _save_section(request, ret, current)
         if conflicts:
             return render(
@@ -359,10 +373,10 @@ def return_section(
             if "continue" in request.POST:
                 if later:
                     return redirect(
-                        _return_url(ret, "return_section", section=later[0].section.code)
+                        return_page_url(ret, "return_section", section=later[0].section.code)
                     )
-                return redirect(_return_url(ret))
-            return redirect(_return_url(ret, "return_section", section=current.section.code))
+                return redirect(return_page_url(ret))
+            return redirect(return_page_url(ret, "return_section", section=current.section.code))
         # Saved what was valid: show the section as it now is, with the errors.
         check = return_problems(ret)
         progress = check.progress
@@ -386,89 +400,13 @@ def return_section(
             "errors": _error_list(standard_rows, metric_rows),
             "can_edit": can_edit,
             "state_refusal": return_state_refusal(ret),
+            "lock_refusal": return_lock_refusal(ret),
             "next_section": later[0].section if later else None,
+            "threads_by_standard": return_comment_threads(ret),
+            "can_comment": can_comment_on_return(request.user, ret),
         },
         status=status,
     )
-
-
-# --- Submission and review ---------------------------------------------------------
-
-
-@GET_POST
-def return_submit(request: HttpRequest, code: str, financial_year: int, quarter: int):
-    """The approver's submit page: every problem the check finds (each a link
-    to its field), or the declaration and the Submit button. Everyone else is
-    told why they cannot submit."""
-    ret = return_get_visible(request.user, code, financial_year, quarter)
-    declaration_error = ""
-    refusal = ""
-    if request.method == "POST":
-        try:
-            submission = submissions.quarterly_return_submit(
-                actor=request.user,
-                quarterly_return=ret,
-                declaration=request.POST.get("declaration") == "yes",
-            )
-        except submissions.ReturnIncomplete:
-            pass  # the page lists the problems again, below
-        except ValidationError as error:
-            if "declaration" in getattr(error, "error_dict", {}):
-                declaration_error = " ".join(error.error_dict["declaration"][0].messages)
-            else:
-                refusal = " ".join(error.messages)
-        else:
-            messages.success(
-                request,
-                f"Submitted {ret.period.label} return, version {submission.version}: the "
-                "region has it for review.",
-            )
-            return redirect(_return_url(ret))
-    check = return_problems(ret)
-    if not refusal:
-        refusal = submissions.submit_refusal(request.user, ret) or ""
-    first = ret.submissions.order_by("version").first()
-    return render(
-        request,
-        "assurance/returns/submit.jinja",
-        {
-            "ret": ret,
-            "check": check,
-            "refusal": refusal,
-            "declaration_text": DECLARATION_TEXT,
-            "declaration_error": declaration_error,
-            "today_date": today(),
-            # Late only by the first submission: a resubmission keeps its mark.
-            "would_be_late": first.late if first else today() > ret.period.due_on,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-REVIEW_ACTIONS = {
-    "start": submissions.quarterly_return_review_start,
-    "accept": submissions.quarterly_return_accept,
-    "send_back": submissions.quarterly_return_send_back,
-}
-
-
-@require_POST
-def return_review(request: HttpRequest, code: str, financial_year: int, quarter: int):
-    """The regional lead's buttons on the task list: start the review, accept,
-    or return with a covering comment."""
-    ret = return_get_visible(request.user, code, financial_year, quarter)
-    step = request.POST.get("step", "")
-    if step not in REVIEW_ACTIONS:
-        messages.error(request, "Choose to start the review, accept or return the return.")
-        return redirect(_return_url(ret))
-    extra = {} if step == "start" else {"comment": request.POST.get("comment", "")}
-    try:
-        REVIEW_ACTIONS[step](actor=request.user, quarterly_return=ret, **extra)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{ret.icb.name}'s return: {ret.get_status_display().lower()}.")
-    return redirect(_return_url(ret))
 
 
 @require_GET

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assurance import selectors
+from assurance.completeness import period_completeness
 from assurance.forms.toolkit import (
     MetricForm,
     ReportingPeriodForm,
@@ -377,6 +378,7 @@ def period_detail(request: HttpRequest, financial_year: int, quarter: int) -> Ht
             .order_by("parent__name", "name"),
             "expected_count": selectors.expected_icbs(period).count(),
             "statuses": selectors.return_statuses(period),
+            "completeness": period_completeness(period),
             "splits": selectors.split_predecessors(period),
             "can_manage": can_manage_toolkit(request.user),
             "can_name_successor": can_name_return_successor(request.user),

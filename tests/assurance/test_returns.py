@@ -40,6 +40,9 @@ def q3(toolkit):
 
 @pytest.fixture
 def q4_last_year(toolkit):
+    """Q4 2025/26, kept open (its closing date moved to today): a closed
+    period's drafts are locked, and these tests are about who completes them."""
+    ReportingPeriod.objects.filter(financial_year=2025, quarter=4).update(closes_on=today())
     return ReportingPeriod.objects.get(financial_year=2025, quarter=4)
 
 
