@@ -225,6 +225,7 @@ def test_other_roles_cannot_read_the_national_organisations_export(reference, wo
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize(("fmt", "rows", "peak_mb"), [("csv", 60_000, 2), ("xlsx", 20_000, 2)])
 def test_streamed_exports_hold_memory_flat_in_the_rows(db, fmt, rows, peak_mb):
     """A streamed export never holds its rows: its peak memory stays small

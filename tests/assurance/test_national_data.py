@@ -13,6 +13,9 @@ from assurance.national_data import CODE_PREFIX, NationalDataRefused, national_d
 from assurance.register_counts import icb_counts
 from organisations.models import Commissioning, Organisation, ProviderKind
 
+# Generated national data or a migration run: once, in the PostgreSQL pass.
+pytestmark = pytest.mark.heavy
+
 TODAY = datetime.date.today()
 
 

@@ -81,6 +81,7 @@ def _queries(client, url) -> int:
     return len(queries)
 
 
+@pytest.mark.heavy  # generates national data twice: once, in the PostgreSQL pass
 def test_overview_query_counts_do_not_grow_with_providers(reference, settings, client):
     post_types_load(actor=system_actor())
     user = member(reference["X24"], Role.NATIONAL_ADMIN)

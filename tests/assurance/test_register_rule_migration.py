@@ -11,6 +11,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from assurance.toolkit_content import toolkit_content_read
 
+# Generated national data or a migration run: once, in the PostgreSQL pass.
+pytestmark = pytest.mark.heavy
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "assurance" / "migrations"
 
 

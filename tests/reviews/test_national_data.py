@@ -15,6 +15,9 @@ from reviews.models import Action, ActionStatus, Recommendation, Review, ReviewT
 from reviews.national_data import national_reviews_generate
 from reviews.selectors import review_action_counts
 
+# Generated national data or a migration run: once, in the PostgreSQL pass.
+pytestmark = pytest.mark.heavy
+
 TODAY = datetime.date.today()
 
 
