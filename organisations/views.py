@@ -14,6 +14,7 @@ from organisations.models import Membership, Organisation
 from organisations.panels import home_panels
 from organisations.permissions import can_manage_users
 from organisations.selectors import home_sections, organisation_detail, user_detail, user_list
+from saaf.nhs_forms import service_errors_apply
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -76,14 +77,6 @@ def user_page(request: HttpRequest, pk: str) -> HttpResponse:
     return _user_page(request, pk)
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @require_POST
 def user_email_change_page(request: HttpRequest, pk: str) -> HttpResponse:
     _require_user_manager(request)
@@ -95,7 +88,7 @@ def user_email_change_page(request: HttpRequest, pk: str) -> HttpResponse:
                 actor=request.user, user=user, email=form.cleaned_data["email"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"{user}'s email address is now {user.email}.")
             return redirect(reverse("organisations:user", args=[user.pk]))
@@ -113,7 +106,7 @@ def user_mfa_reset_page(request: HttpRequest, pk: str) -> HttpResponse:
                 actor=request.user, user=user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(
                 request,
@@ -143,7 +136,7 @@ def user_role_grant_page(request: HttpRequest, pk: str) -> HttpResponse:
                     role=form.cleaned_data["role"],
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                service_errors_apply(form, error)
             else:
                 messages.success(request, f"{user} now has this role at {organisation.name}.")
                 return redirect(reverse("organisations:user", args=[user.pk]))

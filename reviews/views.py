@@ -37,17 +37,7 @@ from reviews.permissions import (
 )
 from reviews.selectors import icb_tracker, review_page, trackers_visible
 from saaf.dates import today
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = name if name in form.fields else None
-            for e in errors:
-                form.add_error(target, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+from saaf.nhs_forms import service_errors_apply
 
 
 def _require_change(request: HttpRequest, review: Review) -> None:
@@ -196,7 +186,7 @@ def review_new(request: HttpRequest, code: str) -> HttpResponse:
                 **{name: form.cleaned_data[name] for name in _REVIEW_FIELDS},
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"Review {review.reference} recorded.")
             return redirect("reviews:review_detail", pk=review.pk)
@@ -229,7 +219,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **{name: form.cleaned_data[name] for name in _REVIEW_FIELDS},
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"Review {review.reference} saved.")
             return redirect("reviews:review_detail", pk=review.pk)
@@ -261,7 +251,7 @@ def recommendation_new(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, review=review, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"Recommendation {recommendation.number} added.")
             return redirect("reviews:review_detail", pk=review.pk)
@@ -286,7 +276,7 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, recommendation=recommendation, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"Recommendation {recommendation.number} saved.")
             return redirect("reviews:review_detail", pk=review.pk)
@@ -313,7 +303,7 @@ def action_new(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, recommendation=recommendation, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"Action added to recommendation {recommendation.number}.")
             return redirect("reviews:review_detail", pk=review.pk)
@@ -343,7 +333,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.action_update(actor=request.user, action=action, **changes)
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, "Action saved.")
             return redirect("reviews:review_detail", pk=review.pk)
@@ -376,7 +366,7 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
                 files=[uploaded] if uploaded else [],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, "Action completed.")
             return redirect("reviews:review_detail", pk=review.pk)
@@ -432,7 +422,7 @@ def action_evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.action_evidence_remove(actor=request.user, evidence=evidence)
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"{evidence.display_name} removed.")
             return redirect("reviews:review_detail", pk=review.pk)

@@ -178,3 +178,16 @@ def error_list(form: forms.BaseForm) -> list[dict]:
         for message in bound_field.errors:
             errors.append({"text": str(message), "href": f"#{field_target_id(bound_field)}"})
     return errors
+
+
+def service_errors_apply(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's refusal on the form that asked for it: each field's
+    messages on that field, anything else on the form as a whole."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = name if name in form.fields else None
+            for e in errors:
+                form.add_error(target, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

@@ -45,6 +45,7 @@ from organisations.models import (
 from organisations.permissions import is_national, organisation_get_visible_by_code
 from organisations.scoping import memberships_of
 from organisations.selectors import audit_history
+from saaf.nhs_forms import service_errors_apply
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -269,17 +270,6 @@ def _require_change(request: HttpRequest, organisation: Organisation) -> None:
         raise PermissionDenied(f"You can read but not change the register of {organisation}.")
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for e in errors:
-                form.add_error(target, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def post_new(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_get_visible_by_code(request.user, code)
     _require_change(request, organisation)
@@ -292,7 +282,7 @@ def post_new(request: HttpRequest, code: str) -> HttpResponse:
                 actor=request.user, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"{post.post_type.name} set up for {organisation.name}.")
             return redirect("assurance:post_detail", pk=post.pk)
@@ -314,7 +304,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.post_update(actor=request.user, post=post, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, f"{post.post_type.name} updated.")
             return redirect("assurance:post_detail", pk=post.pk)
@@ -391,7 +381,7 @@ def _tenure_form(request: HttpRequest, post: Post, tenure: Tenure | None) -> Htt
             else:
                 services.tenure_update(actor=request.user, tenure=tenure, **values)
         except ValidationError as error:
-            _apply_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(
                 request, f"{values['holder_name']} saved as {post.post_type.name_in_sentence}."

@@ -47,6 +47,7 @@ from assurance.services import returns as services
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.selectors import audit_history
 from saaf.dates import today
+from saaf.nhs_forms import service_errors_apply
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -183,17 +184,6 @@ def _metric_forms(section: SectionProgress, data=None) -> list[dict]:
     return rows
 
 
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for e in errors:
-                form.add_error(target, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def _save_section(request, ret, section: SectionProgress):
     """Save each standard and metric that is valid, each whole; keep the rest
     with its errors; collect conflicts. Returns (standard rows, metric rows,
@@ -229,7 +219,7 @@ def _save_section(request, ret, section: SectionProgress):
         except services.AnswerConflict as conflict:
             conflicts.append({"row": row, "conflict": conflict})
         except ValidationError as error:
-            _apply(form, error)
+            service_errors_apply(form, error)
             has_errors = True
         has_errors = _save_evidence(request, ret, row) or has_errors
     for row in metric_rows:
@@ -251,7 +241,7 @@ def _save_section(request, ret, section: SectionProgress):
         except services.AnswerConflict as conflict:
             conflicts.append({"row": row, "conflict": conflict, "metric": True})
         except ValidationError as error:
-            _apply(form, error)
+            service_errors_apply(form, error)
             has_errors = True
     return standard_rows, metric_rows, conflicts, has_errors
 

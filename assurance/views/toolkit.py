@@ -38,16 +38,9 @@ from assurance.services import returns as returns_services
 from assurance.services import toolkit as services
 from organisations.selectors import audit_history
 from saaf.dates import today
+from saaf.nhs_forms import service_errors_apply
 
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-def _add_errors(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _form_page(
@@ -65,7 +58,7 @@ def _form_page(
         try:
             result = save(form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_apply(form, error)
         else:
             messages.success(request, success)
             return redirect(done(result))
