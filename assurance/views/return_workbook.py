@@ -85,7 +85,10 @@ def return_workbook_upload_page(request: HttpRequest, code: str, financial_year:
     if not can_edit_return(request.user, ret):
         messages.error(request, "You cannot upload a workbook into this return.")
         return redirect(return_page_url(ret))
-    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form = WorkbookUploadForm(request.POST, request.FILES)
+    else:
+        form = WorkbookUploadForm()
     if request.method == "POST" and form.is_valid():
         try:
             result = return_workbook_upload(
