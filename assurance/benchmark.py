@@ -197,6 +197,17 @@ def return_section(bench: Bench) -> Measurement:
     return bench.measure("return_section", path)
 
 
+@entry("return_workbook")
+def return_workbook(bench: Bench) -> Measurement:
+    """The largest return's draft as an Excel workbook (built in the request)."""
+    ret = _largest_return()
+    path = reverse(
+        "assurance:return_workbook",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter],
+    )
+    return bench.measure("return_workbook", path)
+
+
 @dataclass
 class BenchmarkReport:
     database: str
