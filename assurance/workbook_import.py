@@ -75,6 +75,8 @@ from organisations.models import User
 from saaf.dates import nhs_date, nhs_datetime
 from saaf.spreadsheets import (
     INVALID,
+    CellErrorValue,
+    Formula,
     ImportReport,
     RowError,
     SheetRow,
@@ -93,6 +95,7 @@ _HEADER_WIDTH = 120
 _DOWNLOAD_AGAIN = (
     "Download the return's workbook again from the portal and copy your answers into it."
 )
+_CORRECT = "Correct it in the workbook and upload it again."
 _EARLIEST_DUE = datetime.date(2022, 7, 1)
 _LATEST_DUE = datetime.date(2100, 12, 31)
 _MAX_FIGURE = Decimal("9999999999.99")
@@ -182,10 +185,20 @@ def _codes(book: Spreadsheet, ret: QuarterlyReturn, report: ImportReport, parsed
     for row in book.rows(CODES_SHEET, max_col=4, min_row=2):
         if row.empty:
             continue
-        item = cell_text(row.values[0]) if isinstance(row.values[0], str) else ""
-        code = row.values[1]
+        item, code, revision, fingerprint = row.values
+        if any(isinstance(v, Formula | CellErrorValue) for v in row.values) or not isinstance(
+            item, str
+        ):
+            report.error(
+                CODES_SHEET,
+                row.number,
+                None,
+                "The hidden sheet of codes has been changed.",
+                _DOWNLOAD_AGAIN,
+            )
+            return
+        item = item.strip()
         if item in ("standard", "metric"):
-            revision, fingerprint = row.values[2], row.values[3]
             if not isinstance(code, str) or not isinstance(revision, int | float):
                 report.error(
                     CODES_SHEET,
@@ -436,6 +449,7 @@ def _metrics_sheet(
             maximum=100 if percent else _MAX_FIGURE,
             whole=metric.unit == MetricUnit.COUNT,
             unit="%" if percent else "",
+            percent=percent,
         )
         reason = report.cell(
             cell_text,
@@ -465,7 +479,7 @@ def _metrics_sheet(
                 f"{value:f} is stored with two decimal places, as {metric_amount(value):f}.",
                 "Nothing to do, unless you meant another figure.",
             )
-            value = metric_amount(value)
+        value = metric_amount(value)  # 92.500 is 92.50: two places, as stored
         parsed.metrics[metric.code] = (value, reason, _Row(name, row.number, metric.code))
 
 
@@ -640,7 +654,9 @@ def _apply(actor: User, ret: QuarterlyReturn, parsed: _Parsed, upload: WorkbookU
                 )
             except ValidationError as error:
                 for message in error.messages:
-                    report.error(row.sheet, row.number, None, f"{standard.code}: {message}", "")
+                    report.error(
+                        row.sheet, row.number, None, f"{standard.code}: {message}", _CORRECT
+                    )
                 continue
             upload.changes.append(
                 AnswerChange(standard.code, standard.statement, standard.section.title, fields)
@@ -657,7 +673,7 @@ def _apply(actor: User, ret: QuarterlyReturn, parsed: _Parsed, upload: WorkbookU
                 )
             except ValidationError as error:
                 for message in error.messages:
-                    report.error(row.sheet, row.number, None, f"{metric.code}: {message}", "")
+                    report.error(row.sheet, row.number, None, f"{metric.code}: {message}", _CORRECT)
                 continue
             upload.changes.append(
                 AnswerChange(metric.code, metric.name, metric.section.title, fields, True)

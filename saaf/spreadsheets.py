@@ -198,6 +198,12 @@ class CellErrorValue(str):
     """A cell showing an Excel error (#N/A, #DIV/0!…)."""
 
 
+class Percentage(float):
+    """A number in a cell formatted as a percentage: Excel stores 85% as 0.85.
+    `cell_number(percent=True)` reads it as 85; elsewhere it is refused, as
+    nobody means 0.85 of a count."""
+
+
 def _in_words(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MiB"
@@ -368,6 +374,12 @@ def _cell_value(cell):
         return Formula(getattr(value, "text", None) or str(value))
     if data_type == "e":
         return CellErrorValue(str(value))
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and "%" in (getattr(cell, "number_format", "") or "")
+    ):
+        return Percentage(value)
     return value
 
 
@@ -544,14 +556,24 @@ def cell_number(
     maximum: Decimal | int | None = None,
     whole: bool = False,
     unit: str = "",
+    percent: bool = False,
 ) -> Decimal | None:
     """A number as a Decimal, or None for an empty cell; text that is not a
-    number, and numbers out of range, are refused."""
+    number, and numbers out of range, are refused. With `percent`, a cell
+    Excel formatted as a percentage (85% stored as 0.85) reads as 85."""
     _refuse_non_values(value)
     if _is_blank(value):
         return None
     if isinstance(value, bool | datetime.date):
         raise CellInvalid("This is not a number.", "Type a number, such as 42.")
+    if isinstance(value, Percentage):
+        shown = Decimal(repr(float(value))) * 100
+        if not percent:
+            raise CellInvalid(
+                f"The cell holds a percentage ({shown.normalize():f}%) where a number belongs.",
+                "Type the number itself, without %, and format the cell as a number.",
+            )
+        value = shown
     try:
         number = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -20,6 +21,7 @@ from assurance.services.returns import (
 )
 from assurance.workbook import (
     CODES_SHEET,
+    METRICS_SHEET,
     workbook_build,
     workbook_content_draft,
     workbook_content_template,
@@ -275,6 +277,43 @@ def test_every_refusal_lists_what_to_fix_and_saves_nothing(ret, editor):
         assert snapshot(ret) == before, name
 
 
+def test_a_figure_typed_as_a_percentage_is_read_as_shown(ret, editor):
+    book = openpyxl.load_workbook(io.BytesIO(download(ret, editor)))
+    sheet = book[METRICS_SHEET]
+    headings = {c.value: c.column for c in sheet[1]}
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == "PREVENT_TRAINED":
+            cell = sheet.cell(row=row[0].row, column=headings["Value"])
+            cell.value, cell.number_format = 0.925, "0%"  # typed as 92.5% in Excel
+        if row[0].value == "FGM_NEW_CASES":
+            cell = sheet.cell(row=row[0].row, column=headings["Value"])
+            cell.value, cell.number_format = 0.5, "0%"
+    out = io.BytesIO()
+    book.save(out)
+    result = upload(ret, editor, out.getvalue())
+    assert [e.problem for e in result.report.errors] == [
+        "The cell holds a percentage (50%) where a number belongs."
+    ]
+    book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    for row in book[METRICS_SHEET].iter_rows(min_row=2):
+        if row[0].value == "FGM_NEW_CASES":
+            row[headings["Value"] - 1].value = None
+    out = io.BytesIO()
+    book.save(out)
+    assert upload(ret, editor, out.getvalue()).saved
+    assert MetricValue.objects.get(metric__code="PREVENT_TRAINED").value == Decimal("92.50")
+
+
+def test_a_formula_in_the_hidden_sheet_is_refused_not_an_error_page(ret, editor):
+    book = openpyxl.load_workbook(io.BytesIO(download(ret, editor)))
+    book[CODES_SHEET]["C8"] = "=1+1"
+    out = io.BytesIO()
+    book.save(out)
+    result = upload(ret, editor, out.getvalue())
+    assert not result.saved
+    assert "hidden sheet of codes has been changed" in str(result.report.errors[0])
+
+
 def test_row_errors_name_sheet_row_and_column(ret, editor):
     data = edit(
         download(ret, editor), {("LG1", "Rating"): "Purple", ("LG2", "Action 1 due date"): 46112}
@@ -331,3 +370,45 @@ def test_a_reader_cannot_upload(client, ret, reference):
             actor=viewer, quarterly_return=ret, upload=SimpleUploadedFile("r.xlsx", b"PK")
         )
     assert snapshot(ret) == before
+
+
+def test_a_submitted_version_downloads_and_goes_back_into_the_returned_draft(
+    ret, editor, reference
+):
+    from assurance.services.submissions import (
+        quarterly_return_review_start,
+        quarterly_return_send_back,
+        quarterly_return_submit,
+    )
+    from assurance.workbook import workbook_content_submission
+
+    approver = member(reference["Z9B2Z"], Role.ICB_APPROVER)
+    lead = member(reference["Y56"], Role.REGIONAL_LEAD)
+    version = ret.period.toolkit_version
+    for st in version.standards.all():
+        save(ret, editor, st.code, rating="green", narrative=f"Met: {st.code}.",
+             explanation="Interim cover agreed." if st.register_groups else "")  # fmt: skip
+    for m in version.metrics.all():
+        if not m.is_computed:
+            current = MetricValue.objects.filter(quarterly_return=ret, metric=m).first()
+            metric_value_save(actor=editor, quarterly_return=ret, metric=m, value=Decimal("3"),
+                              revision=current.revision if current else 0)  # fmt: skip
+    submission = quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    data = workbook_build(workbook_content_submission(submission), actor=editor)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert "Version 1, submitted on" in str(book["Cover"]["B6"].value)
+    assert any(c.value == "Met: LG1." for row in book.worksheets[1].iter_rows() for c in row)
+
+    edited = edit(data, {("LG1", "Narrative evidence"): "Met, with the March audit."})
+    ret.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        upload(ret, editor, edited)
+    assert "awaiting the regional review" in str(refused.value)
+
+    quarterly_return_review_start(actor=lead, quarterly_return=ret)
+    quarterly_return_send_back(actor=lead, quarterly_return=ret, comment="Say more on LG1.")
+    ret.refresh_from_db()
+    result = upload(ret, editor, edited)
+    assert result.saved, result.report.errors
+    assert [c.code for c in result.changes] == ["LG1"]
+    assert answer(ret, "LG1").narrative == "Met, with the March audit."

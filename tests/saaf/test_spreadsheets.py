@@ -286,6 +286,21 @@ def test_cell_number():
         cell_number(True)
 
 
+def test_a_percentage_formatted_cell_reads_as_the_percentage_it_shows():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"] = 0.855
+    sheet["A1"].number_format = "0.0%"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with spreadsheet_open(upload(buffer.getvalue())) as book:
+        (value,) = next(book.rows("Sheet", max_col=1)).values
+    assert cell_number(value, percent=True, maximum=100) == Decimal("85.5")
+    with pytest.raises(CellInvalid) as invalid:
+        cell_number(value)
+    assert "85.5%" in invalid.value.problem
+
+
 def test_cell_choice_takes_labels_or_values_in_any_case():
     assert cell_choice("red", Colour) == "R"
     assert cell_choice(" NOT  applicable ", Colour) == "NA"
