@@ -90,7 +90,6 @@ STANDARD_COLUMNS = [
 ACTION_FIELDS = [("", 40), (" owner", 24), (" due date", 16), (" status", 14)]
 ACTION_HEADING = re.compile(r"^Action (\d+)( owner| due date| status)?$")
 MIN_ACTION_SLOTS = 3
-MAX_ACTION_SLOTS = 20
 
 M_CODE = "Code"
 M_SECTION = "Section"
@@ -379,7 +378,9 @@ def _list_validation(options: list[str], title: str) -> DataValidation:
 
 def _sheet_title(section: Section, taken: set[str]) -> str:
     title = re.sub(r"[\\/*?:\[\]']", "", f"{section.code} {section.title}")
-    title = re.sub(r"\s+", " ", title)[:31].strip()
+    title = re.sub(r"\s+", " ", title).strip()
+    if len(title) > 31:  # Excel's limit: cut at a word
+        title = title[:32].rsplit(" ", 1)[0].strip()[:31]
     candidate, n = title, 2
     while candidate.lower() in taken or candidate.lower() in (
         COVER_SHEET.lower(),
@@ -459,7 +460,9 @@ def _action_slots(content: WorkbookContent, section: Section) -> int:
         (len(content.answers.get(s.code, AnswerInput()).actions) for s in section.standards.all()),
         default=0,
     )
-    return max(MIN_ACTION_SLOTS, min(most + 1, MAX_ACTION_SLOTS))
+    # Always one empty slot more than the longest plan, so a plan is never cut
+    # short (a cut plan would read back as actions deleted).
+    return max(MIN_ACTION_SLOTS, most + 1)
 
 
 def standard_columns(slots: int) -> list[tuple[str, int]]:

@@ -137,6 +137,12 @@ class WorkbookUpload:
     report: ImportReport
     changes: list[AnswerChange] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def checked_only(self) -> bool:
+        """A dry run that found nothing wrong: `changes` are what would change."""
+        return self.dry_run and not self.report.errors
 
     @property
     def saved(self) -> bool:
@@ -711,7 +717,7 @@ def return_workbook_upload(
     """Read an uploaded workbook into the draft `quarterly_return`: all of it,
     or (with any error or conflict, or on a dry run) nothing."""
     return_require_editable(actor, quarterly_return)
-    result = WorkbookUpload(ImportReport())
+    result = WorkbookUpload(ImportReport(), dry_run=dry_run)
     try:
         with spreadsheet_open(upload) as book:
             parsed = _read(book, quarterly_return, result.report)
@@ -723,6 +729,6 @@ def return_workbook_upload(
     import_atomic(
         _apply(actor, quarterly_return, parsed, result), dry_run=dry_run, report=result.report
     )
-    if not result.saved:
+    if result.report.errors:
         result.changes = []
     return result

@@ -15,7 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assurance.exports import XLSX_CONTENT_TYPE
 from assurance.models import QuarterlyReturn
-from assurance.permissions import can_edit_return, period_get, return_get_visible
+from assurance.permissions import (
+    can_edit_return,
+    period_get,
+    return_completing_icb,
+    return_get_visible,
+    return_lock_refusal,
+    return_state_refusal,
+)
 from assurance.views.returns import return_page_url
 from assurance.workbook import (
     WorkbookContent,
@@ -83,7 +90,12 @@ class WorkbookUploadForm(PortalForm):
 def return_workbook_upload_page(request: HttpRequest, code: str, financial_year: int, quarter: int):
     ret = return_get_visible(request.user, code, financial_year, quarter)
     if not can_edit_return(request.user, ret):
-        messages.error(request, "You cannot upload a workbook into this return.")
+        reason = (
+            return_state_refusal(ret)
+            or return_lock_refusal(ret)
+            or f"Only {return_completing_icb(ret).name}'s editors and approver change this return."
+        )
+        messages.error(request, f"A workbook cannot be uploaded into this return. {reason}")
         return redirect(return_page_url(ret))
     if request.method == "POST":
         form = WorkbookUploadForm(request.POST, request.FILES)
@@ -95,6 +107,7 @@ def return_workbook_upload_page(request: HttpRequest, code: str, financial_year:
                 actor=request.user,
                 quarterly_return=ret,
                 upload=form.cleaned_data["workbook"],
+                dry_run="check" in request.POST,
             )
         except ValidationError as refusal:
             messages.error(request, " ".join(refusal.messages))
@@ -108,7 +121,7 @@ def return_workbook_upload_page(request: HttpRequest, code: str, financial_year:
                 "filename": form.cleaned_data["workbook"].name,
                 "form": WorkbookUploadForm(),
             },
-            status=200 if result.saved else 400,
+            status=200 if result.saved or result.checked_only else 400,
         )
     return render(
         request,

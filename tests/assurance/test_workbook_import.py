@@ -412,3 +412,24 @@ def test_a_submitted_version_downloads_and_goes_back_into_the_returned_draft(
     assert result.saved, result.report.errors
     assert [c.code for c in result.changes] == ["LG1"]
     assert answer(ret, "LG1").narrative == "Met, with the March audit."
+
+
+def test_checking_without_saving_lists_what_would_change(client, ret, editor):
+    enrol_totp(editor)
+    client.force_login(editor)
+    path = reverse("assurance:return_workbook_upload", args=["Z9B2Z", 2026, 3])
+    data = edit(download(ret, editor), {("LG1", "Rating"): "Red"})
+    before = snapshot(ret)
+    checked = client.post(path, {"workbook": SimpleUploadedFile("r.xlsx", data), "check": "1"})
+    page = checked.content.decode()
+    assert checked.status_code == 200
+    assert "Workbook checked: nothing saved yet" in page and "What would change" in page
+    assert snapshot(ret) == before
+
+
+def test_reading_the_file_does_not_grow_with_its_rows(ret, editor, django_assert_max_num_queries):
+    """Unchanged, the upload reads everything in a fixed number of queries."""
+    data = download(ret, editor)
+    with django_assert_max_num_queries(12):  # 10 on SQLite when written
+        result = upload(ret, editor, data)
+    assert result.saved and not result.changes
