@@ -87,6 +87,7 @@ from saaf.spreadsheets import (
     cell_number,
     cell_text,
     column_label,
+    header_columns,
     import_atomic,
     spreadsheet_open,
 )
@@ -95,6 +96,15 @@ _HEADER_WIDTH = 120
 _DOWNLOAD_AGAIN = (
     "Download the return's workbook again from the portal and copy your answers into it."
 )
+# What teams moving from their own spreadsheets type for a rating.
+RATING_ALIASES = {
+    "R": SelfRating.RED,
+    "A": SelfRating.AMBER,
+    "G": SelfRating.GREEN,
+    "NA": SelfRating.NOT_APPLICABLE,
+    "N/A": SelfRating.NOT_APPLICABLE,
+    "N A": SelfRating.NOT_APPLICABLE,
+}
 _CORRECT = "Correct it in the workbook and upload it again."
 _EARLIEST_DUE = datetime.date(2022, 7, 1)
 _LATEST_DUE = datetime.date(2100, 12, 31)
@@ -164,15 +174,6 @@ class _Parsed:
 
 
 # --- Reading the file --------------------------------------------------------------------
-
-
-def _header_map(row: SheetRow) -> dict[str, int]:
-    """Column index (from 1) by heading, for the headings present."""
-    found = {}
-    for index, value in enumerate(row.values, start=1):
-        if isinstance(value, str) and value.strip():
-            found.setdefault(value.strip(), index)
-    return found
 
 
 def _codes(book: Spreadsheet, ret: QuarterlyReturn, report: ImportReport, parsed: _Parsed):
@@ -251,7 +252,7 @@ def _standards_sheet(
     report: ImportReport,
     parsed: _Parsed,
 ) -> None:
-    columns = _header_map(header)
+    columns = header_columns(header)
     missing = [h for h in (CODE, RATING, NA_REASON, NARRATIVE, EXPLANATION) if h not in columns]
     slots: dict[int, dict[str, int]] = {}
     for heading, index in columns.items():
@@ -330,7 +331,7 @@ def _standards_sheet(
             )
             continue
         errors_before = len(report.errors)
-        rating = read(cell_choice, RATING, choices=SelfRating)
+        rating = read(cell_choice, RATING, choices=SelfRating, aliases=RATING_ALIASES)
         reason = read(cell_text, NA_REASON, max_length=NARRATIVE_MAX_LENGTH, label="The reason")
         narrative = read(
             cell_text, NARRATIVE, max_length=NARRATIVE_MAX_LENGTH, label="The narrative"
@@ -395,7 +396,7 @@ def _metrics_sheet(
     report: ImportReport,
     parsed: _Parsed,
 ) -> None:
-    columns = _header_map(header)
+    columns = header_columns(header)
     missing = [h for h in (M_CODE, M_VALUE, M_REASON) if h not in columns]
     for heading in missing:
         report.error(
@@ -501,7 +502,7 @@ def _read(book: Spreadsheet, ret: QuarterlyReturn, report: ImportReport) -> _Par
         if name in (COVER_SHEET, CODES_SHEET):
             continue
         header = next(iter(book.rows(name, max_col=_HEADER_WIDTH)), None)
-        columns = _header_map(header) if header else {}
+        columns = header_columns(header)
         if name == METRICS_SHEET or (M_VALUE in columns and M_REASON in columns):
             _metrics_sheet(book, name, header, metrics, report, parsed)
         elif CODE in columns and RATING in columns:

@@ -238,6 +238,11 @@ def _check_archive(archive: zipfile.ZipFile, max_uncompressed: int) -> None:
             "Upload the workbook the portal gave you, saved from Excel as .xlsx.",
         )
     names = {m.filename for m in members}
+    if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
+        raise _refuse(
+            "The file is an OpenDocument file (such as LibreOffice's .ods), not an Excel workbook.",
+            "Save it as “Excel 2007-365 (.xlsx)” and upload that copy.",
+        )
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise _refuse(
             "The file is a zip archive but not an Excel workbook.",
@@ -303,6 +308,16 @@ def _check_archive(archive: zipfile.ZipFile, max_uncompressed: int) -> None:
                             "Upload a workbook saved by Excel as .xlsx.",
                         )
                     tail = chunk[-32:]
+
+
+def header_columns(row: SheetRow | None) -> dict[str, int]:
+    """A header row's columns: index (from 1) by heading, stripped; the first
+    of two columns with the same heading wins."""
+    found: dict[str, int] = {}
+    for index, value in enumerate(row.values if row else (), start=1):
+        if isinstance(value, str) and not isinstance(value, Formula) and value.strip():
+            found.setdefault(value.strip(), index)
+    return found
 
 
 @dataclass
@@ -604,9 +619,14 @@ def _folded(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def cell_choice(value, choices: type[TextChoices] | list[tuple[str, str]]) -> str:
+def cell_choice(
+    value,
+    choices: type[TextChoices] | list[tuple[str, str]],
+    aliases: dict[str, str] | None = None,
+) -> str:
     """A choice's stored value from its label or value, case-insensitively;
-    "" for an empty cell."""
+    "" for an empty cell. `aliases` maps other words people use (“N/A”) to
+    stored values; the error message lists only the labels."""
     _refuse_non_values(value)
     if _is_blank(value):
         return ""
@@ -614,6 +634,9 @@ def cell_choice(value, choices: type[TextChoices] | list[tuple[str, str]]) -> st
     wanted = _folded(str(value))
     for stored, label in pairs:
         if wanted in (_folded(str(stored)), _folded(str(label))):
+            return stored
+    for alias, stored in (aliases or {}).items():
+        if wanted == _folded(alias):
             return stored
     labels = [str(label) for _, label in pairs]
     listed = ", ".join(labels[:-1]) + (" or " if len(labels) > 1 else "") + labels[-1]

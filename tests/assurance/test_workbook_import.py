@@ -138,7 +138,7 @@ def test_editing_three_cells_changes_exactly_those(ret, editor):
     data = edit(
         download(ret, editor),
         {
-            ("LG1", "Rating"): "green",  # any case
+            ("LG1", "Rating"): "g",  # as teams abbreviate it
             ("LG2", "Narrative evidence"): "Board minutes, March.",
             ("PREVENT_TRAINED", "Value"): 91.5,
         },

@@ -97,6 +97,15 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
     assert "not an Excel workbook" in refusal(out.getvalue())
 
 
+def test_a_libreoffice_spreadsheet_is_refused_with_how_to_save_it():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    message = refusal(out.getvalue(), name="return.ods")
+    assert "OpenDocument" in message and "Excel 2007-365 (.xlsx)" in message
+
+
 def test_an_oversize_file_is_refused_by_its_size():
     assert "must be 10 MiB or smaller" in refusal(b"PK\x03\x04" + b"\x00" * (10 * 1024 * 1024))
     assert "must be 1 KiB or smaller" in refusal(workbook_bytes(), max_bytes=1024)
@@ -309,6 +318,10 @@ def test_cell_choice_takes_labels_or_values_in_any_case():
     with pytest.raises(CellInvalid) as invalid:
         cell_choice("Purple", Colour)
     assert "Red or Not applicable" in invalid.value.fix
+    assert cell_choice("n/a", Colour, aliases={"N/A": "NA"}) == "NA"
+    with pytest.raises(CellInvalid) as invalid:
+        cell_choice("x", Colour, aliases={"N/A": "NA"})
+    assert "N/A" not in invalid.value.fix
 
 
 def test_cell_text():
