@@ -720,7 +720,9 @@ def return_workbook_upload(
     return_require_editable(actor, quarterly_return)
     result = WorkbookUpload(ImportReport(), dry_run=dry_run)
     try:
-        with spreadsheet_open(upload) as book:
+        # A return's workbook is well under 2 MiB unpacked: 25 MiB leaves room
+        # for long narratives and keeps what openpyxl parses in memory small.
+        with spreadsheet_open(upload, max_uncompressed=25 * 1024 * 1024) as book:
             parsed = _read(book, quarterly_return, result.report)
     except SpreadsheetRefused as refused:
         result.report.errors.extend(refused.errors)
