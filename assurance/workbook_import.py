@@ -30,6 +30,7 @@ the completeness check's words for them come back as warnings.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -237,11 +238,29 @@ def _codes(book: Spreadsheet, ret: QuarterlyReturn, report: ImportReport, parsed
                 None,
                 None,
                 None,
-                f"The workbook is for another {words[key]} ({meta.get(key) or 'not stated'}); "
+                f"The workbook is for another {words[key]} ({_said(key, meta.get(key))}); "
                 f"this return is for {described}.",
                 "Upload it into the return it was downloaded from, or download this return's "
                 "workbook and copy the answers into it.",
             )
+
+
+def _said(key: str, value: str | None) -> str:
+    """What the file says it is for, in the words the pages use."""
+    from assurance.models.periods import financial_year_label
+    from organisations.models import Organisation
+
+    if not value:
+        return "not stated"
+    if key == "icb":
+        icb = Organisation.objects.filter(code=value).first()
+        return f"{icb.name} ({value})" if icb else value
+    match = re.fullmatch(r"(\d{4})(?: Q([1-4]))?", value)
+    if match and key == "period" and match.group(2):
+        return f"Q{match.group(2)} {financial_year_label(int(match.group(1)))}"
+    if match and key == "toolkit":
+        return financial_year_label(int(match.group(1)))
+    return value
 
 
 def _standards_sheet(
