@@ -554,7 +554,7 @@ def _metrics_sheet(workbook, content: WorkbookContent) -> None:
             _put(sheet, row, value_column + 1, shown.reason, wrap=True, unlocked=reported)
             if reported:
                 _metric_validation(sheet, metric, f"{get_column_letter(value_column)}{row}")
-    _table(sheet, "Metrics", len(METRIC_COLUMNS), row - 1)
+    _table(sheet, "Metric_values", len(METRIC_COLUMNS), row - 1)
     _protect(sheet)
 
 
@@ -621,7 +621,7 @@ def workbook_build(content: WorkbookContent, *, actor: User) -> bytes:
     workbook = Workbook()
     _cover(workbook, content, actor)
     titles: set[str] = set()
-    tables: set[str] = {"about_this_workbook", "metrics", "portal_codes"}
+    tables: set[str] = {"about_this_workbook", "metric_values", "portal_codes"}
     for section in content.sections:
         _section_sheet(workbook, content, section, titles, tables)
     _metrics_sheet(workbook, content)

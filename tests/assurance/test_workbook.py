@@ -117,12 +117,17 @@ def test_the_draft_workbook_has_cover_sections_metrics_and_the_hidden_codes(fill
     revisions = {r[1].value: r[2].value for r in codes.iter_rows(min_row=2) if r[0].value}
     assert revisions["LG1"] == 1 and revisions["LG2"] == 0 and revisions["PREVENT_TRAINED"] == 1
 
-    # Every visible sheet is a named table with a header row.
+    # Every sheet is a named table with a header row, names unique in the workbook.
+    names = []
     for sheet in book.worksheets:
         assert len(sheet.tables) == 1, sheet.title
         table = next(iter(sheet.tables.values()))
+        names.append(table.displayName.lower())
         assert table.ref.startswith("A1:")
+        assert [c.name for c in table.tableColumns] == [c.value for c in sheet[1]]
         assert sheet.freeze_panes == "A2"
+    assert len(set(names)) == len(names)
+    assert "section_lg" in names and "metric_values" in names and "portal_codes" in names
 
 
 def test_answers_are_typed_and_formula_looking_text_stays_text(filled, editor):
