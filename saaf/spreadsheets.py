@@ -353,6 +353,9 @@ class Spreadsheet:
         """The sheet's rows from `min_row`, each `max_col` values wide. Stops
         the whole import once more than the cap of cells has been read."""
         worksheet = self._workbook[sheet]
+        # The sheet's own dimension may lie (openpyxl would stop at its last
+        # row): read the rows that are there.
+        worksheet.reset_dimensions()
         number = min_row
         try:
             for cells in worksheet.iter_rows(min_row=min_row, max_col=max_col):

@@ -215,3 +215,35 @@ def test_the_download_query_count_does_not_grow_with_answers(
         )
     with django_assert_max_num_queries(12):
         workbook_content_draft(ret)
+
+
+@pytest.mark.parametrize(
+    ("org", "role", "download", "upload"),
+    [
+        ("Z9B2Z", Role.ICB_APPROVER, 200, 200),
+        ("Z9B2Z", Role.ICB_EDITOR, 200, 200),
+        ("Z9B2Z", Role.ICB_VIEWER, 200, 302),  # reads, never uploads
+        ("Y56", Role.REGIONAL_LEAD, 200, 302),  # London's lead: Z9B2Z is a London ICB
+        ("Y61", Role.REGIONAL_LEAD, 404, 404),  # another region's lead
+        ("QMF", Role.ICB_APPROVER, 404, 404),  # another ICB
+        ("NATIONAL", Role.NATIONAL_ADMIN, 200, 302),
+    ],
+)
+def test_who_downloads_and_uploads(client, ret, reference, org, role, download, upload):
+    from organisations.reference_data import NATIONAL_CODE
+
+    user = member(reference[NATIONAL_CODE if org == "NATIONAL" else org], role)
+    enrol_totp(user)
+    client.force_login(user)
+    args = ["Z9B2Z", 2026, 3]
+    for name in ("return_workbook", "return_workbook_template"):
+        assert client.get(reverse(f"assurance:{name}", args=args)).status_code == download, name
+    page = client.get(reverse("assurance:return_workbook_upload", args=args))
+    assert page.status_code == upload
+
+
+def test_signed_out_nothing_downloads(client, ret):
+    for name in ("return_workbook", "return_workbook_template", "return_workbook_upload"):
+        response = client.get(reverse(f"assurance:{name}", args=["Z9B2Z", 2026, 3]))
+        assert response.status_code in (302, 404)
+        assert not response.get("Content-Type", "").startswith("application/vnd")

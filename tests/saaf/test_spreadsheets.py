@@ -239,6 +239,17 @@ def test_text_stored_with_a_quote_prefix_is_text_not_a_formula():
     assert cell_text(value) == "=not a formula"
 
 
+def test_a_dimension_that_understates_the_sheet_hides_no_rows():
+    data = workbook_bytes([("Code",), ("S1",), ("S2",), ("S3",)])
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    sheet = sheet.replace(b'<dimension ref="A1:A4"', b'<dimension ref="A1:A1"')
+    assert b'<dimension ref="A1:A1"' in sheet
+    data = rezip(data, replace={"xl/worksheets/sheet1.xml": sheet})
+    with spreadsheet_open(upload(data)) as book:
+        rows = list(book.rows("Sheet1", max_col=1))
+    assert [r.values[0] for r in rows] == ["Code", "S1", "S2", "S3"]
+
+
 def test_the_cell_cap_stops_reading():
     data = workbook_bytes([(i, i) for i in range(100)])
     with spreadsheet_open(upload(data), max_cells=50) as book, pytest.raises(SpreadsheetRefused):
