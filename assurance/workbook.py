@@ -601,9 +601,8 @@ def _codes_sheet(workbook, content: WorkbookContent) -> None:
             )
         for metric in section.metrics.all():
             shown = content.metrics.get(metric.code, MetricShown())
-            fingerprint = (
-                "" if metric.is_computed else metric_fingerprint(shown.value, shown.reason)
-            )
+            # A computed metric's too: so an upload can say a changed figure was not read.
+            fingerprint = metric_fingerprint(shown.value, shown.reason)
             rows.append(
                 ("metric", metric.code, content.metric_revisions.get(metric.code, 0), fingerprint)
             )

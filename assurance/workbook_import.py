@@ -77,6 +77,7 @@ from saaf.dates import nhs_date, nhs_datetime
 from saaf.spreadsheets import (
     INVALID,
     CellErrorValue,
+    CellInvalid,
     Formula,
     ImportReport,
     RowError,
@@ -453,8 +454,9 @@ def _metrics_sheet(
                 "Use the metric codes as downloaded.",
             )
             continue
-        if metric.is_computed:
-            continue  # the portal's figure: never read from a file
+        if metric.is_computed:  # the portal's figure: never read from a file
+            _computed_typed_over(report, parsed, metric, row, value_at, name)
+            continue
         if metric.code in parsed.metrics:
             report.error(
                 name,
@@ -507,6 +509,24 @@ def _metrics_sheet(
             )
         value = metric_amount(value)  # 92.500 is 92.50: two places, as stored
         parsed.metrics[metric.code] = (value, reason, _Row(name, row.number, metric.code))
+
+
+def _computed_typed_over(report, parsed, metric: Metric, row: SheetRow, value_at, name) -> None:
+    """Say so when the file changed a computed metric's figure: it is not read."""
+    try:
+        typed = cell_number(row.values[value_at - 1], percent=metric.unit == MetricUnit.PERCENT)
+    except CellInvalid:
+        typed = INVALID
+    _, downloaded = parsed.baselines.get(("metric", metric.code), (0, ""))
+    if typed is INVALID or (downloaded and metric_fingerprint(typed, "") != downloaded):
+        report.warn(
+            name,
+            row.number,
+            column_label(value_at, M_VALUE),
+            f"{metric.code} is {metric.get_computed_from_display().lower()}: the figure in the "
+            "file was not read.",
+            "Nothing to do: the portal's figure stands.",
+        )
 
 
 def _read(book: Spreadsheet, ret: QuarterlyReturn, report: ImportReport) -> _Parsed:

@@ -128,7 +128,7 @@ def snapshot(ret):
 def test_uploading_the_download_unchanged_records_no_change(ret, editor):
     before = snapshot(ret)
     result = upload(ret, editor, download(ret, editor))
-    assert result.saved and result.report.errors == []
+    assert result.saved and result.report.errors == [] and result.report.warnings == []
     assert result.changes == []
     assert snapshot(ret) == before
 
@@ -177,6 +177,15 @@ def test_a_blank_cell_clears_and_a_sheet_left_out_changes_nothing(ret, editor):
     assert result.saved
     assert answer(ret, "LG1").narrative == "Policy in place."
     assert answer(ret, "DP2").rating == "green"
+
+
+def test_a_computed_figure_typed_over_is_not_read_and_says_so(ret, editor):
+    data = edit(download(ret, editor), {("DESIGNATED_FILLED", "Value"): 100})
+    result = upload(ret, editor, data)
+    assert result.saved and not result.changes
+    (warning,) = result.report.warnings
+    assert "DESIGNATED_FILLED is computed from the posts register" in warning.problem
+    assert not MetricValue.objects.filter(metric__code="DESIGNATED_FILLED").exists()
 
 
 def test_an_incomplete_answer_is_saved_with_a_warning(ret, editor):
