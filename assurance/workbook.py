@@ -47,6 +47,7 @@ from assurance.metric_providers import metric_values_compute
 from assurance.models import (
     ActionStatus,
     Answer,
+    AnswerEvidence,
     Metric,
     MetricUnit,
     MetricValue,
@@ -56,6 +57,7 @@ from assurance.models import (
     SelfRating,
     Standard,
     Submission,
+    SubmissionEvidence,
 )
 from assurance.models.toolkit import format_number
 from assurance.services.returns import ActionInput, AnswerInput
@@ -78,6 +80,7 @@ RATING = "Rating"
 NA_REASON = "Why not applicable"
 NARRATIVE = "Narrative evidence"
 EXPLANATION = "Why green stands despite the posts register"
+FILES = "Evidence files in the portal"
 STANDARD_COLUMNS = [
     (CODE, 10),
     (STATEMENT, 60),
@@ -86,6 +89,7 @@ STANDARD_COLUMNS = [
     (NA_REASON, 30),
     (NARRATIVE, 60),
     (EXPLANATION, 30),
+    (FILES, 30),  # shown, never read: files are added on the section's page
 ]
 ACTION_FIELDS = [("", 40), (" owner", 24), (" due date", 16), (" status", 14)]
 ACTION_HEADING = re.compile(r"^Action (\d+)( owner| due date| status)?$")
@@ -197,6 +201,8 @@ class WorkbookContent:
     answers: dict[str, AnswerInput] = field(default_factory=dict)
     metrics: dict[str, MetricShown] = field(default_factory=dict)
     # The draft's revisions at download, by standard or metric code.
+    # The evidence files linked to each answer, in words, by standard code.
+    files: dict[str, str] = field(default_factory=dict)
     answer_revisions: dict[str, int] = field(default_factory=dict)
     metric_revisions: dict[str, int] = field(default_factory=dict)
 
@@ -243,6 +249,13 @@ def _computed(content: WorkbookContent) -> None:
         content.metrics[code] = MetricShown(computed.value, "", computed.detail)
 
 
+def _files_in_words(rows) -> dict[str, str]:
+    files: dict[str, list[str]] = {}
+    for code, name, effective_on in rows:
+        files.setdefault(code, []).append(f"{name} ({nhs_date(effective_on)})")
+    return {code: "\n".join(names) for code, names in files.items()}
+
+
 def workbook_content_draft(quarterly_return: QuarterlyReturn) -> WorkbookContent:
     """The draft as it stands, in a fixed number of queries."""
     content = WorkbookContent(
@@ -256,6 +269,11 @@ def workbook_content_draft(quarterly_return: QuarterlyReturn) -> WorkbookContent
     for answer in answers.select_related("standard"):
         content.answers[answer.standard.code] = answer_input_of(answer, answer.actions.all())
         content.answer_revisions[answer.standard.code] = answer.revision
+    content.files = _files_in_words(
+        AnswerEvidence.objects.filter(answer__quarterly_return=quarterly_return).values_list(
+            "answer__standard__code", "evidence__display_name", "evidence__effective_on"
+        )
+    )
     for value in MetricValue.objects.filter(quarterly_return=quarterly_return).select_related(
         "metric"
     ):
@@ -279,6 +297,11 @@ def workbook_content_submission(submission: Submission) -> WorkbookContent:
     )
     for answer in submission.answers.select_related("standard").prefetch_related("actions"):
         content.answers[answer.standard.code] = answer_input_of(answer, answer.actions.all())
+    content.files = _files_in_words(
+        SubmissionEvidence.objects.filter(answer__submission=submission).values_list(
+            "answer__standard__code", "evidence__display_name", "evidence__effective_on"
+        )
+    )
     for value in submission.metric_values.select_related("metric"):
         if value.metric.is_computed:
             content.metrics[value.metric.code] = MetricShown(
@@ -503,6 +526,7 @@ def _section_sheet(workbook, content: WorkbookContent, section: Section, titles,
         _put(sheet, row, 5, answer.not_applicable_reason, wrap=True, unlocked=True)
         _put(sheet, row, 6, answer.narrative, wrap=True, unlocked=True)
         _put(sheet, row, 7, answer.explanation, wrap=True, unlocked=True)
+        _put(sheet, row, 8, content.files.get(standard.code, ""), wrap=True)
         for slot in range(slots):
             action = answer.actions[slot] if slot < len(answer.actions) else None
             first = len(STANDARD_COLUMNS) + 1 + slot * len(ACTION_FIELDS)

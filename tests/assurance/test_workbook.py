@@ -247,3 +247,30 @@ def test_signed_out_nothing_downloads(client, ret):
         response = client.get(reverse(f"assurance:{name}", args=["Z9B2Z", 2026, 3]))
         assert response.status_code in (302, 404)
         assert not response.get("Content-Type", "").startswith("application/vnd")
+
+
+def test_evidence_files_are_listed_but_never_read_back(filled, editor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assurance.services.returns import evidence_upload
+    from assurance.workbook_import import return_workbook_upload
+
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    evidence_upload(
+        actor=editor,
+        quarterly_return=filled,
+        standard=standard(filled, "LG1"),
+        uploaded=SimpleUploadedFile("Board minutes.pdf", pdf, content_type="application/pdf"),
+        effective_on=datetime.date(2026, 10, 14),
+    )
+    book = book_of(workbook_build(workbook_content_draft(filled), actor=editor))
+    cell = row_of(sheet_with(book, "LG1"), "LG1")["Evidence files in the portal"]
+    assert cell.value == "Board minutes.pdf (14 October 2026)"
+    assert cell.protection.locked
+    cell.value = "Something else.pdf"
+    out = io.BytesIO()
+    book.save(out)
+    result = return_workbook_upload(
+        actor=editor, quarterly_return=filled, upload=SimpleUploadedFile("r.xlsx", out.getvalue())
+    )
+    assert result.saved and result.changes == []
