@@ -48,7 +48,7 @@ from assurance.models import (
 from assurance.permissions import return_require_editable
 from assurance.services import returns as services
 from assurance.services.returns import AnswerInput
-from assurance.workbook import (
+from assurance.workbook_content import (
     answer_fingerprint,
     answer_input_of,
     metric_amount_words,

@@ -27,9 +27,8 @@ from assurance.workbook import (
     NA_REASON,
     NARRATIVE,
     RATING,
-    metric_amount,
-    metric_fingerprint,
 )
+from assurance.workbook_content import metric_amount, metric_fingerprint
 from saaf.dates import nhs_date
 from saaf.spreadsheets import (
     INVALID,

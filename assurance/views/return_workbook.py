@@ -24,9 +24,9 @@ from assurance.permissions import (
     return_state_refusal,
 )
 from assurance.views.returns import return_page_url
-from assurance.workbook import (
+from assurance.workbook import workbook_build
+from assurance.workbook_content import (
     WorkbookContent,
-    workbook_build,
     workbook_content_draft,
     workbook_content_submission,
     workbook_content_template,

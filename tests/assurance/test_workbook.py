@@ -20,9 +20,8 @@ from assurance.workbook import (
     CODES_SHEET,
     METRICS_SHEET,
     workbook_build,
-    workbook_content_draft,
-    workbook_content_template,
 )
+from assurance.workbook_content import workbook_content_draft, workbook_content_template
 from organisations.models import Role
 from tests.factories import enrol_totp, member
 

@@ -23,9 +23,8 @@ from assurance.workbook import (
     CODES_SHEET,
     METRICS_SHEET,
     workbook_build,
-    workbook_content_draft,
-    workbook_content_template,
 )
+from assurance.workbook_content import workbook_content_draft, workbook_content_template
 from assurance.workbook_import import return_workbook_upload
 from organisations.models import AuditAction, AuditEvent, Organisation, Role
 from organisations.permissions import NotPermitted
@@ -389,7 +388,7 @@ def test_a_submitted_version_downloads_and_goes_back_into_the_returned_draft(
         quarterly_return_send_back,
         quarterly_return_submit,
     )
-    from assurance.workbook import workbook_content_submission
+    from assurance.workbook_content import workbook_content_submission
 
     approver = member(reference["Z9B2Z"], Role.ICB_APPROVER)
     lead = member(reference["Y56"], Role.REGIONAL_LEAD)
