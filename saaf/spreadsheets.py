@@ -21,28 +21,35 @@ Then cells are read with openpyxl's read-only mode, formulas kept as formulas
 (`data_only=False`) so that a formula where a value belongs is refused rather
 than its cached result trusted, with a cap on the number of cells read.
 
-Reading a cell goes through the `cell_*` parsers (text, date, number, choice),
-which raise `CellInvalid(problem, fix)`; `ImportReport.cell` turns that into a
-`RowError` naming the sheet, row and column. `import_atomic` runs the writes
+Reading a cell goes through the `cell_*` parsers (text, date, number, choice;
+in `saaf.spreadsheet_cells`, and importable from here), which raise
+`CellInvalid(problem, fix)`; `ImportReport.cell` turns that into a `RowError`
+naming the sheet, row and column. `import_atomic` runs the writes
 in one transaction and rolls all of them back if any error was recorded or on
 a dry run: nothing is ever half-saved.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import TextChoices
 
-from saaf.dates import nhs_date
+from saaf.spreadsheet_cells import (  # noqa: F401 (the module's API: one import for an import)
+    CellErrorValue,
+    CellInvalid,
+    Formula,
+    Percentage,
+    cell_choice,
+    cell_date,
+    cell_number,
+    cell_text,
+)
 
 MAX_BYTES = 10 * 1024 * 1024  # 10 MiB, as uploaded
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # all members, decompressed
@@ -66,8 +73,6 @@ _ENTITY_MARKERS = tuple(
     for marker in ("<!DOCTYPE", "<!ENTITY")
     for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
 
 
 # --- What is wrong, where ----------------------------------------------------------
@@ -112,15 +117,6 @@ class SpreadsheetRefused(Exception):
 
 def _refuse(problem: str, fix: str) -> SpreadsheetRefused:
     return SpreadsheetRefused([RowError(None, None, None, problem, fix)])
-
-
-class CellInvalid(Exception):
-    """A cell's value cannot be used: what is wrong and what to do."""
-
-    def __init__(self, problem: str, fix: str) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.fix = fix
 
 
 INVALID = object()  # what ImportReport.cell returns for a cell it recorded an error on
@@ -188,20 +184,6 @@ def import_atomic(
 
 
 # --- Opening a workbook -------------------------------------------------------------
-
-
-class Formula(str):
-    """A formula cell's text (“=HYPERLINK(…)”), never its cached result."""
-
-
-class CellErrorValue(str):
-    """A cell showing an Excel error (#N/A, #DIV/0!…)."""
-
-
-class Percentage(float):
-    """A number in a cell formatted as a percentage: Excel stores 85% as 0.85.
-    `cell_number(percent=True)` reads it as 85; elsewhere it is refused, as
-    nobody means 0.85 of a count."""
 
 
 def _in_words(size: int) -> str:
@@ -481,169 +463,3 @@ def spreadsheet_open(
     except Exception as exc:  # openpyxl raises many kinds on a malformed workbook
         raise _unreadable(exc) from exc
     return Spreadsheet(workbook, max_cells)
-
-
-# --- Reading cells ------------------------------------------------------------------
-
-
-def _refuse_non_values(value) -> None:
-    if isinstance(value, Formula):
-        raise CellInvalid(
-            f"The cell holds a formula ({value[:60]}) where a value belongs.",
-            "Type the value itself, or copy the cell and paste it as values only.",
-        )
-    if isinstance(value, CellErrorValue):
-        raise CellInvalid(
-            f"The cell shows the Excel error {value}.",
-            "Type the value itself in the cell.",
-        )
-
-
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def cell_text(value, *, max_length: int | None = None, label: str = "The text") -> str:
-    """Text, stripped; "" for an empty cell. Numbers a cell holds become their
-    text (“2024”, not “2024.0”). Control characters are refused."""
-    _refuse_non_values(value)
-    if _is_blank(value):
-        return ""
-    if isinstance(value, bool):
-        text = "Yes" if value else "No"
-    elif isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    elif isinstance(value, datetime.datetime):
-        text = nhs_date(value.date())
-    elif isinstance(value, datetime.date):
-        text = nhs_date(value)
-    else:
-        text = str(value)
-    text = text.replace("\r\n", "\n").strip()
-    if _CONTROL.search(text):
-        raise CellInvalid(
-            f"{label} contains invisible control characters.",
-            "Type the text again rather than pasting it.",
-        )
-    if max_length is not None and len(text) > max_length:
-        raise CellInvalid(
-            f"{label} has {len(text):,} characters: at most {max_length:,} are allowed.",
-            "Shorten it.",
-        )
-    return text
-
-
-def cell_date(value) -> datetime.date | None:
-    """A date, or None for an empty cell. A number (a date Excel turned into
-    a number) or text that is not a date is refused."""
-    _refuse_non_values(value)
-    if _is_blank(value):
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, bool):
-        raise CellInvalid("This is not a date.", "Type a date such as 31/03/2026.")
-    if isinstance(value, int | float | Decimal):
-        guess = ""
-        with suppress(Exception):
-            from openpyxl.utils.datetime import from_excel
-
-            as_date = from_excel(float(value))
-            if isinstance(as_date, datetime.datetime) and 1990 <= as_date.year <= 2100:
-                guess = f" (perhaps {nhs_date(as_date.date())})"
-        raise CellInvalid(
-            f"The date is a number, {value:g}{guess}: Excel turned it into a number.",
-            "Format the cell as a date and type the date again, such as 31/03/2026.",
-        )
-    text = str(value).strip()
-    for fmt in _DATE_FORMATS:
-        with suppress(ValueError):
-            return datetime.datetime.strptime(text, fmt).date()
-    raise CellInvalid(
-        f"“{text[:40]}” is not a date the portal can read.",
-        "Type a real date as day/month/year, such as 31/03/2026.",
-    )
-
-
-def cell_number(
-    value,
-    *,
-    minimum: Decimal | int | None = None,
-    maximum: Decimal | int | None = None,
-    whole: bool = False,
-    unit: str = "",
-    percent: bool = False,
-) -> Decimal | None:
-    """A number as a Decimal, or None for an empty cell; text that is not a
-    number, and numbers out of range, are refused. With `percent`, a cell
-    Excel formatted as a percentage (85% stored as 0.85) reads as 85."""
-    _refuse_non_values(value)
-    if _is_blank(value):
-        return None
-    if isinstance(value, bool | datetime.date):
-        raise CellInvalid("This is not a number.", "Type a number, such as 42.")
-    if isinstance(value, Percentage):
-        shown = Decimal(repr(float(value))) * 100
-        if not percent:
-            raise CellInvalid(
-                f"The cell holds a percentage ({shown.normalize():f}%) where a number belongs.",
-                "Type the number itself, without %, and format the cell as a number.",
-            )
-        value = shown
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        raise CellInvalid(
-            f"“{str(value)[:40]}” is not a number.",
-            "Type the number only, without words or symbols such as %.",
-        ) from None
-    if not number.is_finite():
-        raise CellInvalid(f"“{value}” is not a number.", "Type a number, such as 42.")
-    suffix = f" {unit}" if unit else ""
-    if whole and number != number.to_integral_value():
-        raise CellInvalid(f"{number:f} is not a whole number.", "Type a whole number.")
-    if minimum is not None and number < minimum:
-        raise CellInvalid(
-            f"{number:f}{suffix} is below the lowest allowed, {minimum}{suffix}.",
-            f"Type a number from {minimum}{' to ' + str(maximum) if maximum is not None else ''}.",
-        )
-    if maximum is not None and number > maximum:
-        raise CellInvalid(
-            f"{number:f}{suffix} is above the highest allowed, {maximum}{suffix}.",
-            f"Type a number{' from ' + str(minimum) if minimum is not None else ''} up to "
-            f"{maximum}.",
-        )
-    return number
-
-
-def _folded(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-def cell_choice(
-    value,
-    choices: type[TextChoices] | list[tuple[str, str]],
-    aliases: dict[str, str] | None = None,
-) -> str:
-    """A choice's stored value from its label or value, case-insensitively;
-    "" for an empty cell. `aliases` maps other words people use (“N/A”) to
-    stored values; the error message lists only the labels."""
-    _refuse_non_values(value)
-    if _is_blank(value):
-        return ""
-    pairs = choices.choices if isinstance(choices, type) else choices
-    wanted = _folded(str(value))
-    for stored, label in pairs:
-        if wanted in (_folded(str(stored)), _folded(str(label))):
-            return stored
-    for alias, stored in (aliases or {}).items():
-        if wanted == _folded(alias):
-            return stored
-    labels = [str(label) for _, label in pairs]
-    listed = ", ".join(labels[:-1]) + (" or " if len(labels) > 1 else "") + labels[-1]
-    raise CellInvalid(
-        f"“{str(value)[:40]}” is not one of the choices.",
-        f"Choose {listed} (the cell's drop-down list has them).",
-    )
