@@ -16,19 +16,23 @@ Where the app's reads live, by sub-domain, so each has one home:
   the regional and national overviews; a test holds the two together). They
   are modules of their own because they are the register's rules, which
   several readers share, not reads of one page;
-- a return's progress and drafting warnings: `assurance.return_progress`.
+- a return's progress and drafting warnings: `assurance.return_progress`;
+- who is e-mailed about a return: here (`return_region_recipients`,
+  `return_icb_recipients`); what the e-mails say: `assurance.notifications`.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from assurance.models import ReportingPeriod, Section, Standard, ToolkitVersion
-from organisations.models import Organisation
+from organisations.choices import ICB_WRITE_ROLES, REGIONAL_ROLES, SYSTEM_ACTOR_EMAIL, Role
+from organisations.models import AuditAction, AuditEvent, Organisation, User
 from saaf import dates
 
 # A period is "due soon" from this many days before its due date, due date included.
@@ -259,3 +263,56 @@ def return_comment_threads(quarterly_return) -> dict[int | None, list[CommentThr
         else:
             threads.setdefault(c.standard_id, []).append(nodes[c.pk])
     return threads
+
+
+# --- Who is told about a return -------------------------------------------------------
+
+
+def return_region_recipients(
+    quarterly_return, *, also_user_ids: Iterable[int] = (), exclude_user_id: int | None = None
+) -> list:
+    """Who the region's side of a return's e-mails goes to: the regional
+    safeguarding leads of the ICB's region, and `also_user_ids` (the reviewer,
+    the author of a comment being answered) only while they still hold a
+    regional role there — someone who left the region is told nothing more.
+    Active users only, never `exclude_user_id` (who acted): one query."""
+    region_id = quarterly_return.icb.parent_id
+    leads = Q(memberships__organisation_id=region_id, memberships__role=Role.REGIONAL_LEAD)
+    named = Q(
+        pk__in=list(also_user_ids),
+        memberships__organisation_id=region_id,
+        memberships__role__in=REGIONAL_ROLES,
+    )
+    return _recipients(User.objects.filter(leads | named), exclude_user_id)
+
+
+def return_icb_recipients(quarterly_return, *, exclude_user_id: int | None = None) -> list:
+    """Who the ICB's side of a return's e-mails goes to: the editors and
+    approver who draft it — of the ICB itself while it exists, and of the
+    successor named to complete a dissolved ICB's return (the team
+    `return_commenting_membership` lets comment). Viewers are not written to:
+    they do not act on a return. Active users only, never `exclude_user_id`."""
+    icb_ids = {quarterly_return.icb_id, quarterly_return.completed_by_id} - {None}
+    existing = Organisation.objects.filter(pk__in=icb_ids).existing_on(dates.today())
+    team = User.objects.filter(
+        memberships__organisation__in=existing, memberships__role__in=ICB_WRITE_ROLES
+    )
+    return _recipients(team, exclude_user_id)
+
+
+def return_reviewer_id(quarterly_return) -> int | None:
+    """The regional lead who took up the return's latest review, if anyone has."""
+    return (
+        AuditEvent.objects.for_object(quarterly_return)
+        .filter(action=AuditAction.RETURN_REVIEW_STARTED)
+        .order_by("-occurred_at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def _recipients(users, exclude_user_id: int | None) -> list:
+    users = users.filter(is_active=True).exclude(email=SYSTEM_ACTOR_EMAIL)
+    if exclude_user_id is not None:
+        users = users.exclude(pk=exclude_user_id)
+    return list(users.distinct().order_by("email"))

@@ -438,6 +438,7 @@ class AuditAction(models.TextChoices):
     RETURN_RATING_VALIDATED = "return.rating_validated", "Validated rating recorded"
     RETURN_COMMENTED = "return.commented", "Comment added"
     RETURN_REOPENED = "return.reopened", "Locked return reopened"
+    RETURN_NOTIFIED = "return.notified", "E-mail sent"
     # Statutory reviews
     REVIEW_CREATED = "review.created", "Review recorded"
     REVIEW_UPDATED = "review.updated", "Review changed"

@@ -1,0 +1,44 @@
+"""Background work for assurance: thin tasks that call one service."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.db import transaction
+
+from assurance.services.notifications import return_event_notify as _return_event_notify
+from organisations.audit import system_actor
+from organisations.models import AuditEvent
+
+
+@shared_task(
+    name="assurance.return_event_notify",
+    acks_late=True,
+    # A mail server that is down, refuses for a while or times out: try again
+    # later, waiting longer each time (about 30 s, 1 min, 2 min … 30 min).
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def return_event_notify(event_id: int) -> int:
+    """E-mail the other party about one of a return's audit events; safe to
+    run twice (the service sends once per event)."""
+    return _return_event_notify(actor=system_actor(), event_id=event_id)
+
+
+def notify_after_commit(event: AuditEvent) -> None:
+    """Queue the e-mails about `event` once the transaction that recorded it
+    commits. `robust`: the change has committed by then, so a queue that
+    cannot be reached is logged, never turned into an error for the user who
+    made the change."""
+    event_id = event.pk
+
+    def queue_return_event_notify() -> None:
+        return_event_notify.delay(event_id)
+
+    transaction.on_commit(queue_return_event_notify, robust=True)
