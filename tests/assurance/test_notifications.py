@@ -44,7 +44,7 @@ from tests.assurance.test_submission import (  # noqa: F401
     q3,
     ret,
 )
-from tests.factories import member
+from tests.factories import enrol_totp, member
 
 BASE_URL = "https://saaf.example.nhs.uk"
 NARRATIVE = "Board minutes show"  # what fill_clean writes into every narrative
@@ -354,6 +354,20 @@ def test_the_reviewer_is_told_of_icb_comments_while_still_in_the_region(
     assert set(only_message(mailoutbox).to) == emails(people["lead"], people["lead2"])
 
 
+def test_a_comment_posted_on_the_page_is_e_mailed_once_the_request_commits(
+    people, ret, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    enrol_totp(people["lead"])
+    client.force_login(people["lead"])
+    page = return_url(ret).removeprefix(BASE_URL)
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post(f"{page}comments/", {"text": "Please add the minutes."})
+    assert posted.status_code == 302
+    message = only_message(mailoutbox)
+    assert set(message.to) == emails(people["editor"], people["approver"])
+    assert "Please add the minutes." not in message.body
+
+
 # --- Recipients of a dissolved ICB's return ------------------------------------------
 
 
@@ -462,6 +476,18 @@ def test_the_html_alternative_escapes_everything_it_shows(people):
     assert "A <script>alert(1)</script> & more" in message.body  # plain text as written
     assert "<img src=x onerror=alert(1)>" in message.body
     assert message.to == [people["editor"].email]
+
+
+def test_the_file_backend_needs_its_folder():
+    from tests.test_settings import SETUP, run
+
+    backend = "django.core.mail.backends.filebased.EmailBackend"
+    refused = run(["-c", SETUP], DJANGO_EMAIL_BACKEND=backend)
+    assert refused.returncode != 0 and "needs SAAF_EMAIL_FILE_PATH" in refused.stderr
+    shown = SETUP + "from django.conf import settings as s; print(s.EMAIL_FILE_PATH)"
+    started = run(["-c", shown], DJANGO_EMAIL_BACKEND=backend, SAAF_EMAIL_FILE_PATH="/srv/mail")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "/srv/mail"
 
 
 # --- A real worker --------------------------------------------------------------------
