@@ -138,6 +138,7 @@ def test_a_submission_tells_the_regions_leads_and_nobody_else(
     assert set(message.to) == emails(people["lead"], people["lead2"])
     assert message.subject == ("SAAF: NHS West and North London ICB Q3 2026/27 return submitted")
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     assert_names_the_return_and_holds_no_answers(message, ret)
     assert "version 1" in message.body
     assert submission.submitted_by_name in message.body
@@ -518,8 +519,8 @@ def test_a_real_worker_writes_the_submission_e_mail(
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     fill_clean(people["editor"], ret)
-    # Tasks earlier tests queued with no worker to run them are about their
-    # own, long-gone databases: not this test's business.
+    # Tasks queued with no worker to run them (by a change made before the
+    # worker starts) are not this test's business.
     app.control.purge()
 
     with start_worker(app, pool="solo", shutdown_timeout=30, perform_ping_check=True):
