@@ -42,6 +42,10 @@ class ReviewsImportForm(PortalForm):
     )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _icb_for_import(request: HttpRequest, code: str) -> Organisation:
     icb = _icb_visible(request, code)
     if not can_record_reviews_for(request.user, icb):
@@ -77,9 +81,9 @@ def reviews_import_page(request: HttpRequest, code: str) -> HttpResponse:
                 outcome = report.outcome
                 messages.success(
                     request,
-                    f"Imported {len(outcome.reviews)} reviews, "
-                    f"{outcome.recommendation_count} recommendations and "
-                    f"{outcome.action_count} actions.",
+                    f"Imported {_count(len(outcome.reviews), 'review')}, "
+                    f"{_count(outcome.recommendation_count, 'recommendation')} and "
+                    f"{_count(outcome.action_count, 'action')}.",
                 )
                 return redirect("reviews:tracker", code=icb.code)
             # Whatever was chosen, the next upload of this page is an import
