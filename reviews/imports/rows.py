@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from organisations.models import Organisation, OrganisationKind, User
-from reviews.identifiers import refuse_nhs_numbers
+from reviews.identifiers import nhs_numbers_in
 from reviews.imports.template import (
     ACTIONS,
     DATE_KEYS,
@@ -149,14 +148,13 @@ class Sheet:
 def _free_text(value, **options) -> str:
     """Text through the shared cell parser, then the tracker's identifier check."""
     text = cell_text(value, **options)
-    try:
-        refuse_nhs_numbers(text)
-    except ValidationError as error:
+    numbers = nhs_numbers_in(text)
+    if numbers:
         raise CellInvalid(
-            error.messages[0].split(":")[0] + ": the tracker must not hold anything that "
-            "identifies the person.",
+            f"The cell holds an NHS number ({numbers[0]}): the tracker must not hold anything "
+            "that identifies the person.",
             "Delete the NHS number from the cell; refer to the review by its reference only.",
-        ) from None
+        )
     return text
 
 
@@ -168,15 +166,14 @@ def _split(text: str) -> list[str]:
 
 
 class Organisations:
-    """The ICBs, places and providers an upload names, read in three queries."""
+    """The ICBs, places and providers an upload names (by ODS or ONS code,
+    places also by name), read in two queries however many rows name them."""
 
     def __init__(self, codes: Iterable[str], names: Iterable[str]) -> None:
         codes = {c.upper() for c in codes}
         self.by_code = {
             o.code.upper(): o
-            for o in Organisation.objects.filter(
-                code__in=codes | {c.lower() for c in codes} | set(codes)
-            )
+            for o in Organisation.objects.filter(code__in=codes | {c.lower() for c in codes})
         }
         self.places_by_name: dict[str, list[Organisation]] = defaultdict(list)
         named = Q()
@@ -254,7 +251,7 @@ def read_reviews(
         area = orgs.place(area_text) if area_text not in (INVALID, "") else None
         if area_text not in (INVALID, "") and area is None:
             sheet.error(
-                row.number, "area", f"No local authority area is called “{area_text}”.",
+                row.number, "area", f"No single local authority area is called “{area_text}”.",
                 "Type the ONS code of the place (for example E09000007) or its name as the "
                 "portal spells it.",
             )  # fmt: skip
