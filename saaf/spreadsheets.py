@@ -167,12 +167,18 @@ class _Rollback(Exception):
     pass
 
 
-def import_atomic(apply: Callable[[ImportReport], Any], *, dry_run: bool = False) -> ImportReport:
+def import_atomic(
+    apply: Callable[[ImportReport], Any],
+    *,
+    dry_run: bool = False,
+    report: ImportReport | None = None,
+) -> ImportReport:
     """Run `apply(report)` in one transaction; keep its writes only if it
-    recorded no error and this is not a dry run. `report.saved` says which;
-    `report.outcome` is what `apply` returned. An exception from `apply`
-    rolls back and propagates."""
-    report = ImportReport()
+    recorded no error (before or during) and this is not a dry run.
+    `report.saved` says which; `report.outcome` is what `apply` returned.
+    Pass `report` to carry on one that reading the file began. An exception
+    from `apply` rolls back and propagates."""
+    report = report if report is not None else ImportReport()
     with suppress(_Rollback), transaction.atomic():
         report.outcome = apply(report)
         if report.errors or dry_run:
