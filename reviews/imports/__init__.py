@@ -225,10 +225,8 @@ def reviews_import(
 
     def apply(report: ImportReport) -> ImportOutcome:
         # The rows that read well still go through the services, so one upload
-        # shows every problem; any error rolls all of it back.
-        report.errors.extend(reading.errors)
-        for sheet in sheets.values():
-            sheet.report = report
+        # shows every problem; any error, from reading or writing, rolls all
+        # of it back.
         return _apply(
             actor=actor,
             sheets=sheets,
@@ -237,4 +235,8 @@ def reviews_import(
             actions=actions,
         )
 
-    return import_atomic(apply, dry_run=dry_run)
+    report = import_atomic(apply, dry_run=dry_run, report=reading)
+    order = [None, *SHEETS]
+    # Sheet by sheet, row by row; within a row, in the order found (by column).
+    report.errors.sort(key=lambda e: (order.index(e.sheet) if e.sheet in order else 0, e.row or 0))
+    return report
