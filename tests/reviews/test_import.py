@@ -376,6 +376,11 @@ def test_only_the_icbs_editors_reach_the_import(client, people, world):
     for user, status in (("z9_viewer", 403), ("qmf_editor", 404), ("london_lead", 403)):
         client.force_login(people[user])
         assert client.get(reverse("reviews:import", args=["Z9B2Z"])).status_code == status, user
+        template = client.get(reverse("reviews:import_template", args=["Z9B2Z"]))
+        assert template.status_code == status, user
+    client.force_login(people["z9_viewer"])
+    tracker = client.get(reverse("reviews:tracker", args=["Z9B2Z"]))
+    assert reverse("reviews:import", args=["Z9B2Z"]).encode() not in tracker.content
 
 
 def test_the_import_page_shows_errors_then_imports(client, people, world, good_file):
@@ -406,3 +411,23 @@ def test_the_import_page_needs_a_file(client, people, world):
     page = client.post(reverse("reviews:import", args=["Z9B2Z"]), {"mode": "check"})
     assert page.status_code == 200
     assert "Choose the workbook to upload" in page.content.decode()
+
+
+def test_reading_a_file_does_not_query_row_by_row(people, world):
+    """The organisations a file names are read at once: a file of 30 rows (all
+    refused for their kind, so no service runs) costs what a file of 3 does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n: int) -> int:
+        rows = [
+            dict(GOOD_REVIEWS[0], Reference=f"REF-{i}", Kind="Nope", **{"Local authority area": a})
+            for i, a in zip(range(n), ["Camden", "E09000007", "Hackney"] * n, strict=False)
+        ]
+        content = workbook_bytes(people["z9_editor"], world["z9"], rows)
+        with CaptureQueriesContext(connection) as captured:
+            errors = _refused(people, world, content)
+        assert len(errors) == n
+        return len(captured)
+
+    assert queries(30) == queries(3)
