@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from assurance.views import register, return_signoff, returns, toolkit
+from assurance.views import register, return_signoff, return_workbook, returns, toolkit
 
 
 class ExportFormat:
@@ -31,6 +31,22 @@ urlpatterns = [
     path(_RETURN + "comments/", return_signoff.return_comment, name="return_comment"),
     path(_RETURN + "validation/", return_signoff.return_validation, name="return_validation"),
     path(_RETURN + "sections/<str:section>/", returns.return_section, name="return_section"),
+    path(_RETURN + "workbook.xlsx", return_workbook.return_workbook_draft, name="return_workbook"),
+    path(
+        _RETURN + "workbook/v<int:version>.xlsx",
+        return_workbook.return_workbook_version,
+        name="return_workbook_version",
+    ),
+    path(
+        _RETURN + "workbook/template.xlsx",
+        return_workbook.return_workbook_template,
+        name="return_workbook_template",
+    ),
+    path(
+        _RETURN + "workbook/upload/",
+        return_workbook.return_workbook_upload_page,
+        name="return_workbook_upload",
+    ),
     path("evidence/<int:pk>/", returns.evidence_download, name="evidence_download"),
     path("toolkit/", toolkit.toolkit_version_list, name="toolkit_version_list"),
     path("toolkit/new/", toolkit.toolkit_version_copy, name="toolkit_version_copy"),
