@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from assurance.views import register, return_signoff, returns, toolkit
+from assurance.views import register, return_signoff, return_versions, returns, toolkit
 
 
 class ExportFormat:
@@ -30,6 +30,17 @@ urlpatterns = [
     path(_RETURN + "reopen/", return_signoff.return_reopen, name="return_reopen"),
     path(_RETURN + "comments/", return_signoff.return_comment, name="return_comment"),
     path(_RETURN + "validation/", return_signoff.return_validation, name="return_validation"),
+    path(_RETURN + "versions/", return_versions.return_version_list, name="return_versions"),
+    path(
+        _RETURN + "versions/compare/",
+        return_versions.return_version_compare,
+        name="return_version_compare",
+    ),
+    path(
+        _RETURN + "versions/<int:version>/",
+        return_versions.return_version_detail,
+        name="return_version_detail",
+    ),
     path(_RETURN + "sections/<str:section>/", returns.return_section, name="return_section"),
     path("evidence/<int:pk>/", returns.evidence_download, name="evidence_download"),
     path("toolkit/", toolkit.toolkit_version_list, name="toolkit_version_list"),
