@@ -309,3 +309,32 @@ def test_nothing_to_compare_yet(client, ret, editor, approver):
     quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
     html = client.get(url("return_version_compare", ret)).content.decode()
     assert "nothing to compare it with" in html
+
+
+# --- Links ---------------------------------------------------------------------------------
+
+
+def test_the_return_pages_link_to_the_versions(client, two_versions, lead, editor):
+    ret = two_versions
+    quarterly_return_review_start(actor=lead, quarterly_return=ret)
+    compare = f'href="{url("return_version_compare", ret)}?from=1&amp;to=2"'
+    signed_in(client, lead)
+    task_list = client.get(url("return_detail", ret)).content.decode()
+    assert f'href="{url("return_versions", ret)}"' in task_list and compare in task_list
+    assert "to=draft" not in task_list  # under review: no draft to compare
+    validation = client.get(url("return_validation", ret)).content.decode()
+    assert compare in validation and url("return_version_detail", ret, 2) in validation
+    history = client.get(url("return_history", ret)).content.decode()
+    assert f'href="{url("return_versions", ret)}"' in history
+
+    quarterly_return_send_back(actor=lead, quarterly_return=ret, comment="Once more.")
+    signed_in(client, editor)
+    task_list = client.get(url("return_detail", ret)).content.decode()
+    assert f'href="{url("return_version_compare", ret)}?from=2&amp;to=draft"' in task_list
+
+
+def test_the_task_list_says_where_the_return_stands_as_html_not_as_tags(client, two_versions, lead):
+    signed_in(client, lead)
+    page = client.get(url("return_detail", two_versions)).content.decode()
+    assert "&lt;p&gt;" not in page
+    assert "<p><strong>Submitted on" in page
