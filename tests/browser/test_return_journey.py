@@ -136,6 +136,7 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     page.get_by_role("button", name="Return with comments").click()
     ret.refresh_from_db()
     assert ret.status == ReturnStatus.RETURNED
+    assert_accessible(page)
 
     # The approver replies, changes one word and resubmits.
     _as(page, sign_in, approver)
@@ -159,6 +160,7 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     page.get_by_label("I confirm this return is an accurate account", exact=False).check()
     page.get_by_role("button", name="Submit").click()
     assert page.get_by_text("version 2", exact=False).first.is_visible()
+    assert_accessible(page)
     assert list(Submission.objects.values_list("version", flat=True)) == [1, 2]
 
     # The lead reads the versions, sees the changed word, and accepts.
@@ -176,8 +178,8 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     assert page.get_by_role("heading", name="What changed from version 1 to version 2").is_visible()
     assert page.get_by_text("1 standard changed in 1 section.").is_visible()
     narrative = page.locator("#standard-LG1 .saaf-diff")
-    assert narrative.locator("del").inner_text() == "[removed: quarterly]"
-    assert narrative.locator("ins").inner_text() == "[added: monthly]"
+    assert narrative.locator("del").text_content() == "[removed: quarterly]"
+    assert narrative.locator("ins").text_content() == "[added: monthly]"
     assert "Minutes are kept by the board secretary." in narrative.inner_text()
     assert_accessible(page)
     page.goto(base)
