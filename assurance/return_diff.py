@@ -41,6 +41,21 @@ class DiffPiece:
     kind: str  # "same", "added" or "removed"
     text: str
 
+    # The page marks only the words: white space at either end of a change
+    # is shown unmarked, and a change of white space alone (a line break)
+    # shows the new layout without marks.
+    @property
+    def lead(self) -> str:
+        return self.text[: len(self.text) - len(self.text.lstrip())]
+
+    @property
+    def core(self) -> str:
+        return self.text.strip()
+
+    @property
+    def trail(self) -> str:
+        return self.text[len(self.text.rstrip()) :] if self.core else ""
+
 
 @dataclass(frozen=True)
 class TextChange:

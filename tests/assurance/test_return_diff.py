@@ -111,7 +111,25 @@ def test_html_looking_text_is_escaped_when_rendered():
     assert '<del><span class="nhsuk-u-visually-hidden">[removed: </span>' in html
     change = text_change("Plain text", "Plain <i>new</i> text")
     html = get_template("assurance/returns/compare_macros.jinja").template.module.diff(change)
-    assert "[added: </span>&lt;i&gt;new&lt;/i&gt; <span" in html
+    assert "[added: </span>&lt;i&gt;new&lt;/i&gt;<span" in html
+
+
+def render(old, new):
+    macros = get_template("assurance/returns/compare_macros.jinja").template.module
+    return str(macros.diff(text_change(old, new)))
+
+
+def test_only_words_are_marked_never_the_spaces_around_them():
+    html = render("Board minutes show it.", "Board minutes and the audit show it.")
+    assert "minutes <ins><span" in html and "audit<span" in html and "</ins> show" in html
+    piece = DiffPiece("added", " and the audit\n")
+    assert (piece.lead, piece.core, piece.trail) == (" ", "and the audit", "\n")
+
+
+def test_a_change_of_line_breaks_alone_shows_the_new_layout_unmarked():
+    html = render("First.\nSecond.", "First.\n\nSecond.")
+    assert "<ins>" not in html and "<del>" not in html
+    assert "First.\n\nSecond." in html
 
 
 # --- Standard by standard ---------------------------------------------------------------

@@ -244,8 +244,8 @@ def test_the_differences_between_two_versions(client, two_versions, lead):
     assert "2 standards changed in 1 section." in html
     assert 'id="standard-LG1"' in html and 'id="standard-LG2"' in html
     assert 'id="standard-LG3"' not in html  # unchanged: not shown
-    assert '[added: </span> and the audit<span class="nhsuk-u-visually-hidden">]' in html
-    assert '[removed: </span>partly <span class="nhsuk-u-visually-hidden">]' in html
+    assert '[added: </span>and the audit<span class="nhsuk-u-visually-hidden">]' in html
+    assert '[removed: </span>partly<span class="nhsuk-u-visually-hidden">]' in html
     assert "<strong>Removed:</strong> Audit the board&#39;s minutes" in html
     assert (
         'was </span>Amber</del> <ins><span class="nhsuk-u-visually-hidden">now </span>Green' in html
