@@ -128,7 +128,9 @@ def test_a_version_reads_as_it_was_submitted(client, two_versions, editor, appro
     signed_in(client, editor)
     page = client.get(url("return_version_detail", ret, 1)).content.decode()
     assert "Version 1 as submitted" in page
-    assert "A later version, version 2, replaced this one." in page
+    assert "A later version replaced this one" in page
+    assert f'href="{url("return_version_detail", ret, 2)}"' in page
+    assert 'href="#section-LG"' in page and 'id="section-LG"' in page
     # Line breaks kept (the page shows them), the text escaped.
     assert '<span class="saaf-narrative">Board minutes show LG2 is partly met.\n' in page
     assert "Audit the board&#39;s minutes — Board secretary" in page
