@@ -1,6 +1,13 @@
 from django.urls import path, register_converter
 
-from assurance.views import register, return_signoff, return_workbook, returns, toolkit
+from assurance.views import (
+    register,
+    return_signoff,
+    return_versions,
+    return_workbook,
+    returns,
+    toolkit,
+)
 
 
 class ExportFormat:
@@ -30,6 +37,17 @@ urlpatterns = [
     path(_RETURN + "reopen/", return_signoff.return_reopen, name="return_reopen"),
     path(_RETURN + "comments/", return_signoff.return_comment, name="return_comment"),
     path(_RETURN + "validation/", return_signoff.return_validation, name="return_validation"),
+    path(_RETURN + "versions/", return_versions.return_version_list, name="return_versions"),
+    path(
+        _RETURN + "versions/compare/",
+        return_versions.return_version_compare,
+        name="return_version_compare",
+    ),
+    path(
+        _RETURN + "versions/<int:version>/",
+        return_versions.return_version_detail,
+        name="return_version_detail",
+    ),
     path(_RETURN + "sections/<str:section>/", returns.return_section, name="return_section"),
     path(_RETURN + "workbook.xlsx", return_workbook.return_workbook_draft, name="return_workbook"),
     path(
