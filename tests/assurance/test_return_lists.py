@@ -473,3 +473,15 @@ def test_the_lists_take_a_fixed_number_of_queries(client, q3, reference, ret, ed
     assert sum(r.state == ReturnState.SUBMITTED for r in rows) == 9
     # About 13 queries serve any signed-in page; the lists add a handful.
     assert max(after.values()) <= 25
+
+
+def test_the_lists_breadcrumbs_lead_back_through_the_period(client, q3, reference):
+    from tests.assurance.test_breadcrumbs import breadcrumb_items
+
+    signed_in(client, reference["X24"], Role.NSSG_MEMBER)
+    trail = ["Home", "Reporting periods", q3.label]
+    assert breadcrumb_items(client.get(national_url(q3)).content.decode()) == trail
+    region = client.get(region_url(q3, "Y56")).content.decode()
+    assert breadcrumb_items(region) == [*trail, "England&#39;s returns"]
+    icb = client.get(reverse("assurance:icb_returns", args=["Z9B2Z"])).content.decode()
+    assert breadcrumb_items(icb) == ["Home"]
