@@ -165,6 +165,35 @@ def test_the_successors_complete_but_the_dissolved_icb_is_counted(reference, too
     assert all(r.period.ends_on >= reference["Z9B2Z"].established for r in rows.rows)
 
 
+def test_a_split_icbs_return_is_listed_by_the_successor_named_to_complete_it(
+    reference, toolkit, national_admin
+):
+    from assurance.services.returns import quarterly_return_name_successor
+
+    q4 = ReportingPeriod.objects.get(financial_year=2025, quarter=4)
+
+    def completes(code):
+        return {
+            (r.icb.code, r.period.label) for r in icb_return_rows(icb=reference[code]).completed_for
+        }
+
+    # QNQ split: until the national team names a successor, nobody lists it as theirs.
+    assert ("QNQ", "Q4 2025/26") not in completes("S0E4D") | completes("QRL")
+    quarterly_return_name_successor(
+        actor=national_admin,
+        icb=reference["QNQ"],
+        period=q4,
+        successor=reference["S0E4D"],
+        reason="Most of its population.",
+    )
+    assert ("QNQ", "Q4 2025/26") in completes("S0E4D")
+    assert ("QNQ", "Q4 2025/26") not in completes("QRL") | completes("S9B9J")
+    row = next(
+        r for r in icb_return_rows(icb=reference["S0E4D"]).completed_for if r.icb.code == "QNQ"
+    )
+    assert row.completed_by == reference["S0E4D"] and row.state == ReturnState.DRAFT
+
+
 def test_the_region_rows_say_where_each_return_stands(states, q3, reference):
     lead = member(reference["Y56"], Role.REGIONAL_LEAD)
     listed = period_return_rows(user=lead, period=q3, region=reference["Y56"])
