@@ -500,6 +500,9 @@ def test_the_lists_take_a_fixed_number_of_queries(client, q3, reference, ret, ed
         rows = period_return_rows(user=national, period=q3)
     assert len(again) == len(selector) == 2
     assert sum(r.state == ReturnState.SUBMITTED for r in rows) == 9
+    with CaptureQueriesContext(connection) as totals:
+        london = next(r for r in period_completeness(q3) if r.region_code == "Y56")
+    assert len(totals) == 1 and london.awaiting_review == 5  # Z9B2Z and four more
     # About 13 queries serve any signed-in page; the lists add a handful.
     assert max(after.values()) <= 25
 
