@@ -7,7 +7,8 @@ organisations never imports assurance):
 - the reporting periods to act on: the next due and the one after, with
   their due dates and the days left;
 - the posts register's findings for the user's scope (their ICB, their
-  region's ICBs, or England), with a link to the register.
+  region's ICBs, or England), with a link to the register;
+- links to the lists of returns of the user's scope (`return_list_links`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.urls import reverse
 
 from assurance.findings import icb_registers
 from assurance.models import QuarterlyReturn, ReportingPeriod
 from assurance.permissions import can_manage_toolkit
+from assurance.return_lists import latest_period
 from assurance.return_progress import return_progress
 from assurance.selectors import PeriodState, period_state
 from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
@@ -60,6 +63,46 @@ def periods_due(*, today: datetime.date | None = None) -> list[PeriodDue]:
     return [PeriodDue(p, period_state(p, today=today), (p.due_on - today).days) for p in periods]
 
 
+@dataclass(frozen=True)
+class ListLink:
+    text: str
+    href: str
+
+
+def return_list_links(user, *, today: datetime.date | None = None) -> list[ListLink]:
+    """The lists of returns the user reads: their ICB's across the periods;
+    their region's, or England's, for the latest period whose quarter has
+    ended (one query for it)."""
+    links: list[ListLink] = []
+    period = None
+    for membership in memberships_of(user):
+        org = membership.organisation
+        if membership.role in ICB_ROLES:
+            links.append(
+                ListLink(f"{org.name}'s returns", reverse("assurance:icb_returns", args=[org.code]))
+            )
+            continue
+        period = period or latest_period(today)
+        if period is None:
+            continue
+        args = [period.financial_year, period.quarter]
+        if membership.role in NATIONAL_ROLES:
+            links.append(
+                ListLink(
+                    f"Returns for {period.label}: England",
+                    reverse("assurance:period_returns", args=args),
+                )
+            )
+        elif membership.role in REGIONAL_ROLES:
+            links.append(
+                ListLink(
+                    f"Returns for {period.label}: {org.name}",
+                    reverse("assurance:region_returns", args=[*args, org.code]),
+                )
+            )
+    return list(dict.fromkeys(links))
+
+
 def periods_panel(user) -> HomePanel | None:
     if not has_role(user):
         return None
@@ -71,6 +114,7 @@ def periods_panel(user) -> HomePanel | None:
             "periods": periods_due(),
             "today": dates.today(),
             "manages_toolkit": can_manage_toolkit(user),
+            "list_links": return_list_links(user),
         },
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from assurance.views import register, return_signoff, returns, toolkit
+from assurance.views import register, return_lists, return_signoff, returns, toolkit
 
 
 class ExportFormat:
@@ -21,7 +21,29 @@ app_name = "assurance"
 
 _RETURN = "returns/<str:code>/<int:financial_year>/<int:quarter>/"
 
+_PERIOD = "periods/<int:financial_year>/q<int:quarter>/"
+
 urlpatterns = [
+    # Lists of returns: the user's own, an ICB's across periods, a region's
+    # and England's for one period (with their exports).
+    path("returns/", return_lists.returns_start, name="returns"),
+    path("returns/<str:code>/", return_lists.icb_returns, name="icb_returns"),
+    path(_PERIOD + "returns/", return_lists.period_returns, name="period_returns"),
+    path(
+        _PERIOD + "returns/export.<export_format:fmt>",
+        return_lists.period_returns,
+        name="period_returns_export",
+    ),
+    path(
+        _PERIOD + "regions/<str:code>/returns/",
+        return_lists.region_returns,
+        name="region_returns",
+    ),
+    path(
+        _PERIOD + "regions/<str:code>/returns/export.<export_format:fmt>",
+        return_lists.region_returns,
+        name="region_returns_export",
+    ),
     path(_RETURN, returns.return_detail, name="return_detail"),
     path(_RETURN + "start/", returns.return_start, name="return_start"),
     path(_RETURN + "history/", returns.return_history, name="return_history"),
