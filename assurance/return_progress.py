@@ -134,7 +134,12 @@ def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
     answers = {
         a.standard_id: a
         for a in Answer.objects.filter(quarterly_return=quarterly_return)
-        .select_related("updated_by")
+        .select_related(
+            "updated_by",
+            "confirmed_by",
+            "carried_from__quarterly_return__icb",
+            "carried_from__quarterly_return__period",
+        )
         .prefetch_related(Prefetch("actions", queryset=ReturnAction.objects.order_by("position")))
     }
     evidence: dict[int, list[AnswerEvidence]] = {}

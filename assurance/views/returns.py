@@ -44,6 +44,7 @@ from assurance.return_check import ReturnCheck, return_problems
 from assurance.return_progress import SectionProgress
 from assurance.selectors import return_comment_threads, split_predecessors
 from assurance.services import returns as services
+from assurance.services.carry_forward import carry_forward_counts
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.selectors import audit_history
 from saaf.dates import today
@@ -102,6 +103,10 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "latest": ret.submissions.order_by("-version").first(),
             "threads_by_standard": return_comment_threads(ret),
             "can_comment": can_comment_on_return(request.user, ret),
+            "carry": carry_forward_counts(ret),
+            "progress_started": any(
+                item.answer is not None for s in check.progress.sections for item in s.standards
+            ),
         },
     )
 
