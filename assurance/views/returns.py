@@ -40,6 +40,7 @@ from assurance.permissions import (
     submission_closes_on,
 )
 from assurance.rating import metric_rate
+from assurance.reminders import return_reminders
 from assurance.return_check import ReturnCheck, return_problems
 from assurance.return_progress import SectionProgress
 from assurance.selectors import return_comment_threads, split_predecessors
@@ -410,7 +411,11 @@ def return_history(request: HttpRequest, code: str, financial_year: int, quarter
     return render(
         request,
         "assurance/returns/history.jinja",
-        {"ret": ret, "history": audit_history(user=request.user, obj=ret, limit=1000)},
+        {
+            "ret": ret,
+            "history": audit_history(user=request.user, obj=ret, limit=1000),
+            "reminders": return_reminders(ret.icb, ret.period),
+        },
     )
 
 
