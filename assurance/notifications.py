@@ -177,6 +177,8 @@ def email_message(notification: Notification, recipients: list) -> EmailMultiAlt
         subject=notification.subject,
         body=render_to_string("assurance/email/notification.txt", context),
         to=[user.email for user in recipients],
+        # RFC 3834: out-of-office replies are not sent back to the portal.
+        headers={"Auto-Submitted": "auto-generated"},
     )
     message.attach_alternative(
         render_to_string("assurance/email/notification.html", context), "text/html"

@@ -45,7 +45,9 @@ def _already_sent(event: AuditEvent, quarterly_return: QuarterlyReturn) -> bool:
     )
 
 
-def _message(event: AuditEvent, ret: QuarterlyReturn):
+def _message(
+    event: AuditEvent, ret: QuarterlyReturn
+) -> tuple[notifications.Notification, list[User]]:
     """The notification about `event` and its recipients."""
     action = AuditAction(event.action)
     if action == AuditAction.RETURN_SUBMITTED:

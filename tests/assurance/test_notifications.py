@@ -44,7 +44,7 @@ from tests.assurance.test_submission import (  # noqa: F401
     q3,
     ret,
 )
-from tests.factories import member
+from tests.factories import enrol_totp, member
 
 BASE_URL = "https://saaf.example.nhs.uk"
 NARRATIVE = "Board minutes show"  # what fill_clean writes into every narrative
@@ -138,6 +138,7 @@ def test_a_submission_tells_the_regions_leads_and_nobody_else(
     assert set(message.to) == emails(people["lead"], people["lead2"])
     assert message.subject == ("SAAF: NHS West and North London ICB Q3 2026/27 return submitted")
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     assert_names_the_return_and_holds_no_answers(message, ret)
     assert "version 1" in message.body
     assert submission.submitted_by_name in message.body
@@ -354,6 +355,20 @@ def test_the_reviewer_is_told_of_icb_comments_while_still_in_the_region(
     assert set(only_message(mailoutbox).to) == emails(people["lead"], people["lead2"])
 
 
+def test_a_comment_posted_on_the_page_is_e_mailed_once_the_request_commits(
+    people, ret, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    enrol_totp(people["lead"])
+    client.force_login(people["lead"])
+    page = return_url(ret).removeprefix(BASE_URL)
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post(f"{page}comments/", {"text": "Please add the minutes."})
+    assert posted.status_code == 302
+    message = only_message(mailoutbox)
+    assert set(message.to) == emails(people["editor"], people["approver"])
+    assert "Please add the minutes." not in message.body
+
+
 # --- Recipients of a dissolved ICB's return ------------------------------------------
 
 
@@ -464,6 +479,18 @@ def test_the_html_alternative_escapes_everything_it_shows(people):
     assert message.to == [people["editor"].email]
 
 
+def test_the_file_backend_needs_its_folder():
+    from tests.test_settings import SETUP, run
+
+    backend = "django.core.mail.backends.filebased.EmailBackend"
+    refused = run(["-c", SETUP], DJANGO_EMAIL_BACKEND=backend)
+    assert refused.returncode != 0 and "needs SAAF_EMAIL_FILE_PATH" in refused.stderr
+    shown = SETUP + "from django.conf import settings as s; print(s.EMAIL_FILE_PATH)"
+    started = run(["-c", shown], DJANGO_EMAIL_BACKEND=backend, SAAF_EMAIL_FILE_PATH="/srv/mail")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "/srv/mail"
+
+
 # --- A real worker --------------------------------------------------------------------
 
 
@@ -492,8 +519,8 @@ def test_a_real_worker_writes_the_submission_e_mail(
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     fill_clean(people["editor"], ret)
-    # Tasks earlier tests queued with no worker to run them are about their
-    # own, long-gone databases: not this test's business.
+    # Tasks queued with no worker to run them (by a change made before the
+    # worker starts) are not this test's business.
     app.control.purge()
 
     with start_worker(app, pool="solo", shutdown_timeout=30, perform_ping_check=True):
