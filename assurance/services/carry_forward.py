@@ -95,16 +95,20 @@ def _earlier(period: ReportingPeriod) -> Q:
     )
 
 
-def carry_forward_sources(icb: Organisation, period: ReportingPeriod) -> list[CarrySource]:
+def carry_forward_sources(
+    icb: Organisation, period: ReportingPeriod, *, user: User
+) -> list[CarrySource]:
     """The accepted submissions a new `period` return of `icb` may start from,
     most recent first: its own latest, and each direct predecessor's latest
     where that is more recent than its own (so a successor formed in April
-    2026 chooses one of its predecessors'). Three queries."""
+    2026 chooses one of its predecessors'); only returns `user` may read.
+    Three queries."""
     predecessor_ids = list(
         Succession.objects.filter(successor=icb).values_list("predecessor_id", flat=True)
     )
     accepted = (
-        QuarterlyReturn.objects.filter(
+        QuarterlyReturn.objects.visible_to(user)
+        .filter(
             _earlier(period),
             icb__in=[icb.pk, *predecessor_ids],
             status=ReturnStatus.ACCEPTED,
@@ -184,19 +188,21 @@ def quarterly_return_carry_forward(
     """Start (or take the empty draft of) `icb`'s return for `period` with the
     answers of the chosen accepted submission, each marked to confirm or
     change. `submission_id` must be one of `carry_forward_sources`."""
-    sources = carry_forward_sources(icb, period)
-    source = next((s for s in sources if s.submission.pk == submission_id), None)
-    if source is None:
-        if not sources:
-            raise ValidationError(
-                f"{icb.name} has no accepted return before {period.label} to carry forward: "
-                "start the return empty."
-            )
-        raise ValidationError({"source": "Choose which accepted return to carry forward from."})
-    plan = carry_forward_plan(source, period)
     with transaction.atomic():
+        # Started first, so the permission is checked before anything is read;
+        # a refusal below rolls the start back too.
         ret = quarterly_return_start(actor=actor, icb=icb, period=period)
         _lock_draft(actor, ret)
+        sources = carry_forward_sources(icb, period, user=actor)
+        source = next((s for s in sources if s.submission.pk == submission_id), None)
+        if source is None:
+            if not sources:
+                raise ValidationError(
+                    f"{icb.name} has no accepted return before {period.label} to carry "
+                    "forward: start the return empty."
+                )
+            raise ValidationError({"source": "Choose which accepted return to carry forward from."})
+        plan = carry_forward_plan(source, period)
         if ret.answers.exists():
             raise ValidationError(
                 f"The {period.label} return already has answers: carrying forward would "
@@ -251,10 +257,11 @@ def quarterly_return_carry_forward(
             parent=ret,
             organisation=ret.icb,
             changes={
+                # Code lists as text: the history page reads a two-item list as [old, new].
                 "from": source.words,
-                "standards": [None, [target.code for target, _ in plan.carried]],
-                "no_longer_in_toolkit": [a.standard.code for a in plan.no_longer],
-                "new_standards": [s.code for s in plan.new],
+                "standards": [None, ", ".join(target.code for target, _ in plan.carried)],
+                "no_longer_in_toolkit": ", ".join(a.standard.code for a in plan.no_longer),
+                "new_standards": ", ".join(s.code for s in plan.new),
                 "open_actions": [None, len(actions)],
                 "evidence_files": [None, len(links)],
             },
@@ -294,7 +301,7 @@ def section_answers_confirm(
             target=quarterly_return,
             parent=quarterly_return,
             organisation=quarterly_return.icb,
-            changes={"section": section.code, "standards": [None, codes]},
+            changes={"section": section.code, "standards": [None, ", ".join(codes)]},
         )
     return codes
 

@@ -49,7 +49,7 @@ def return_carry_forward(request: HttpRequest, code: str, financial_year: int, q
             request.user, icb, successors=successors
         )
         has_answers = False
-    sources = services.carry_forward_sources(icb, period)
+    sources = services.carry_forward_sources(icb, period, user=request.user)
     plans = [services.carry_forward_plan(source, period) for source in sources]
     form = CarryForwardForm(request.POST if request.method == "POST" else None, sources=sources)
     status = 200

@@ -141,7 +141,7 @@ def z9b2z_q3_accepted(reference, editor, approver, lead, q3):
 
 def test_carry_forward_across_a_version_change(reference, editor, z9b2z_q3_accepted, next_year):
     z9b2z, q1 = reference["Z9B2Z"], next_year["period"]
-    (source,) = carry_forward_sources(z9b2z, q1)
+    (source,) = carry_forward_sources(z9b2z, q1, user=editor)
     assert source.own and source.submission.quarterly_return == z9b2z_q3_accepted
 
     ret, plan = quarterly_return_carry_forward(
@@ -172,8 +172,8 @@ def test_carry_forward_across_a_version_change(reference, editor, z9b2z_q3_accep
     assert link.evidence.effective_quarter == "Q2 2026/27"
     assert link.evidence.answer_links.count() == 2
     event = AuditEvent.objects.for_object(ret).get(action=AuditAction.RETURN_CARRIED_FORWARD)
-    assert event.changes["no_longer_in_toolkit"] == [next_year["removed"]]
-    assert event.changes["new_standards"] == ["NEW1"]
+    assert event.changes["no_longer_in_toolkit"] == next_year["removed"]
+    assert event.changes["new_standards"] == "NEW1"
 
 
 def test_the_carry_forward_page_lists_what_is_carried_and_what_is_not(
@@ -191,7 +191,7 @@ def test_the_carry_forward_page_lists_what_is_carried_and_what_is_not(
     assert response.status_code == 400
     assert "Choose which accepted return to carry forward from." in response.content.decode()
 
-    source = carry_forward_sources(reference["Z9B2Z"], q1)[0]
+    source = carry_forward_sources(reference["Z9B2Z"], q1, user=editor)[0]
     response = client.post(address, {"source": source.submission.pk})
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
@@ -215,7 +215,7 @@ def test_only_the_icbs_team_carries_forward_and_only_an_offered_source(
     reference, z9b2z_q3_accepted, next_year, lead
 ):
     q1 = next_year["period"]
-    source = carry_forward_sources(reference["Z9B2Z"], q1)[0]
+    source = carry_forward_sources(reference["Z9B2Z"], q1, user=lead)[0]
     other = member(reference["QMF"], Role.ICB_EDITOR)
     with pytest.raises(NotPermitted):
         quarterly_return_carry_forward(
@@ -227,6 +227,7 @@ def test_only_the_icbs_team_carries_forward_and_only_an_offered_source(
             actor=editor, icb=reference["Z9B2Z"], period=q1, submission_id=-1
         )
     assert not Answer.objects.filter(quarterly_return__period=q1).exists()
+    assert not q1.returns.exists()  # the refused carry started nothing either
 
 
 # --- Across the merger ----------------------------------------------------------------------
@@ -253,7 +254,7 @@ def test_a_successor_carries_forward_from_the_predecessor_it_chooses(
     client, reference, editor, q3, predecessors_q4_accepted
 ):
     z9b2z = reference["Z9B2Z"]
-    sources = carry_forward_sources(z9b2z, q3)
+    sources = carry_forward_sources(z9b2z, q3, user=editor)
     assert {s.icb.code for s in sources} == {"QMJ", "QRV"}
     assert not any(s.own for s in sources)
     chosen = next(s for s in sources if s.icb.code == "QRV")
@@ -292,7 +293,7 @@ def test_a_successors_own_accepted_return_comes_before_its_predecessors(
         approver,
         lead,
     )
-    sources = carry_forward_sources(reference["Z9B2Z"], next_year["period"])
+    sources = carry_forward_sources(reference["Z9B2Z"], next_year["period"], user=editor)
     assert [(s.own, s.submission.quarterly_return) for s in sources] == [(True, own)]
 
 
@@ -302,7 +303,7 @@ def test_a_successors_own_accepted_return_comes_before_its_predecessors(
 @pytest.fixture
 def carried(reference, editor, z9b2z_q3_accepted, next_year):
     q1 = next_year["period"]
-    source = carry_forward_sources(reference["Z9B2Z"], q1)[0]
+    source = carry_forward_sources(reference["Z9B2Z"], q1, user=editor)[0]
     ret, _ = quarterly_return_carry_forward(
         actor=editor, icb=reference["Z9B2Z"], period=q1, submission_id=source.submission.pk
     )
@@ -326,7 +327,7 @@ def test_the_check_counts_each_unconfirmed_answer_until_confirmed_or_changed(car
     assert sorted(codes) == sorted(in_section.values_list("standard__code", flat=True))
     assert len(unconfirmed(carried)) == carried_count - len(codes)
     event = AuditEvent.objects.for_object(carried).get(action=AuditAction.RETURN_ANSWERS_CONFIRMED)
-    assert event.changes == {"section": section.code, "standards": [None, codes]}
+    assert event.changes == {"section": section.code, "standards": [None, ", ".join(codes)]}
     # Confirming again finds nothing left: no second event.
     assert section_answers_confirm(actor=editor, quarterly_return=carried, section=section) == []
     assert AuditEvent.objects.filter(action=AuditAction.RETURN_ANSWERS_CONFIRMED).count() == 1
@@ -397,3 +398,17 @@ def test_carried_evidence_shows_the_quarter_it_speaks_for(client, carried, edito
         reverse("assurance:return_section", args=["Z9B2Z", 2027, 1, section])
     ).content.decode()
     assert "12 August 2026 (from Q2 2026/27)" in page
+
+
+def test_a_section_of_unconfirmed_answers_is_not_complete(carried, editor):
+    from assurance.return_progress import SectionStatus, return_progress
+
+    progress = return_progress(carried)
+    assert all(s.status != SectionStatus.COMPLETED for s in progress.sections)
+    plain = next(  # every standard carried, and no metric the ICB types
+        s
+        for s in progress.sections
+        if all(i.answer for i in s.standards) and all(m.metric.is_computed for m in s.metrics)
+    )
+    section_answers_confirm(actor=editor, quarterly_return=carried, section=plain.section)
+    assert return_progress(carried).section(plain.section.code).status == SectionStatus.COMPLETED
