@@ -336,3 +336,18 @@ def test_two_runs_racing_on_a_real_worker_send_each_reminder_once(
     addressed = sorted(a.addr_spec for m in messages for a in m["To"].addresses)
     assert len(addressed) == len(set(addressed)) == 4
     assert AuditEvent.objects.filter(action=AuditAction.RETURN_REMINDED).count() == 3
+
+
+def test_the_beat_runs_the_reminders_every_morning_in_london():
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    (entry,) = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "assurance.return_reminders_send"
+    ]
+    assert isinstance(entry["schedule"], crontab)
+    assert entry["schedule"].hour == {7} and entry["schedule"].minute == {0}
+    assert settings.CELERY_TIMEZONE == "Europe/London"
+    assert "assurance.return_reminders_send" in app.tasks
