@@ -45,7 +45,7 @@ from assurance.return_check import ReturnCheck, return_problems
 from assurance.return_progress import SectionProgress
 from assurance.selectors import return_comment_threads, split_predecessors
 from assurance.services import returns as services
-from assurance.services.carry_forward import carry_forward_counts
+from assurance.services.carry_forward import carry_forward_counts, carry_forward_sources
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.selectors import audit_history
 from saaf.dates import today
@@ -84,6 +84,7 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
                 "split_successors": next(
                     (s.successors for s in split_predecessors(period) if s.icb.pk == icb.pk), []
                 ),
+                "can_carry": bool(carry_forward_sources(icb, period, user=request.user)),
             },
         )
     check = return_problems(ret)
@@ -105,8 +106,10 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "threads_by_standard": return_comment_threads(ret),
             "can_comment": can_comment_on_return(request.user, ret),
             "carry": carry_forward_counts(ret),
-            "progress_started": any(
-                item.answer is not None for s in check.progress.sections for item in s.standards
+            "can_carry": (
+                can_edit_return(request.user, ret)
+                and not any(item.answer for s in check.progress.sections for item in s.standards)
+                and bool(carry_forward_sources(ret.icb, ret.period, user=request.user))
             ),
         },
     )

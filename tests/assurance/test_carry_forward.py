@@ -412,3 +412,20 @@ def test_a_section_of_unconfirmed_answers_is_not_complete(carried, editor):
     )
     section_answers_confirm(actor=editor, quarterly_return=carried, section=plain.section)
     assert return_progress(carried).section(plain.section.code).status == SectionStatus.COMPLETED
+
+
+def test_the_start_page_offers_carrying_forward_only_when_there_is_a_source(
+    client, reference, editor, approver, lead, q3
+):
+    client.force_login(editor)
+    address = reverse("assurance:return_detail", args=["Z9B2Z", 2026, 3])
+    offer = "Start from the last accepted return's answers instead"
+    assert offer not in client.get(address).content.decode()
+    q2 = ReportingPeriod.objects.get(financial_year=2026, quarter=2)
+    accept(
+        quarterly_return_start(actor=editor, icb=reference["Z9B2Z"], period=q2),
+        editor,
+        approver,
+        lead,
+    )
+    assert offer in client.get(address).content.decode()
