@@ -244,8 +244,6 @@ def _notification(reminder: ReturnReminder, quarterly_return: QuarterlyReturn | 
         )
     if quarterly_return is None:
         state = "Nobody has started it yet."
-    elif quarterly_return.status == "returned":
-        state = "The region returned it for changes; it has not been submitted again."
     else:
         state = "It is a draft: the ICB's approver submits it once the check passes."
     closes = submission_closes_on(quarterly_return) if quarterly_return else period.closes_on
