@@ -7,6 +7,7 @@ import smtplib
 from celery import shared_task
 from django.db import transaction
 
+from assurance.reminders import reminders_claim, reminders_send
 from assurance.services.notifications import return_event_notify as _return_event_notify
 from organisations.audit import system_actor
 from organisations.models import AuditEvent
@@ -42,3 +43,23 @@ def notify_after_commit(event: AuditEvent) -> None:
         return_event_notify.delay(event_id)
 
     transaction.on_commit(queue_return_event_notify, robust=True)
+
+
+@shared_task(
+    name="assurance.return_reminders_send",
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=60,
+    retry_backoff_max=60 * 60,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def return_reminders_send() -> int:
+    """Daily (beat): claim today's deadline reminders, then — their claim
+    committed — e-mail them. Safe to run twice or in two workers at once:
+    each reminder is claimed once (`assurance.reminders`)."""
+    actor = system_actor()
+    claim = reminders_claim(actor=actor)
+    return reminders_send(actor=actor, claim=claim)

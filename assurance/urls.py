@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from assurance.views import (
+    carry_forward,
     register,
     return_lists,
     return_signoff,
@@ -55,6 +56,16 @@ urlpatterns = [
     path(_RETURN, returns.return_detail, name="return_detail"),
     path(_RETURN + "start/", returns.return_start, name="return_start"),
     path(_RETURN + "history/", returns.return_history, name="return_history"),
+    path(
+        _RETURN + "carry-forward/",
+        carry_forward.return_carry_forward,
+        name="return_carry_forward",
+    ),
+    path(
+        _RETURN + "sections/<str:section>/confirm/",
+        carry_forward.return_section_confirm,
+        name="return_section_confirm",
+    ),
     path(_RETURN + "submit/", return_signoff.return_submit, name="return_submit"),
     path(_RETURN + "review/", return_signoff.return_review, name="return_review"),
     path(_RETURN + "reopen/", return_signoff.return_reopen, name="return_reopen"),

@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "organisations.sessions_purge",
         "schedule": crontab(hour=3, minute=15),  # daily, Europe/London
     },
+    # Deadline reminders for quarterly returns (assurance.reminders): every
+    # morning at 07:00 London time, GMT or BST.
+    "return-deadline-reminders": {
+        "task": "assurance.return_reminders_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Users and sign-in -------------------------------------------------------
