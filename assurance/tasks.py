@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import smtplib
 
 from celery import shared_task
@@ -21,7 +23,9 @@ from organisations.models import AuditEvent
     autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
     retry_backoff=30,
     retry_backoff_max=30 * 60,
-    retry_jitter=True,
+    # No jitter: Celery's "full jitter" may pick a wait of 0 s, which would
+    # hammer a server that has just refused; a handful of messages needs none.
+    retry_jitter=False,
     max_retries=8,
     soft_time_limit=60,
     time_limit=90,
@@ -32,11 +36,28 @@ def return_event_notify(event_id: int) -> int:
     return _return_event_notify(actor=system_actor(), event_id=event_id)
 
 
+# Demo and generated histories replay years of submissions through the
+# services: nobody should be e-mailed about them.
+_held = contextvars.ContextVar("assurance_notifications_held", default=False)
+
+
+@contextlib.contextmanager
+def notifications_held():
+    """Within this block, changes to returns e-mail nobody."""
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
 def notify_after_commit(event: AuditEvent) -> None:
     """Queue the e-mails about `event` once the transaction that recorded it
     commits. `robust`: the change has committed by then, so a queue that
     cannot be reached is logged, never turned into an error for the user who
     made the change."""
+    if _held.get():
+        return
     event_id = event.pk
 
     def queue_return_event_notify() -> None:

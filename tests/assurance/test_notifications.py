@@ -539,3 +539,17 @@ def test_a_real_worker_writes_the_submission_e_mail(
         assert NARRATIVE not in body and not RATING_WORDS.search(body)
     (event,) = notified_events(ret)
     assert event.changes["recipients"] == 2 and event.actor.email == system_actor().email
+
+
+def test_nobody_is_emailed_while_notifications_are_held(
+    people, ret, mailoutbox, django_capture_on_commit_callbacks
+):
+    from assurance.tasks import notifications_held
+
+    with notifications_held(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        return_comment_add(actor=people["lead"], quarterly_return=ret, text="Held.")
+    assert callbacks == [] and mailoutbox == []
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        return_comment_add(actor=people["lead"], quarterly_return=ret, text="Not held.")
+    assert len(callbacks) == 1 and len(mailoutbox) == 1
