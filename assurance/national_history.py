@@ -59,7 +59,8 @@ from saaf.dates import LONDON
 HISTORY_TABLES = [Submission, SubmittedAnswer, SubmittedAction, SubmittedMetricValue, ReturnComment]
 BATCH_SIZE = 2000
 CHUNK = 100  # returns built and inserted together
-FIRST_YEAR = 2022  # the ICBs were established on 1 July 2022
+FIRST_YEAR = 2022
+ICBS_ESTABLISHED = datetime.date(2022, 7, 1)  # so Q2 2022/23 is their first quarter
 GENERATED_DOMAIN = "national-data.saaf.invalid"
 
 # Chances per return expected in a closed period.
@@ -119,11 +120,12 @@ def history_periods(today: datetime.date) -> list[ReportingPeriod]:
 
     years = tuple(range(FIRST_YEAR, financial_year_of(today) + 1))
     toolkit_content_load(actor=system_actor(), financial_years=years)
-    return list(
+    periods = (
         ReportingPeriod.objects.filter(closes_on__lt=today, financial_year__gte=FIRST_YEAR)
         .select_related("toolkit_version")
         .order_by("financial_year", "quarter")
     )
+    return [p for p in periods if p.ends_on >= ICBS_ESTABLISHED]
 
 
 def national_history_generate(*, seed: int, today: datetime.date) -> dict[str, int]:
