@@ -30,6 +30,8 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.db.models import Case, DateTimeField, Value, When
+
 from assurance.models import (
     DECLARATION_TEXT,
     ActionStatus,
@@ -172,6 +174,9 @@ def _validate(row: SubmittedAnswer, *, differs: bool, lead: User, at: datetime.d
     row.validated_at = at
 
 
+_HOUR = datetime.timedelta(hours=1)
+
+
 def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
     return datetime.datetime.combine(
         day, datetime.time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=LONDON
@@ -230,7 +235,24 @@ class _Chunk:
         self.drafts(plans, returns)
         self.submissions(plans, returns)
         self.comments(plans, returns)
+        self.dates(plans, returns)
         self.report.returns += len(returns)
+
+    def dates(self, plans: list[_Plan], returns: list[QuarterlyReturn]) -> None:
+        """The times the database set to now (`auto_now`), set back to the
+        quarter's: started after the quarter ended, last saved before the
+        latest submission."""
+        started = _at(self.period.ends_on + datetime.timedelta(days=2), self.rng)
+        QuarterlyReturn.objects.filter(pk__in=[r.pk for r in returns]).update(started_at=started)
+        saved = Case(
+            *(
+                When(quarterly_return_id=ret.pk, then=Value(plan.versions[-1]["at"] - _HOUR))
+                for plan, ret in zip(plans, returns, strict=True)
+            ),
+            output_field=DateTimeField(),
+        )
+        for model in (Answer, MetricValue):
+            model.objects.filter(quarterly_return__in=returns).update(updated_at=saved)
 
     def approver(self, plan: _Plan) -> User:
         return self.people.approvers[plan.completed_by or plan.icb.pk]

@@ -97,6 +97,7 @@ def versions_late_flags_and_states_are_as_the_services_write_them(on):
         times = [s.submitted_at for s in submissions]
         assert times == sorted(times) and today(times[-1]) <= ret.period.closes_on
         assert ret.period.ends_on < today(first.submitted_at)
+        assert ret.started_at < first.submitted_at  # not the day it was generated
         states[ret.status] += 1
         late += first.late
         versions[len(submissions)] += 1
@@ -124,6 +125,8 @@ def submitted_rows_copy_the_draft_and_a_sample_passes_the_check(on):
         draft = sorted(Answer.objects.filter(quarterly_return=ret).values_list(*fields))
         submitted = sorted(latest.answers.values_list(*fields))
         assert draft == submitted and len(draft) == ret.period.toolkit_version.standards.count()
+        saved = Answer.objects.filter(quarterly_return=ret).values_list("updated_at", flat=True)
+        assert max(saved) < latest.submitted_at
         action = ("answer__standard_id", "description", "owner", "due_on", "status", "position")
         drafted = ReturnAction.objects.filter(answer__quarterly_return=ret)
         copied = SubmittedAction.objects.filter(answer__submission=latest)
