@@ -148,8 +148,9 @@ def _clock(
         if durable:
             yield
         else:
-            # One commit per step rather than per answer: the services' own
-            # transactions nest as savepoints, and the demo loads in seconds.
+            # One commit per step rather than one per answer (the services'
+            # own transactions nest as savepoints): a file-backed SQLite
+            # database syncs to disk at each commit.
             with transaction.atomic():
                 yield
     finally:
