@@ -47,6 +47,7 @@ from assurance.models import (
     SubmittedAction,
     SubmittedAnswer,
     SubmittedMetricValue,
+    ToolkitVersion,
 )
 from assurance.models.periods import financial_year_of
 from assurance.national_drift import ICB_STEP, StandingWalk
@@ -111,11 +112,18 @@ class HistoryReport:
 def history_periods(today: datetime.date) -> list[ReportingPeriod]:
     """The closed periods from the ICBs' first quarter, oldest first, after
     making sure every financial year since 2022/23 has its toolkit and periods."""
-    from assurance.toolkit_content import toolkit_content_load
+    from assurance.toolkit_content import toolkit_content_load, toolkit_published_dates
     from organisations.audit import system_actor
 
     years = tuple(range(FIRST_YEAR, financial_year_of(today) + 1))
-    toolkit_content_load(actor=system_actor(), financial_years=years)
+    report = toolkit_content_load(actor=system_actor(), financial_years=years)
+    # The file dates only the shipped versions: an earlier year's, made here,
+    # was published before its year began, not on the day of generation.
+    dated = toolkit_published_dates()
+    for year in {int(label[:4]) for label in report.created_versions} - set(dated):
+        ToolkitVersion.objects.filter(financial_year=year).update(
+            published_at=datetime.datetime(year, 3, 28, 12, tzinfo=LONDON)
+        )
     periods = (
         ReportingPeriod.objects.filter(closes_on__lt=today, financial_year__gte=FIRST_YEAR)
         .select_related("toolkit_version")

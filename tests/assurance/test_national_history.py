@@ -21,6 +21,7 @@ from assurance.models import (
     SubmittedAction,
     SubmittedAnswer,
     SubmittedMetricValue,
+    ToolkitVersion,
 )
 from assurance.national_data import national_data_generate
 from assurance.national_history import MISSING, history_periods
@@ -49,6 +50,9 @@ def test_the_closed_periods_history(reference, toolkit, settings):
 def every_expected_icb_of_each_closed_period_has_its_return(on, report):
     periods = history_periods(on)
     assert periods[0].label == "Q2 2022/23"
+    # Its toolkit, loaded for the generation, published before its year began.
+    published = ToolkitVersion.objects.get(financial_year=2022).published_at
+    assert published.date() < datetime.date(2022, 4, 1)
     assert all(p.closes_on < on for p in periods)
     later = [p for p in (periods[-1],) if p.ends_on >= datetime.date(2026, 4, 1)]
     expected = missing = 0
