@@ -29,7 +29,7 @@ from django.db.models import Count, Q
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from assurance.models import Answer, QuarterlyReturn, ReturnStatus
+from assurance.models import Answer, QuarterlyReturn, ReportingPeriod, ReturnStatus
 from assurance.models.register import Post, Tenure
 from organisations.models import Membership, Organisation, OrganisationKind, Role, User
 from organisations.reference_data import NATIONAL_CODE
@@ -41,6 +41,11 @@ BENCHMARK_EMAIL = "benchmark@saaf.invalid"
 
 class BenchmarkError(Exception):
     """The benchmark cannot run here, or a page did not answer 200."""
+
+
+class BenchmarkSkipped(Exception):
+    """An entry has nothing to measure in this data (its message says what is
+    missing): reported as skipped, never as a failure."""
 
 
 @dataclass
@@ -206,6 +211,113 @@ def return_section(bench: Bench) -> Measurement:
     return bench.measure("return_section", path)
 
 
+@entry("return_workbook")
+def return_workbook(bench: Bench) -> Measurement:
+    """The largest return's draft as an Excel workbook (built in the request)."""
+    ret = _largest_return()
+    path = reverse(
+        "assurance:return_workbook",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter],
+    )
+    return bench.measure("return_workbook", path)
+
+
+def _largest_submission(*, versions: int = 1):
+    """The submission with the most answers among those of version
+    `versions` or later (2: a return that has a previous version)."""
+    from assurance.models import Submission
+
+    found = (
+        Submission.objects.filter(version__gte=versions)
+        .annotate(answered=Count("answers"))
+        .select_related("quarterly_return__icb", "quarterly_return__period")
+        .order_by("-answered", "pk")
+        .first()
+    )
+    if found is None:
+        raise BenchmarkSkipped(
+            "No submitted return"
+            + (" with two versions" if versions > 1 else "")
+            + " to measure: generate national data with historical returns."
+        )
+    return found
+
+
+@entry("return_versions")
+def return_versions(bench: Bench) -> Measurement:
+    """The list of the largest submitted return's versions."""
+    ret = _largest_submission().quarterly_return
+    args = [ret.icb.code, ret.period.financial_year, ret.period.quarter]
+    return bench.measure("return_versions", reverse("assurance:return_versions", args=args))
+
+
+@entry("return_version_detail")
+def return_version_detail(bench: Bench) -> Measurement:
+    """The largest submission read as it was submitted."""
+    submission = _largest_submission()
+    ret = submission.quarterly_return
+    path = reverse(
+        "assurance:return_version_detail",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter, submission.version],
+    )
+    return bench.measure("return_version_detail", path)
+
+
+@entry("return_version_compare")
+def return_version_compare(bench: Bench) -> Measurement:
+    """What changed between the largest resubmitted return's last two versions."""
+    submission = _largest_submission(versions=2)
+    ret = submission.quarterly_return
+    path = reverse(
+        "assurance:return_version_compare",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter],
+    )
+    query = f"?from={submission.version - 1}&to={submission.version}"
+    return bench.measure("return_version_compare", path + query)
+
+
+def _busiest_period():
+    """The period with the most returns (the generated history's latest
+    quarter, or the open one): the lists at their fullest."""
+    found = (
+        ReportingPeriod.objects.annotate(n=Count("returns"))
+        .order_by("-n", "-financial_year", "-quarter")
+        .first()
+    )
+    if found is None:
+        raise BenchmarkError("No reporting period: load the toolkit (manage.py load_toolkit).")
+    return found
+
+
+@entry("returns_national")
+def returns_national(bench: Bench) -> Measurement:
+    """England's returns for a period, grouped by region with their totals."""
+    period = _busiest_period()
+    path = reverse("assurance:period_returns", args=[period.financial_year, period.quarter])
+    return bench.measure("returns_national", path)
+
+
+@entry("returns_region")
+def returns_region(bench: Bench) -> Measurement:
+    """The returns of the region with the most ICBs, for the same period."""
+    period = _busiest_period()
+    path = reverse(
+        "assurance:region_returns",
+        args=[period.financial_year, period.quarter, bench.region.code],
+    )
+    return bench.measure("returns_region", path)
+
+
+@entry("returns_export_national")
+def returns_export_national(bench: Bench) -> Measurement:
+    """England's list of returns for the period as .xlsx."""
+    period = _busiest_period()
+    path = reverse(
+        "assurance:period_returns_export", args=[period.financial_year, period.quarter, "xlsx"]
+    )
+    return bench.measure("returns_export_national", path)
+
+
 def _largest(returns) -> QuarterlyReturn:
     found = (
         returns.annotate(answered=Count("answers"))
@@ -243,7 +355,9 @@ def return_validation(bench: Bench) -> Measurement:
         .first()
     )
     if ret is None:
-        raise BenchmarkError("No submitted return: generate the national data with its history.")
+        raise BenchmarkSkipped(
+            "No submitted return to measure: generate national data with historical returns."
+        )
     path = reverse("assurance:return_validation", args=_return_args(ret))
     return bench.measure("return_validation", path)
 
@@ -269,6 +383,7 @@ class BenchmarkReport:
     runs: int
     entries: list[Measurement] = field(default_factory=list)
     baseline_data: dict | None = None
+    skipped: dict[str, str] = field(default_factory=dict)  # entry: why
 
     @property
     def met(self) -> bool:
@@ -282,6 +397,7 @@ class BenchmarkReport:
             "warm_up_runs": WARM_UP_RUNS,
             "baseline_data": self.baseline_data,
             "entries": {m.name: asdict(m) for m in self.entries},
+            "skipped": dict(self.skipped),
         }
 
     def table(self) -> str:
@@ -307,6 +423,7 @@ class BenchmarkReport:
                 f"{wording}: {'met' if met else 'NOT MET'}" for wording, met in m.targets.items()
             )
             lines.append(f"{line}  {checks}".rstrip())
+        lines += [f"{name:<32}skipped: {why}" for name, why in self.skipped.items()]
         return "\n".join(lines)
 
 
@@ -445,7 +562,11 @@ def run_benchmark(
             for name, item in ENTRIES.items():
                 if only and name not in only and name != "floor":
                     continue
-                measured = floor_measured if name == "floor" else item.measure(bench)
+                try:
+                    measured = floor_measured if name == "floor" else item.measure(bench)
+                except BenchmarkSkipped as skipped:
+                    report.skipped[name] = str(skipped)
+                    continue
                 measured.floor_ratio = measured.median_ms / floor_measured.median_ms
                 report.entries.append(measured)
             raise _Rollback

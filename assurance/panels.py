@@ -7,7 +7,8 @@ organisations never imports assurance):
 - the reporting periods to act on: the next due and the one after, with
   their due dates and the days left;
 - the posts register's findings for the user's scope (their ICB, their
-  region's ICBs, or England), with a link to the register.
+  region's ICBs, or England), with a link to the register;
+- links to the lists of returns of the user's scope (`return_list_links`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.urls import reverse
 
+from assurance.completeness import icb_record
 from assurance.findings import icb_registers
 from assurance.models import QuarterlyReturn, ReportingPeriod
 from assurance.permissions import can_manage_toolkit
+from assurance.return_lists import latest_period
 from assurance.return_progress import return_progress
 from assurance.selectors import PeriodState, period_state
 from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
-from organisations.panels import HomePanel, home_panel_register
+from organisations.panels import HomePanel, home_panel_register, organisation_panel_register
 from organisations.permissions import has_role
 from organisations.scoping import memberships_of, scope_of
 from saaf import dates
@@ -60,6 +64,46 @@ def periods_due(*, today: datetime.date | None = None) -> list[PeriodDue]:
     return [PeriodDue(p, period_state(p, today=today), (p.due_on - today).days) for p in periods]
 
 
+@dataclass(frozen=True)
+class ListLink:
+    text: str
+    href: str
+
+
+def return_list_links(user, *, today: datetime.date | None = None) -> list[ListLink]:
+    """The lists of returns the user reads: their ICB's across the periods;
+    their region's, or England's, for the latest period whose quarter has
+    ended (one query for it)."""
+    links: list[ListLink] = []
+    period = None
+    for membership in memberships_of(user):
+        org = membership.organisation
+        if membership.role in ICB_ROLES:
+            links.append(
+                ListLink(f"{org.name}'s returns", reverse("assurance:icb_returns", args=[org.code]))
+            )
+            continue
+        period = period or latest_period(today)
+        if period is None:
+            continue
+        args = [period.financial_year, period.quarter]
+        if membership.role in NATIONAL_ROLES:
+            links.append(
+                ListLink(
+                    f"Returns for {period.label}: England",
+                    reverse("assurance:period_returns", args=args),
+                )
+            )
+        elif membership.role in REGIONAL_ROLES:
+            links.append(
+                ListLink(
+                    f"Returns for {period.label}: {org.name}",
+                    reverse("assurance:region_returns", args=[*args, org.code]),
+                )
+            )
+    return list(dict.fromkeys(links))
+
+
 def periods_panel(user) -> HomePanel | None:
     if not has_role(user):
         return None
@@ -71,6 +115,7 @@ def periods_panel(user) -> HomePanel | None:
             "periods": periods_due(),
             "today": dates.today(),
             "manages_toolkit": can_manage_toolkit(user),
+            "list_links": return_list_links(user),
         },
     )
 
@@ -220,7 +265,25 @@ def returns_panel(user) -> HomePanel | None:
     )
 
 
+def icb_record_panel(user, organisation) -> HomePanel | None:
+    """On an ICB's page: its submissions over the last eight quarters (on
+    time, late, missing), predecessors' before it existed marked as theirs
+    (`assurance.completeness.icb_record`)."""
+    if organisation.kind != "icb":
+        return None
+    rows = icb_record(user=user, icb=organisation)
+    if not rows:
+        return None
+    return HomePanel(
+        name="returns-record",
+        title="Quarterly returns: the last eight quarters",
+        template="assurance/panels/icb_record.jinja",
+        context={"record_rows": rows, "record_icb": organisation},
+    )
+
+
 def panels_register() -> None:
+    organisation_panel_register("icb_record", icb_record_panel, order=10)
     home_panel_register("returns", returns_panel, order=5)
     home_panel_register("periods", periods_panel, order=10)
     home_panel_register("register", register_panel, order=20)

@@ -36,6 +36,8 @@ from assurance.permissions import (
 )
 from assurance.services import returns as returns_services
 from assurance.services import toolkit as services
+from organisations.models import Organisation
+from organisations.permissions import is_national
 from organisations.selectors import audit_history
 from saaf.dates import today
 from saaf.nhs_forms import service_errors_apply
@@ -375,6 +377,11 @@ def period_detail(request: HttpRequest, financial_year: int, quarter: int) -> Ht
             "splits": selectors.split_predecessors(period),
             "can_manage": can_manage_toolkit(request.user),
             "can_name_successor": can_name_return_successor(request.user),
+            # Which regions' lists of returns the reader opens from the table.
+            "can_read_national": is_national(request.user),
+            "list_regions": {
+                region.code for region in Organisation.objects.visible_to(request.user).regions()
+            },
         },
     )
 
