@@ -59,6 +59,7 @@ from assurance.services.submissions import (
     quarterly_return_submit,
     submitted_answer_validate,
 )
+from assurance.tasks import notifications_held
 from organisations import services as organisation_services
 from organisations.audit import system_actor
 from organisations.demo import DEMO_DOMAIN
@@ -185,12 +186,16 @@ def populate() -> None:
         approver = _team_approver(code, name)
         if approver is not None:
             people[code] = (approver, approver)
-    for period, icb, scenario in _plan(periods, region):
-        if scenario == MISSING or QuarterlyReturn.objects.filter(icb=icb, period=period).exists():
-            continue  # never started, or already made (leave it as it is)
-        team = _team(icb, period, people)
-        if team is not None:
-            _History(period, icb, team, people, scenario).run()
+    with notifications_held():  # months-old events: nobody is e-mailed about them
+        for period, icb, scenario in _plan(periods, region):
+            if (
+                scenario == MISSING
+                or QuarterlyReturn.objects.filter(icb=icb, period=period).exists()
+            ):
+                continue  # never started, or already made (leave it as it is)
+            team = _team(icb, period, people)
+            if team is not None:
+                _History(period, icb, team, people, scenario).run()
 
 
 def _plan(periods: list[ReportingPeriod], region: Organisation) -> list[tuple]:

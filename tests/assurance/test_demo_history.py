@@ -7,6 +7,7 @@ comments; loading the demo again adds nothing."""
 from collections import Counter
 from io import StringIO
 
+from django.core import mail
 from django.core.management import call_command
 
 from assurance.demo_history import history_periods
@@ -111,6 +112,10 @@ def test_the_london_history_in_every_state_made_through_the_services(
     times = {int(e.target_id): e.occurred_at for e in events}
     for submission in submissions:
         assert abs((times[submission.pk] - submission.submitted_at).total_seconds()) < 60
+
+    # Months-old events: nobody was e-mailed about them.
+    assert mail.outbox == []
+    assert not AuditEvent.objects.filter(action=AuditAction.RETURN_NOTIFIED).exists()
 
     # Again: nothing added.
     counts = (QuarterlyReturn.objects.count(), submissions.count(), comments.count())
