@@ -267,6 +267,10 @@ class Cell:
 
     @property
     def word(self) -> str:
+        """The rating in words; "Not answered" where the submission has no
+        answer in the column (a standard added after it was submitted)."""
+        if self.counted is None:
+            return "Not answered"
         return RATING_WORDS.get(self.rating, "Not rated")
 
     @property

@@ -39,14 +39,17 @@ def trend_text(cell: Cell, heatmap: Heatmap) -> str:
 def cell_text(cell: Cell, heatmap: Heatmap) -> str:
     """One cell in words, as the page shows it."""
     if cell.counted is None and not cell.value:
-        return "Not answered"
+        return cell.word
     parts = [cell.word]
     if cell.value:
         parts.append(cell.value)
     elif cell.shown.text:
         parts.append(cell.shown.text)
     text = " – ".join(parts)
-    extra = [t for t in (trend_text(cell, heatmap), cell.differs_text) if t]
+    marker = ""
+    if heatmap.basis != Basis.SELF:
+        marker = cell.differs_text or ("No difference" if heatmap.basis == Basis.DIFFER else "")
+    extra = [t for t in (trend_text(cell, heatmap), marker) if t]
     return f"{text} ({'; '.join(extra)})" if extra else text
 
 

@@ -8,7 +8,9 @@ organisations never imports assurance):
   their due dates and the days left;
 - the posts register's findings for the user's scope (their ICB, their
   region's ICBs, or England), with a link to the register;
-- links to the lists of returns of the user's scope (`return_list_links`).
+- links to the lists of returns of the user's scope (`return_list_links`);
+- first, the heatmaps of the user's scope (`heatmap_links`): a regional
+  lead's main page.
 """
 
 from __future__ import annotations
@@ -264,7 +266,56 @@ def returns_panel(user) -> HomePanel | None:
     )
 
 
+def heatmap_links(user, *, today: datetime.date | None = None) -> list[ListLink]:
+    """The heatmaps the user reads first: their region's, or England's, for
+    the latest quarter that has ended (and its theme heatmap); an ICB team's
+    own section ratings across the quarters. One query for the period."""
+    links: list[ListLink] = []
+    period = None
+    for membership in memberships_of(user):
+        org = membership.organisation
+        if membership.role in ICB_ROLES:
+            links.append(
+                ListLink(
+                    f"{org.name}: section ratings over eight quarters",
+                    reverse("assurance:heatmap_icb", args=[org.code]),
+                )
+            )
+            continue
+        period = period or latest_period(today)
+        if period is None:
+            continue
+        args = [period.financial_year, period.quarter]
+        if membership.role in NATIONAL_ROLES:
+            name, href = "England", reverse("assurance:heatmap_national", args=args)
+        elif membership.role in REGIONAL_ROLES:
+            name = org.name
+            href = reverse("assurance:heatmap_region", args=[*args, org.code])
+        else:
+            continue
+        links.append(ListLink(f"Heatmap for {period.label}: {name}", href))
+        links.append(
+            ListLink(f"Theme heatmap for {period.label}: {period.theme}", href + "?view=theme")
+        )
+    return list(dict.fromkeys(links))
+
+
+def heatmap_panel(user) -> HomePanel | None:
+    """First on a regional lead's and the national team's home page: where
+    their ICBs stand. An ICB team's panel links its own quarters."""
+    links = heatmap_links(user)
+    if not links:
+        return None
+    return HomePanel(
+        name="heatmap",
+        title="Heatmaps",
+        template="assurance/panels/heatmap.jinja",
+        context={"links": links},
+    )
+
+
 def panels_register() -> None:
+    home_panel_register("heatmap", heatmap_panel, order=1)
     home_panel_register("returns", returns_panel, order=5)
     home_panel_register("periods", periods_panel, order=10)
     home_panel_register("register", register_panel, order=20)
