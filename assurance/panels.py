@@ -267,20 +267,15 @@ def returns_panel(user) -> HomePanel | None:
 
 
 def heatmap_links(user, *, today: datetime.date | None = None) -> list[ListLink]:
-    """The heatmaps the user reads first: their region's, or England's, for
-    the latest quarter that has ended (and its theme heatmap); an ICB team's
-    own section ratings across the quarters. One query for the period."""
+    """The heatmaps a region's or the national team reads first: their
+    region's, or England's, for the latest quarter that has ended, and its
+    theme heatmap (ICB teams reach their own quarters from the navigation;
+    their home page starts with their returns). One query for the period."""
     links: list[ListLink] = []
     period = None
     for membership in memberships_of(user):
         org = membership.organisation
         if membership.role in ICB_ROLES:
-            links.append(
-                ListLink(
-                    f"{org.name}: section ratings over eight quarters",
-                    reverse("assurance:heatmap_icb", args=[org.code]),
-                )
-            )
             continue
         period = period or latest_period(today)
         if period is None:
@@ -302,7 +297,7 @@ def heatmap_links(user, *, today: datetime.date | None = None) -> list[ListLink]
 
 def heatmap_panel(user) -> HomePanel | None:
     """First on a regional lead's and the national team's home page: where
-    their ICBs stand. An ICB team's panel links its own quarters."""
+    their ICBs stand."""
     links = heatmap_links(user)
     if not links:
         return None
