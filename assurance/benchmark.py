@@ -29,7 +29,7 @@ from django.db.models import Count, Q
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from assurance.models import Answer, QuarterlyReturn
+from assurance.models import Answer, QuarterlyReturn, ReportingPeriod
 from assurance.models.register import Post, Tenure
 from organisations.models import Membership, Organisation, OrganisationKind, Role, User
 from organisations.reference_data import NATIONAL_CODE
@@ -195,6 +195,48 @@ def return_section(bench: Bench) -> Measurement:
         args=[ret.icb.code, ret.period.financial_year, ret.period.quarter, section.code],
     )
     return bench.measure("return_section", path)
+
+
+def _busiest_period():
+    """The period with the most returns (the generated history's latest
+    quarter, or the open one): the lists at their fullest."""
+    found = (
+        ReportingPeriod.objects.annotate(n=Count("returns"))
+        .order_by("-n", "-financial_year", "-quarter")
+        .first()
+    )
+    if found is None:
+        raise BenchmarkError("No reporting period: load the toolkit (manage.py load_toolkit).")
+    return found
+
+
+@entry("returns_national")
+def returns_national(bench: Bench) -> Measurement:
+    """England's returns for a period, grouped by region with their totals."""
+    period = _busiest_period()
+    path = reverse("assurance:period_returns", args=[period.financial_year, period.quarter])
+    return bench.measure("returns_national", path)
+
+
+@entry("returns_region")
+def returns_region(bench: Bench) -> Measurement:
+    """The returns of the region with the most ICBs, for the same period."""
+    period = _busiest_period()
+    path = reverse(
+        "assurance:region_returns",
+        args=[period.financial_year, period.quarter, bench.region.code],
+    )
+    return bench.measure("returns_region", path)
+
+
+@entry("returns_export_national")
+def returns_export_national(bench: Bench) -> Measurement:
+    """England's list of returns for the period as .xlsx."""
+    period = _busiest_period()
+    path = reverse(
+        "assurance:period_returns_export", args=[period.financial_year, period.quarter, "xlsx"]
+    )
+    return bench.measure("returns_export_national", path)
 
 
 @dataclass
