@@ -43,7 +43,7 @@ from assurance.models import (
     SelfRating,
     SubmittedAnswer,
 )
-from assurance.return_check import ProblemKind, return_problems
+from assurance.register_rules import standards_register_check
 from assurance.services.comments import return_comment_add
 from assurance.services.returns import (
     ActionInput,
@@ -252,8 +252,6 @@ class _History:
         submitted_on = self.period.due_on + (
             datetime.timedelta(days=6) if self.scenario == LATE else datetime.timedelta(days=-4)
         )
-        with _clock(submitted_on - datetime.timedelta(days=1), 14):
-            self.fix_problems()
         with _clock(submitted_on, 15, durable=True):
             quarterly_return_submit(
                 actor=self.approver, quarterly_return=self.ret, declaration=True
@@ -327,12 +325,29 @@ class _History:
         )
 
     def answer_all(self) -> None:
+        # Where the posts register contradicts a green on the quarter's last
+        # day, the team explains why green stands (the completeness check's
+        # own register check, so the submission passes it).
+        against = {
+            code
+            for code, check in standards_register_check(
+                standards=self.standards, icb=self.icb, on=self.period.ends_on
+            ).items()
+            if not check.holds
+        }
         for standard in self.standards:
+            rating = self.rating(standard)
+            explanation = (
+                "The gap is covered by an interim arrangement agreed with the provider; "
+                "recruitment is under way."
+                if rating == SelfRating.GREEN and standard.code in against
+                else ""
+            )
             answer_save(
                 actor=self.editor,
                 quarterly_return=self.ret,
                 standard=standard,
-                answer=self.answer(self.rating(standard)),
+                answer=self.answer(rating, explanation=explanation),
                 revision=0,
             )
         metrics = self.period.toolkit_version.metrics.filter(computed_from="")
@@ -346,22 +361,6 @@ class _History:
                 not_available_reason=reason,
                 revision=0,
             )
-
-    def fix_problems(self) -> None:
-        """Before submitting, the team answers the completeness check: where
-        the posts register contradicts a green, they explain why green stands."""
-        check = return_problems(self.ret)
-        codes = {p.code for p in check.problems if p.kind == ProblemKind.GREEN_AGAINST_REGISTER}
-        for standard in self.standards:
-            if standard.code in codes:
-                self.resave(
-                    standard,
-                    self.answer(
-                        SelfRating.GREEN,
-                        explanation="The gap is covered by an interim arrangement agreed "
-                        "with the provider; recruitment is under way.",
-                    ),
-                )
 
     def resave(self, standard, answer: AnswerInput) -> None:
         revision = Answer.objects.get(quarterly_return=self.ret, standard=standard).revision
@@ -377,10 +376,12 @@ class _History:
 
     def challenged(self):
         """The standard the region questions: the first green one."""
-        return next(
-            s
-            for s in self.standards
-            if Answer.objects.filter(quarterly_return=self.ret, standard=s, rating="green").exists()
+        return (
+            Answer.objects.filter(quarterly_return=self.ret, rating=SelfRating.GREEN)
+            .select_related("standard")
+            .order_by("standard__section__position", "standard__position")
+            .first()
+            .standard
         )
 
     def conversation(self, on: datetime.date, *, about: str) -> None:
