@@ -153,7 +153,7 @@ def test_region_page_shows_words_counts_marks_trend_and_legend(client, london_q1
     html = response.content.decode()
     page = text_of(html)
     assert "Red" in page and "1 red, 1 green" in page  # QMF's LG, validated
-    assert "Differs: self-assessed 1 amber, 1 green" in page
+    assert "Differs : self-assessed 1 amber, 1 green" in page
     assert "Late, Awaiting review" in page  # QKK's marks
     assert "Missing : no return started" in page  # QWE
     assert "Compared with its predecessors QMJ and QRV combined" in page
@@ -174,7 +174,7 @@ def test_switches_views_and_bases(client, london_q1, reference):
     own = text_of(client.get(region_url(london_q1, "Y56", basis="self")).content.decode())
     assert "Differs" not in own.split("London's ICBs")[1]
     differ = text_of(client.get(region_url(london_q1, "Y56", basis="differ")).content.decode())
-    assert "No difference" in differ and "Differs: self-assessed" in differ
+    assert "No difference" in differ and "Differs : self-assessed" in differ
     standards = client.get(region_url(london_q1, "Y56", view="standards", section="LG"))
     assert "standards of LG" in text_of(standards.content.decode())
     metrics = client.get(region_url(london_q1, "Y56", view="metrics"))
