@@ -36,6 +36,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
@@ -192,8 +193,13 @@ class Counted:
         )
 
     def cell(self, basis: str) -> CellRating:
+        """The worst-of rule on the counts (as `cell_rating` on the ratings)."""
         counts = self.self_counts if basis == Basis.SELF else self.validated_counts
-        return cell_rating(r for r, n in counts.items() for _ in range(n))
+        counts = {r: n for r, n in counts.items() if n}
+        worst = next((r for r in STANDARD_ORDER if counts.get(r)), "")
+        if not worst and counts.get(NOT_APPLICABLE):
+            worst = NOT_APPLICABLE
+        return CellRating(worst, counts)
 
 
 def answer_counts(
@@ -249,15 +255,15 @@ class Cell:
     previous: str | None = None
     value: str = ""
 
-    @property
+    @cached_property
     def self_rating(self) -> CellRating:
         return self.counted.cell(Basis.SELF) if self.counted else CellRating("", {})
 
-    @property
+    @cached_property
     def validated(self) -> CellRating:
         return self.counted.cell(Basis.VALIDATED) if self.counted else CellRating("", {})
 
-    @property
+    @cached_property
     def shown(self) -> CellRating:
         return self.self_rating if self.basis == Basis.SELF else self.validated
 
