@@ -10,6 +10,7 @@ missing (404). The matrices are built in `assurance.heatmap`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,11 +21,10 @@ from django.views.decorators.http import require_GET
 from assurance.completeness import period_completeness
 from assurance.exports import table_response
 from assurance.forms.heatmaps import HeatmapFilterForm
-from assurance.heatmap import Basis, View, heatmap_build, summary_text
+from assurance.heatmap import Basis, Heatmap, View, heatmap_build, summary_text
 from assurance.heatmap_detail import cell_detail_get, icb_history
 from assurance.heatmap_export import (
     TREND_SYMBOLS,
-    cell_text,
     filters_text,
     heatmap_table,
     legend_lines,
@@ -131,6 +131,56 @@ def _portable(view: str) -> str:
     return View.SECTIONS if view == View.STANDARDS else view
 
 
+@dataclass(frozen=True)
+class CellShown:
+    """What the page prints in one rated cell, worked out once per cell
+    rather than by template macros (a national heatmap has 600 cells)."""
+
+    href: str
+    css: str
+    word: str
+    detail: str  # the counts, or a metric's value
+    trend: str
+    symbol: str
+    trend_word: str
+    trend_more: str
+    differs: bool
+    differs_more: str
+    agreed: bool
+
+
+def _cells_show(heatmap: Heatmap) -> None:
+    """Give each rated cell its display (`cell.display`)."""
+    period = heatmap.period
+    # One reverse for every cell: the ICB's and the section's codes go in its place.
+    base = reverse(
+        "assurance:heatmap_cell", args=[period.financial_year, period.quarter, "_I_", "_S_"]
+    )
+    anchor = {View.METRICS: "#metric-", View.SECTIONS: ""}.get(heatmap.view, "#standard-")
+    for row in heatmap.rows:
+        prefix = base.replace("_I_", row.icb.code)
+        for cell in row.cells:
+            text = trend_text(cell, heatmap)
+            word, _, more = text.partition(" ")
+            differs = cell.differs and heatmap.basis != Basis.SELF
+            agreed = heatmap.basis == Basis.DIFFER and not cell.differs
+            rating = "none" if agreed else (cell.rating or "none")
+            cell.display = CellShown(
+                href=prefix.replace("_S_", cell.column.section_code)
+                + (anchor + cell.column.key if anchor else ""),
+                css=f"saaf-rag saaf-rag--{rating}" + (" saaf-rag--differs" if differs else ""),
+                word=cell.word,
+                detail=cell.value or cell.shown.text,
+                trend=cell.trend,
+                symbol=TREND_SYMBOLS.get(cell.trend, ""),
+                trend_word=word.rstrip(":"),
+                trend_more=(": " if word.endswith(":") else " ") + more if more else "",
+                differs=differs,
+                differs_more=cell.differs_text.partition(": ")[2] if differs else "",
+                agreed=agreed,
+            )
+
+
 def _heatmap_page(
     request: HttpRequest,
     period: ReportingPeriod,
@@ -159,6 +209,7 @@ def _heatmap_page(
             filename=f"heatmap-{name}-{period.financial_year}-q{period.quarter}-{choices['view']}",
             fmt=fmt,
         )
+    _cells_show(heatmap)
     totals = period_completeness(period)
     if region is not None:
         totals = [t for t in totals if t.region_code == region.code]
@@ -193,9 +244,6 @@ def _heatmap_page(
             "totals": totals,
             "legend": legend_lines(heatmap),
             "filters": filters_text(heatmap),
-            "cell_text": lambda cell: cell_text(cell, heatmap),
-            "trend_text": lambda cell: trend_text(cell, heatmap),
-            "trend_symbols": TREND_SYMBOLS,
             "row_state_text": row_state_text,
             "basis_label": Basis(choices["basis"]).label,
             "summary": summary_text,
