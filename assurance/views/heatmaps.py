@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from assurance.completeness import period_completeness
@@ -133,20 +135,56 @@ def _portable(view: str) -> str:
 
 @dataclass(frozen=True)
 class CellShown:
-    """What the page prints in one rated cell, worked out once per cell
-    rather than by template macros (a national heatmap has 600 cells)."""
+    """One rated cell as the page prints it: its class and its content (the
+    word linked to the answers behind it, the counts or value, the change
+    since last quarter, the "differs" marker). Written here with
+    `format_html` (every value escaped) rather than by the template, once
+    per cell: a national heatmap has 600 of them, and a template expression
+    costs more than a string format."""
 
-    href: str
     css: str
-    word: str
-    detail: str  # the counts, or a metric's value
-    trend: str
-    symbol: str
-    trend_word: str
-    trend_more: str
-    differs: bool
-    differs_more: str
-    agreed: bool
+    html: str
+
+
+def _cell_html(cell, heatmap: Heatmap, href: str) -> CellShown:
+    if cell.counted is None and not cell.value:
+        return CellShown("saaf-rag saaf-rag--none", format_html(_WORD, cell.word))
+    differs = cell.differs and heatmap.basis != Basis.SELF
+    agreed = heatmap.basis == Basis.DIFFER and not cell.differs
+    parts = [format_html(_LINK, href, cell.word, cell.column.label)]
+    detail = cell.value or cell.shown.text
+    if detail:
+        parts.append(format_html(_DETAIL, detail))
+    if cell.trend:
+        word, _, more = trend_text(cell, heatmap).partition(" ")
+        more = (": " if word.endswith(":") else " ") + more if more else ""
+        parts.append(
+            format_html(_TREND, cell.trend, TREND_SYMBOLS[cell.trend], word.rstrip(":"), more)
+        )
+    if agreed:
+        parts.append(mark_safe(_AGREED))  # noqa: S308 (a constant)
+    if differs:
+        parts.append(format_html(_DIFFERS, cell.differs_text.partition(": ")[2]))
+    rating = "none" if agreed else (cell.rating or "none")
+    css = f"saaf-rag saaf-rag--{rating}" + (" saaf-rag--differs" if differs else "")
+    return CellShown(css, mark_safe("".join(parts)))  # noqa: S308 (parts escaped above)
+
+
+_WORD = '<span class="saaf-rag__word">{}</span>'
+_LINK = (
+    '<a class="saaf-rag__link" href="{}"><span class="saaf-rag__word">{}</span>'
+    '<span class="nhsuk-u-visually-hidden"> – {}, the answers behind it</span></a>'
+)
+_DETAIL = '<span class="saaf-rag__counts">{}</span>'
+_TREND = (
+    '<span class="saaf-trend saaf-trend--{}"><span aria-hidden="true">{}</span> '
+    '<span class="saaf-trend__word">{}</span><span class="saaf-more">{}</span></span>'
+)
+_AGREED = '<span class="saaf-differs saaf-differs--agreed">No difference</span>'
+_DIFFERS = (
+    '<span class="saaf-differs"><span aria-hidden="true">≠</span> Differs'
+    '<span class="saaf-more">: {}</span></span>'
+)
 
 
 def _cells_show(heatmap: Heatmap) -> None:
@@ -160,25 +198,10 @@ def _cells_show(heatmap: Heatmap) -> None:
     for row in heatmap.rows:
         prefix = base.replace("_I_", row.icb.code)
         for cell in row.cells:
-            text = trend_text(cell, heatmap)
-            word, _, more = text.partition(" ")
-            differs = cell.differs and heatmap.basis != Basis.SELF
-            agreed = heatmap.basis == Basis.DIFFER and not cell.differs
-            rating = "none" if agreed else (cell.rating or "none")
-            cell.display = CellShown(
-                href=prefix.replace("_S_", cell.column.section_code)
-                + (anchor + cell.column.key if anchor else ""),
-                css=f"saaf-rag saaf-rag--{rating}" + (" saaf-rag--differs" if differs else ""),
-                word=cell.word,
-                detail=cell.value or cell.shown.text,
-                trend=cell.trend,
-                symbol=TREND_SYMBOLS.get(cell.trend, ""),
-                trend_word=word.rstrip(":"),
-                trend_more=(": " if word.endswith(":") else " ") + more if more else "",
-                differs=differs,
-                differs_more=cell.differs_text.partition(": ")[2] if differs else "",
-                agreed=agreed,
-            )
+            href = prefix.replace("_S_", cell.column.section_code)
+            if anchor:
+                href += anchor + cell.column.key
+            cell.display = _cell_html(cell, heatmap, href)
 
 
 def _heatmap_page(
