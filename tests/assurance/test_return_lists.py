@@ -165,6 +165,35 @@ def test_the_successors_complete_but_the_dissolved_icb_is_counted(reference, too
     assert all(r.period.ends_on >= reference["Z9B2Z"].established for r in rows.rows)
 
 
+def test_a_split_icbs_return_is_listed_by_the_successor_named_to_complete_it(
+    reference, toolkit, national_admin
+):
+    from assurance.services.returns import quarterly_return_name_successor
+
+    q4 = ReportingPeriod.objects.get(financial_year=2025, quarter=4)
+
+    def completes(code):
+        return {
+            (r.icb.code, r.period.label) for r in icb_return_rows(icb=reference[code]).completed_for
+        }
+
+    # QNQ split: until the national team names a successor, nobody lists it as theirs.
+    assert ("QNQ", "Q4 2025/26") not in completes("S0E4D") | completes("QRL")
+    quarterly_return_name_successor(
+        actor=national_admin,
+        icb=reference["QNQ"],
+        period=q4,
+        successor=reference["S0E4D"],
+        reason="Most of its population.",
+    )
+    assert ("QNQ", "Q4 2025/26") in completes("S0E4D")
+    assert ("QNQ", "Q4 2025/26") not in completes("QRL") | completes("S9B9J")
+    row = next(
+        r for r in icb_return_rows(icb=reference["S0E4D"]).completed_for if r.icb.code == "QNQ"
+    )
+    assert row.completed_by == reference["S0E4D"] and row.state == ReturnState.DRAFT
+
+
 def test_the_region_rows_say_where_each_return_stands(states, q3, reference):
     lead = member(reference["Y56"], Role.REGIONAL_LEAD)
     listed = period_return_rows(user=lead, period=q3, region=reference["Y56"])
@@ -471,5 +500,20 @@ def test_the_lists_take_a_fixed_number_of_queries(client, q3, reference, ret, ed
         rows = period_return_rows(user=national, period=q3)
     assert len(again) == len(selector) == 2
     assert sum(r.state == ReturnState.SUBMITTED for r in rows) == 9
+    with CaptureQueriesContext(connection) as totals:
+        london = next(r for r in period_completeness(q3) if r.region_code == "Y56")
+    assert len(totals) == 1 and london.awaiting_review == 5  # Z9B2Z and four more
     # About 13 queries serve any signed-in page; the lists add a handful.
     assert max(after.values()) <= 25
+
+
+def test_the_lists_breadcrumbs_lead_back_through_the_period(client, q3, reference):
+    from tests.assurance.test_breadcrumbs import breadcrumb_items
+
+    signed_in(client, reference["X24"], Role.NSSG_MEMBER)
+    trail = ["Home", "Reporting periods", q3.label]
+    assert breadcrumb_items(client.get(national_url(q3)).content.decode()) == trail
+    region = client.get(region_url(q3, "Y56")).content.decode()
+    assert breadcrumb_items(region) == [*trail, "England&#39;s returns"]
+    icb = client.get(reverse("assurance:icb_returns", args=["Z9B2Z"])).content.decode()
+    assert breadcrumb_items(icb) == ["Home"]
