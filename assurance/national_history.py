@@ -29,13 +29,11 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from assurance.models import (
     DECLARATION_TEXT,
     ActionStatus,
     Answer,
-    MetricUnit,
     MetricValue,
     QuarterlyReturn,
     ReportingPeriod,
@@ -49,18 +47,20 @@ from assurance.models import (
     SubmittedMetricValue,
 )
 from assurance.models.periods import financial_year_of
+from assurance.national_drift import ICB_STEP, StandingWalk
+from assurance.national_people import GeneratedPeople
 from assurance.rating import metric_rate
 from assurance.register_rules import standards_register_check
 from organisations.choices import Role
-from organisations.models import Membership, Organisation, User, succession_links
+from organisations.models import Organisation, User, succession_links
 from saaf.dates import LONDON
 
 # Where the history goes (PostgreSQL analyses them after the inserts).
 HISTORY_TABLES = [Submission, SubmittedAnswer, SubmittedAction, SubmittedMetricValue, ReturnComment]
 BATCH_SIZE = 2000
 CHUNK = 100  # returns built and inserted together
-FIRST_YEAR = 2022  # the ICBs were established on 1 July 2022
-GENERATED_DOMAIN = "national-data.saaf.invalid"
+FIRST_YEAR = 2022
+ICBS_ESTABLISHED = datetime.date(2022, 7, 1)  # so Q2 2022/23 is their first quarter
 
 # Chances per return expected in a closed period.
 MISSING = 0.02
@@ -71,11 +71,6 @@ COMMENTED = 0.15
 # The latest closed period: the region's review is not finished everywhere.
 LATEST_UNDER_REVIEW = 0.15
 LATEST_SUBMITTED = 0.20
-# The walk: a standard is green from 2, amber from 1, red below.
-STEP = 0.14
-ICB_STEP = 0.06
-NOT_APPLICABLE = 0.03
-SHIFT = 0.04  # a metric's lasting step, per quarter
 
 _NARRATIVE = {
     SelfRating.GREEN: "Assured through the safeguarding committee; minutes of {month}.",
@@ -119,11 +114,12 @@ def history_periods(today: datetime.date) -> list[ReportingPeriod]:
 
     years = tuple(range(FIRST_YEAR, financial_year_of(today) + 1))
     toolkit_content_load(actor=system_actor(), financial_years=years)
-    return list(
+    periods = (
         ReportingPeriod.objects.filter(closes_on__lt=today, financial_year__gte=FIRST_YEAR)
         .select_related("toolkit_version")
         .order_by("financial_year", "quarter")
     )
+    return [p for p in periods if p.ends_on >= ICBS_ESTABLISHED]
 
 
 def national_history_generate(*, seed: int, today: datetime.date) -> dict[str, int]:
@@ -134,8 +130,8 @@ def national_history_generate(*, seed: int, today: datetime.date) -> dict[str, i
     report = HistoryReport()
     if not periods:
         return report.as_counts()
-    people = _People.make(periods)
-    walk = _Walk(rng)
+    people = GeneratedPeople.make(periods)
+    walk = StandingWalk(rng)
     successors: dict[int, list[int]] = {}
     for predecessor, successor in succession_links():
         successors.setdefault(predecessor, []).append(successor)
@@ -157,117 +153,6 @@ def national_history_generate(*, seed: int, today: datetime.date) -> dict[str, i
             chunk.make(expected[start : start + CHUNK], latest=latest, today=today)
         report.periods.append(period.label)
     return report.as_counts()
-
-
-# --- Who acted ---------------------------------------------------------------------------
-
-
-@dataclass
-class _People:
-    """A generated approver per ICB and lead per region (no password)."""
-
-    approvers: dict[int, User]
-    leads: dict[int, User]
-    names: dict[int, str]  # the ICBs'
-
-    @classmethod
-    def make(cls, periods: list[ReportingPeriod]) -> _People:
-        first, last = periods[0].ends_on, periods[-1].ends_on + datetime.timedelta(days=1)
-        icbs = list(
-            Organisation.objects.icbs()
-            .filter(established__lte=last)
-            .exclude(closed__lt=first)
-            .select_related("parent")
-        )
-        regions = {icb.parent_id: icb.parent for icb in icbs}
-        users = [_user(f"approver.{icb.code}", n) for n, icb in enumerate(icbs)]
-        users += [_user(f"lead.{r.code}", n + 7) for n, r in enumerate(regions.values())]
-        User.objects.bulk_create(users, batch_size=BATCH_SIZE)
-        by_email = {u.email: u for u in User.objects.filter(email__endswith=GENERATED_DOMAIN)}
-        approvers = {icb.pk: by_email[_email(f"approver.{icb.code}")] for icb in icbs}
-        leads = {pk: by_email[_email(f"lead.{r.code}")] for pk, r in regions.items()}
-        Membership.objects.bulk_create(
-            [
-                Membership(user=user, organisation_id=pk, role=role)
-                for people, role in ((approvers, Role.ICB_APPROVER), (leads, Role.REGIONAL_LEAD))
-                for pk, user in people.items()
-            ],
-            batch_size=BATCH_SIZE,
-        )
-        return cls(approvers, leads, {icb.pk: icb.name for icb in icbs})
-
-
-def _email(local: str) -> str:
-    return f"{local.lower()}@{GENERATED_DOMAIN}"
-
-
-_FIRST = ["Amina", "Ben", "Carys", "Dev", "Esther", "Felix", "Gita", "Hugh", "Ines", "Jon"]
-_LAST = ["Adams", "Bello", "Chen", "Doyle", "Ekwueme", "Flynn", "Gill", "Hart", "Ivens", "Joshi"]
-
-
-def _user(local: str, number: int) -> User:
-    name = f"{_FIRST[number % 10]} {_LAST[(number // 10 + number) % 10]}"
-    user = User(email=_email(local), full_name=name)
-    user.set_unusable_password()
-    return user
-
-
-# --- The walk ----------------------------------------------------------------------------
-
-
-class _Walk:
-    """Each ICB's standing per standard and level per metric, carried from one
-    quarter to the next (a successor starts from its predecessors')."""
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.standing: dict[tuple[int, str], float] = {}
-        self.trend: dict[int, float] = {}
-        self.level: dict[tuple[int, str], float] = {}
-
-    def start(self, icb_pk: int, predecessors: list[int]) -> None:
-        """Before the ICB's first quarter: inherit, or draw a starting point."""
-        if icb_pk in self.trend:
-            return
-        self.trend[icb_pk] = self.rng.gauss(0.01, 0.02)
-        for (pk, code), value in list(self.standing.items()):
-            if pk in predecessors:
-                self.standing.setdefault((icb_pk, code), value)
-        for (pk, code), value in list(self.level.items()):
-            if pk in predecessors:
-                self.level.setdefault((icb_pk, code), value)
-
-    def rating(self, icb_pk: int, code: str, step_shared: float) -> str:
-        key = (icb_pk, code)
-        if key not in self.standing:
-            self.standing[key] = (
-                -1.0 if self.rng.random() < NOT_APPLICABLE else self.rng.gauss(2.25, 0.55)
-            )
-        value = self.standing[key]
-        if value < 0:
-            return SelfRating.NOT_APPLICABLE
-        value = min(3.0, max(0.0, value + step_shared + self.rng.gauss(0, STEP)))
-        self.standing[key] = value
-        if value >= 2:
-            return SelfRating.GREEN
-        return SelfRating.AMBER if value >= 1 else SelfRating.RED
-
-    def figure(self, icb_pk: int, metric) -> Decimal:
-        key = (icb_pk, metric.code)
-        unit = metric.unit
-        low, high, noise = {
-            MetricUnit.PERCENT: (55.0, 98.0, 3.0),
-            MetricUnit.DAYS: (2.0, 35.0, 2.5),
-        }.get(unit, (0.0, 20.0, 2.0))
-        if key not in self.level:
-            self.level[key] = self.rng.uniform(low, high)
-        if self.rng.random() < SHIFT:  # a lasting step: a new service, a lost team
-            self.level[key] += self.rng.choice((-1, 1)) * (high - low) * 0.15
-        self.level[key] = min(high, max(low, self.level[key]))
-        value = max(0.0, self.level[key] + self.rng.gauss(0, noise))
-        if unit == MetricUnit.PERCENT:
-            return Decimal(str(round(min(100.0, value), 1)))
-        return Decimal(round(value))
 
 
 # --- One chunk of returns ------------------------------------------------------------------

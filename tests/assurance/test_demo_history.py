@@ -26,7 +26,7 @@ def _load():
 
 
 def test_the_london_history_in_every_state_made_through_the_services(
-    reference, toolkit, settings, monkeypatch
+    reference, toolkit, settings, monkeypatch, with_demo_history
 ):
     settings.DEBUG = True
     monkeypatch.setenv("SAAF_DEMO_PASSWORD", "demo-password-for-tests")
