@@ -39,7 +39,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import models
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 
 from assurance.models import (
     Metric,
@@ -150,6 +150,23 @@ def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
         .order_by("-financial_year", "-quarter")
         .first()
     )
+
+
+def heatmap_period(today: datetime.date | None = None) -> ReportingPeriod | None:
+    """The period a heatmap opens on: the latest whose quarter has ended and
+    which has a submitted return (a quarter of drafts rates nothing yet),
+    else the latest that has opened. One query."""
+    today = today or dates.today()
+    periods = list(
+        ReportingPeriod.objects.filter(opens_on__lte=today)
+        .annotate(
+            submitted=Exists(Submission.objects.filter(quarterly_return__period=OuterRef("pk")))
+        )
+        .select_related("toolkit_version")
+        .order_by("-financial_year", "-quarter")
+    )
+    ended = [p for p in periods if p.ends_on < today]
+    return next((p for p in ended if p.submitted), ended[0] if ended else next(iter(periods), None))
 
 
 # --- Counting answers ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from assurance.findings import icb_registers
+from assurance.heatmap import heatmap_period
 from assurance.models import QuarterlyReturn, ReportingPeriod
 from assurance.permissions import can_manage_toolkit
 from assurance.return_lists import latest_period
@@ -268,7 +269,8 @@ def returns_panel(user) -> HomePanel | None:
 
 def heatmap_links(user, *, today: datetime.date | None = None) -> list[ListLink]:
     """The heatmaps a region's or the national team reads first: their
-    region's, or England's, for the latest quarter that has ended, and its
+    region's, or England's, for the latest quarter that has ended with
+    submitted returns (`heatmap_period`), and its
     theme heatmap (ICB teams reach their own quarters from the navigation;
     their home page starts with their returns). One query for the period."""
     links: list[ListLink] = []
@@ -277,7 +279,7 @@ def heatmap_links(user, *, today: datetime.date | None = None) -> list[ListLink]
         org = membership.organisation
         if membership.role in ICB_ROLES:
             continue
-        period = period or latest_period(today)
+        period = period or heatmap_period(today)
         if period is None:
             continue
         args = [period.financial_year, period.quarter]

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from assurance.completeness import period_completeness
 from assurance.exports import table_response
 from assurance.forms.heatmaps import HeatmapFilterForm
-from assurance.heatmap import Basis, Heatmap, View, heatmap_build, summary_text
+from assurance.heatmap import Basis, Heatmap, View, heatmap_build, heatmap_period, summary_text
 from assurance.heatmap_detail import cell_detail_get, icb_history
 from assurance.heatmap_export import (
     TREND_SYMBOLS,
@@ -34,7 +34,6 @@ from assurance.heatmap_export import (
 )
 from assurance.models import ReportingPeriod, Section
 from assurance.permissions import can_review_return, period_get
-from assurance.return_lists import latest_period
 from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
 from organisations.permissions import is_national, organisation_get_visible_by_code
 from organisations.scoping import memberships_of
@@ -53,12 +52,12 @@ def _export_format(fmt: str | None) -> str | None:
 
 @require_GET
 def heatmap_start(request: HttpRequest) -> HttpResponse:
-    """Each role's heatmap for the latest quarter that has ended: England's,
-    the region's, or the ICB's own quarters."""
+    """Each role's heatmap for the latest quarter that has ended with
+    submitted returns: England's, the region's, or the ICB's own quarters."""
     for membership in memberships_of(request.user):
         if membership.role in ICB_ROLES:
             return redirect("assurance:heatmap_icb", code=membership.organisation.code)
-        period = latest_period()
+        period = heatmap_period()
         if period is None:
             raise Http404("No reporting period has opened yet.")
         args = [period.financial_year, period.quarter]

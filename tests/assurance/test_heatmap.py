@@ -9,7 +9,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assurance.heatmap import Basis, CellState, Trend, View, heatmap_build, trend_of
+from assurance.heatmap import (
+    Basis,
+    CellState,
+    Trend,
+    View,
+    heatmap_build,
+    heatmap_period,
+    trend_of,
+)
 from assurance.heatmap_detail import cell_detail_get, icb_history
 from assurance.models import (
     QuarterlyReturn,
@@ -344,3 +352,12 @@ def test_query_count_does_not_grow_with_standards(reference, nssg):
         counts.append(_queries(nssg, p, region=reference["Y56"], view=View.STANDARDS, section=lead))
     assert counts[0] == counts[2]
     assert counts[1] == counts[3]
+
+
+def test_heatmaps_open_on_the_latest_ended_quarter_with_submissions(reference, nssg):
+    # Q2 2026/27 has ended (30 September) but holds no submission yet.
+    assert heatmap_period(TODAY).label == "Q2 2026/27"
+    submitted(reference["QMF"], period(2026, 1), nssg, {"LG1": "green"})
+    assert heatmap_period(TODAY).label == "Q1 2026/27"
+    submitted(reference["QMF"], period(2026, 2), nssg, {"LG1": "green"})
+    assert heatmap_period(TODAY).label == "Q2 2026/27"

@@ -43,8 +43,8 @@ def test_the_lead_drills_into_a_red_cell_and_validates_it(
     sign_in(lead)
 
     page.goto(live_server.url + "/")
+    # The heatmap opens on the latest ended quarter with submissions: Q1 2026/27.
     page.get_by_role("link", name="Heatmaps", exact=True).first.click()
-    page.get_by_role("navigation", name="Quarter").get_by_role("link", name="Q1 2026/27").click()
     assert page.get_by_role("heading", name="Heatmap for Q1 2026/27").is_visible()
     assert_accessible(page)
 
@@ -77,6 +77,12 @@ def test_the_lead_drills_into_a_red_cell_and_validates_it(
     page.get_by_role("link", name="Where they differ").click()
     row = page.get_by_role("row").filter(has_text="NHS West and North London")
     assert row.get_by_text("self-assessed 1 red").is_visible()
+
+    page.get_by_role("link", name="NHS West and North London Integrated Care Board").click()
+    heading = page.get_by_role("heading", name="Section ratings over the last eight quarters")
+    assert heading.is_visible()
+    assert page.get_by_text("(QRV, predecessor)").first.is_visible()
+    assert_accessible(page)
 
 
 def test_englands_heatmap_prints_one_region_a_page_with_every_word(
