@@ -211,7 +211,11 @@ def _heatmap_page(
     sections = list(
         Section.objects.filter(version_id=period.toolkit_version_id).order_by("position")
     )
-    form = HeatmapFilterForm(request.GET or None, sections=sections)
+    form = HeatmapFilterForm(
+        request.GET or None,
+        sections=sections,
+        initial={"view": View.SECTIONS, "basis": Basis.VALIDATED},
+    )
     if form.is_bound:
         form.is_valid()  # a wrong choice is shown as an error; its default is used
     choices = form.choices()
