@@ -370,6 +370,16 @@ class Heatmap:
     def rows(self) -> list[Row]:
         return [row for group in self.groups for row in group.rows]
 
+    @property
+    def total(self) -> RegionSummary:
+        """Every group's counts added up per column: England's, nationally."""
+        counts: list[dict[str, int]] = [{} for _ in self.columns]
+        for group in self.groups:
+            for index, column_counts in enumerate(group.summary.counts):
+                for rating, n in column_counts.items():
+                    counts[index][rating] = counts[index].get(rating, 0) + n
+        return RegionSummary(counts)
+
 
 def _columns(period: ReportingPeriod, view: str, section: Section | None) -> list[Column]:
     """The view's columns in toolkit order; `section` narrows any view to

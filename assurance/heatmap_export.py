@@ -143,4 +143,15 @@ def heatmap_table(title: str, heatmap: Heatmap) -> Table:
                 "",
             ]
         )
+    if len(heatmap.groups) > 1:
+        rows.append(
+            [
+                "England",
+                "",
+                "England summary (answers counted)",
+                "",
+                *[summary_text(counts) for counts in heatmap.total.counts],
+                "",
+            ]
+        )
     return Table(title, [title], rows, widths=[26, 10, 40, 24, *([28] * len(columns)), 40])

@@ -110,6 +110,17 @@ def test_an_icb_sees_only_its_own_row_on_englands_heatmap(client, london_q1, ref
     assert "QMF" in exported and "QKK" not in exported and "QRL" not in exported
 
 
+def test_englands_heatmap_adds_up_the_regions(client, london_q1, reference):
+    signed_in(client, reference[NATIONAL_CODE], Role.NSSG_MEMBER)
+    page = text_of(client.get(national_url(london_q1)).content.decode())
+    assert page.count(" summary (standards' answers counted)") == 7
+    # LG across England: QMF red (validated) and green, QKK green, Z9B2Z red and green, QRL red.
+    assert "All regions" in page and "7 regions 3 red, 3 green" in page
+    rows = client.get(national_url(london_q1, "csv")).content.decode("utf-8-sig")
+    england = list(csv.reader(io.StringIO(rows)))[-1]
+    assert england[:5] == ["England", "", "England summary (answers counted)", "", "3 red, 3 green"]
+
+
 def test_a_region_sees_only_its_icbs_on_englands_heatmap(client, london_q1, reference):
     signed_in(client, reference["Y56"], Role.REGIONAL_LEAD)
     page = client.get(national_url(london_q1)).content.decode()

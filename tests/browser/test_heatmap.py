@@ -116,7 +116,9 @@ def test_englands_heatmap_prints_one_region_a_page_with_every_word(
     heatmap = heatmap_build(user=nssg, period=q1)
     assert len(heatmap.groups) == 7
     region_pages = [t for t in texts if "Region:" in t]
-    assert len(region_pages) == 7 == len(texts) - 1  # the legend's page, then one per region
+    # The title and legend's page, one page per region, then all regions' counts.
+    assert len(region_pages) == 7 == len(texts) - 2
+    assert "All regions ·" in texts[-1]
     for group in heatmap.groups:
         [text] = [t for t in region_pages if f"Region: {group.region.name} ·" in t]
         assert text.count("Region:") == 1
