@@ -291,9 +291,10 @@ class Cell:
     @property
     def word(self) -> str:
         """The rating in words; "Not answered" where the submission has no
-        answer in the column (a standard added after it was submitted)."""
+        answer in the column (a standard added after it was submitted), "Not
+        rated" for a metric's figure without thresholds."""
         if self.counted is None:
-            return "Not answered"
+            return "Not rated" if self.value else "Not answered"
         return RATING_WORDS.get(self.rating, "Not rated")
 
     @property

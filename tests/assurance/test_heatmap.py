@@ -4,6 +4,7 @@ successions, the theme's columns, scoping, an ICB's eight quarters, and a
 query count that does not grow with ICBs or standards."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -361,3 +362,26 @@ def test_heatmaps_open_on_the_latest_ended_quarter_with_submissions(reference, n
     assert heatmap_period(TODAY).label == "Q1 2026/27"
     submitted(reference["QMF"], period(2026, 2), nssg, {"LG1": "green"})
     assert heatmap_period(TODAY).label == "Q2 2026/27"
+
+
+def test_metrics_show_value_and_rating(reference, nssg):
+    from assurance.models import Metric, SubmittedMetricValue
+
+    q1 = period(2026, 1)
+    ret = submitted(reference["QMF"], q1, nssg, {"LG1": "green"})
+    submission = ret.submissions.get()
+    rated = Metric.objects.filter(
+        version=q1.toolkit_version, green__isnull=False, computed_from=""
+    ).first()
+    SubmittedMetricValue.objects.create(
+        submission=submission, metric=rated, value=Decimal("72.50"), rating="amber"
+    )
+    heatmap = _build(nssg, q1, region=reference["Y56"], view=View.METRICS)
+    cell = _cell(heatmap, "QMF", rated.code)
+    assert (cell.word, cell.value) == ("Amber", _metric_value(rated.unit, "72.5"))
+    missing = next(c for c in _row(heatmap, "QMF").cells if c.column.key != rated.code)
+    assert missing.word == "Not answered"
+
+
+def _metric_value(unit, number):
+    return {"percent": f"{number}%", "days": f"{number} days"}.get(unit, number)
