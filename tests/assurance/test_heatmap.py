@@ -385,3 +385,23 @@ def test_metrics_show_value_and_rating(reference, nssg):
 
 def _metric_value(unit, number):
     return {"percent": f"{number}%", "days": f"{number} days"}.get(unit, number)
+
+
+def test_cell_detail_queries_do_not_grow_with_answers(reference, nssg):
+    from assurance.models import SubmittedAction
+
+    q1 = period(2026, 1)
+    ret = submitted(reference["QMF"], q1, nssg, {}, default="amber")
+    for answer in ret.submissions.get().answers.all():
+        SubmittedAction.objects.create(answer=answer, description="Recover.", status="in_progress")
+    scope_of(nssg)  # read once per request, before the page
+    counts = {}
+    for code in ("LG", "FG"):
+        section = Section.objects.get(version=q1.toolkit_version, code=code)
+        with CaptureQueriesContext(connection) as queries:
+            detail = cell_detail_get(user=nssg, period=q1, icb=reference["QMF"], section=section)
+            for answer in detail.answers:
+                list(answer.actions.all()), list(answer.evidence_links.all())
+        counts[code] = (len(detail.answers), len(queries))
+    assert counts["LG"][0] > counts["FG"][0]
+    assert counts["LG"][1] == counts["FG"][1]
