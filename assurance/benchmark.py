@@ -43,6 +43,11 @@ class BenchmarkError(Exception):
     """The benchmark cannot run here, or a page did not answer 200."""
 
 
+class BenchmarkSkipped(Exception):
+    """An entry has nothing to measure in this data (its message says what is
+    missing): reported as skipped, never as a failure."""
+
+
 @dataclass
 class Measurement:
     name: str
@@ -206,6 +211,71 @@ def return_section(bench: Bench) -> Measurement:
     return bench.measure("return_section", path)
 
 
+@entry("return_workbook")
+def return_workbook(bench: Bench) -> Measurement:
+    """The largest return's draft as an Excel workbook (built in the request)."""
+    ret = _largest_return()
+    path = reverse(
+        "assurance:return_workbook",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter],
+    )
+    return bench.measure("return_workbook", path)
+
+
+def _largest_submission(*, versions: int = 1):
+    """The submission with the most answers among those of version
+    `versions` or later (2: a return that has a previous version)."""
+    from assurance.models import Submission
+
+    found = (
+        Submission.objects.filter(version__gte=versions)
+        .annotate(answered=Count("answers"))
+        .select_related("quarterly_return__icb", "quarterly_return__period")
+        .order_by("-answered", "pk")
+        .first()
+    )
+    if found is None:
+        raise BenchmarkSkipped(
+            "No submitted return"
+            + (" with two versions" if versions > 1 else "")
+            + " to measure: generate national data with historical returns."
+        )
+    return found
+
+
+@entry("return_versions")
+def return_versions(bench: Bench) -> Measurement:
+    """The list of the largest submitted return's versions."""
+    ret = _largest_submission().quarterly_return
+    args = [ret.icb.code, ret.period.financial_year, ret.period.quarter]
+    return bench.measure("return_versions", reverse("assurance:return_versions", args=args))
+
+
+@entry("return_version_detail")
+def return_version_detail(bench: Bench) -> Measurement:
+    """The largest submission read as it was submitted."""
+    submission = _largest_submission()
+    ret = submission.quarterly_return
+    path = reverse(
+        "assurance:return_version_detail",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter, submission.version],
+    )
+    return bench.measure("return_version_detail", path)
+
+
+@entry("return_version_compare")
+def return_version_compare(bench: Bench) -> Measurement:
+    """What changed between the largest resubmitted return's last two versions."""
+    submission = _largest_submission(versions=2)
+    ret = submission.quarterly_return
+    path = reverse(
+        "assurance:return_version_compare",
+        args=[ret.icb.code, ret.period.financial_year, ret.period.quarter],
+    )
+    query = f"?from={submission.version - 1}&to={submission.version}"
+    return bench.measure("return_version_compare", path + query)
+
+
 def _busiest_period():
     """The period with the most returns (the generated history's latest
     quarter, or the open one): the lists at their fullest."""
@@ -285,7 +355,9 @@ def return_validation(bench: Bench) -> Measurement:
         .first()
     )
     if ret is None:
-        raise BenchmarkError("No submitted return: generate the national data with its history.")
+        raise BenchmarkSkipped(
+            "No submitted return to measure: generate national data with historical returns."
+        )
     path = reverse("assurance:return_validation", args=_return_args(ret))
     return bench.measure("return_validation", path)
 
@@ -342,6 +414,7 @@ class BenchmarkReport:
     runs: int
     entries: list[Measurement] = field(default_factory=list)
     baseline_data: dict | None = None
+    skipped: dict[str, str] = field(default_factory=dict)  # entry: why
 
     @property
     def met(self) -> bool:
@@ -355,6 +428,7 @@ class BenchmarkReport:
             "warm_up_runs": WARM_UP_RUNS,
             "baseline_data": self.baseline_data,
             "entries": {m.name: asdict(m) for m in self.entries},
+            "skipped": dict(self.skipped),
         }
 
     def table(self) -> str:
@@ -380,6 +454,7 @@ class BenchmarkReport:
                 f"{wording}: {'met' if met else 'NOT MET'}" for wording, met in m.targets.items()
             )
             lines.append(f"{line}  {checks}".rstrip())
+        lines += [f"{name:<32}skipped: {why}" for name, why in self.skipped.items()]
         return "\n".join(lines)
 
 
@@ -518,7 +593,11 @@ def run_benchmark(
             for name, item in ENTRIES.items():
                 if only and name not in only and name != "floor":
                     continue
-                measured = floor_measured if name == "floor" else item.measure(bench)
+                try:
+                    measured = floor_measured if name == "floor" else item.measure(bench)
+                except BenchmarkSkipped as skipped:
+                    report.skipped[name] = str(skipped)
+                    continue
                 measured.floor_ratio = measured.median_ms / floor_measured.median_ms
                 report.entries.append(measured)
             raise _Rollback

@@ -121,3 +121,100 @@ def period_completeness(period: ReportingPeriod) -> list[Completeness]:
         **{key: sum(getattr(r, key) for r in regions) for key in _COUNTED},
     )
     return [*regions, england]
+
+
+# --- One ICB's record across the quarters --------------------------------------------
+
+
+class RecordState:
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+    NOT_YET_DUE = "not_yet_due"
+
+
+RECORD_LABELS = {
+    RecordState.ON_TIME: "On time",
+    RecordState.LATE: "Late",
+    RecordState.MISSING: "Missing",
+    RecordState.NOT_YET_DUE: "Not due yet",
+}
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One quarter of an ICB's record: its own return, or — for a quarter
+    before the ICB existed — one of its predecessors' (`theirs`)."""
+
+    period: ReportingPeriod
+    icb: Organisation
+    theirs: bool
+    state: str
+    first_submitted_at: object = None
+    status: str | None = None
+
+    @property
+    def label(self) -> str:
+        return RECORD_LABELS[self.state]
+
+
+def icb_record(*, user, icb: Organisation, quarters: int = 8, today=None) -> list[RecordRow]:
+    """`icb`'s submissions over its last `quarters` reporting periods that
+    have opened, newest first, by the rules of this module: submitted on time
+    or late by the first submission's mark, missing once the due date passed
+    with none, not due yet before. A quarter the ICB did not exist in (before
+    the April 2026 reorganisation, for a successor formed then) shows each
+    predecessor's return instead, marked as theirs. Only returns `user` may
+    read; three queries."""
+    from organisations.models import Succession
+    from saaf import dates
+
+    today = today or dates.today()
+    periods = list(
+        ReportingPeriod.objects.filter(opens_on__lte=today).order_by("-financial_year", "-quarter")[
+            :quarters
+        ]
+    )
+    predecessors = [
+        link.predecessor
+        for link in Succession.objects.filter(successor=icb)
+        .select_related("predecessor")
+        .order_by("predecessor__name")
+    ]
+    first = Submission.objects.filter(quarterly_return=OuterRef("pk"), version=1)
+    returns = {
+        (r["icb_id"], r["period_id"]): r
+        for r in QuarterlyReturn.objects.visible_to(user)
+        .filter(icb__in=[icb, *predecessors], period__in=periods)
+        .annotate(
+            first_late=Subquery(first.values("late")[:1]),
+            first_at=Subquery(first.values("submitted_at")[:1]),
+        )
+        .values("icb_id", "period_id", "status", "first_late", "first_at")
+    }
+    rows = []
+    for period in periods:
+        if icb.existed_on(period.ends_on):
+            owners = [(icb, False)]
+        else:
+            owners = [(p, True) for p in predecessors if p.existed_on(period.ends_on)]
+        for owner, theirs in owners:
+            found = returns.get((owner.pk, period.pk))
+            late = found["first_late"] if found else None
+            if late is not None:
+                state = RecordState.LATE if late else RecordState.ON_TIME
+            elif today > period.due_on:
+                state = RecordState.MISSING
+            else:
+                state = RecordState.NOT_YET_DUE
+            rows.append(
+                RecordRow(
+                    period=period,
+                    icb=owner,
+                    theirs=theirs,
+                    state=state,
+                    first_submitted_at=found["first_at"] if found else None,
+                    status=found["status"] if found else None,
+                )
+            )
+    return rows

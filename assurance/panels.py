@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.urls import reverse
 
+from assurance.completeness import icb_record
 from assurance.findings import icb_registers
 from assurance.heatmap import heatmap_period
 from assurance.models import QuarterlyReturn, ReportingPeriod
@@ -29,7 +30,7 @@ from assurance.return_lists import latest_period
 from assurance.return_progress import return_progress
 from assurance.selectors import PeriodState, period_state
 from organisations.models import ICB_ROLES, NATIONAL_ROLES, REGIONAL_ROLES, Organisation
-from organisations.panels import HomePanel, home_panel_register
+from organisations.panels import HomePanel, home_panel_register, organisation_panel_register
 from organisations.permissions import has_role
 from organisations.scoping import memberships_of, scope_of
 from saaf import dates
@@ -311,8 +312,26 @@ def heatmap_panel(user) -> HomePanel | None:
     )
 
 
+def icb_record_panel(user, organisation) -> HomePanel | None:
+    """On an ICB's page: its submissions over the last eight quarters (on
+    time, late, missing), predecessors' before it existed marked as theirs
+    (`assurance.completeness.icb_record`)."""
+    if organisation.kind != "icb":
+        return None
+    rows = icb_record(user=user, icb=organisation)
+    if not rows:
+        return None
+    return HomePanel(
+        name="returns-record",
+        title="Quarterly returns: the last eight quarters",
+        template="assurance/panels/icb_record.jinja",
+        context={"record_rows": rows, "record_icb": organisation},
+    )
+
+
 def panels_register() -> None:
     home_panel_register("heatmap", heatmap_panel, order=1)
+    organisation_panel_register("icb_record", icb_record_panel, order=10)
     home_panel_register("returns", returns_panel, order=5)
     home_panel_register("periods", periods_panel, order=10)
     home_panel_register("register", register_panel, order=20)

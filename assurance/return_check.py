@@ -18,7 +18,9 @@ The rules:
   the quarter's last day (today, while the quarter runs), unless the answer
   explains why green stands despite the finding (quoted in the problem);
 - a metric the ICB reports with neither a figure nor a reason (computed
-  metrics are the portal's and never a problem of the ICB's).
+  metrics are the portal's and never a problem of the ICB's);
+- an answer carried forward from an earlier quarter that nobody has yet
+  confirmed or changed (`assurance.services.carry_forward`).
 
 Read in a fixed number of queries whatever the number of answers: the
 return's progress (`assurance.return_progress`) and one roll-up of the ICB's
@@ -57,6 +59,7 @@ class ProblemKind(models.TextChoices):
     GREEN_NO_EVIDENCE = "green_no_evidence", "Green with no narrative or evidence file"
     GREEN_AGAINST_REGISTER = "green_against_register", "Green against the posts register"
     METRIC_MISSING = "metric_missing", "Metric with no figure and no reason"
+    CARRIED_UNCONFIRMED = "carried_unconfirmed", "Carried forward, not yet confirmed or changed"
 
 
 @dataclass(frozen=True)
@@ -93,16 +96,27 @@ def standard_problems(
     def problem(kind: ProblemKind, message: str, field: str) -> Problem:
         return Problem(kind, code, message, f"id_{code}-{field}")
 
+    problems = []
+    if answer is not None and answer.awaits_confirmation:
+        ret = answer.carried_from.quarterly_return
+        problems.append(
+            problem(
+                ProblemKind.CARRIED_UNCONFIRMED,
+                f"Carried forward from {ret.icb.name}'s {ret.period.label} return: confirm it "
+                "or change it.",
+                "rating",
+            )
+        )
     rating = answer.rating if answer else ""
     if not rating:
         return [
+            *problems,
             problem(
                 ProblemKind.NO_RATING,
                 "No rating: choose red, amber, green or not applicable.",
                 "rating",
-            )
+            ),
         ]
-    problems = []
     if rating == SelfRating.NOT_APPLICABLE and not answer.not_applicable_reason.strip():
         problems.append(
             problem(

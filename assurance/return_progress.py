@@ -95,9 +95,11 @@ class SectionProgress:
         touched = any(s.answer is not None and s.answer.revision for s in self.standards) or any(
             m.value is not None and m.value.revision for m in self.metrics
         )
-        complete = all(s.is_answered for s in self.standards) and all(
-            m.is_answered for m in self.metrics
-        )
+        # A carried-forward answer nobody has confirmed or changed is not yet
+        # this quarter's: the section is still in progress.
+        complete = all(
+            s.is_answered and not s.answer.awaits_confirmation for s in self.standards
+        ) and all(m.is_answered for m in self.metrics)
         if complete and touched:
             return SectionStatus.COMPLETED
         return SectionStatus.IN_PROGRESS if touched else SectionStatus.NOT_STARTED
@@ -134,7 +136,12 @@ def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
     answers = {
         a.standard_id: a
         for a in Answer.objects.filter(quarterly_return=quarterly_return)
-        .select_related("updated_by")
+        .select_related(
+            "updated_by",
+            "confirmed_by",
+            "carried_from__quarterly_return__icb",
+            "carried_from__quarterly_return__period",
+        )
         .prefetch_related(Prefetch("actions", queryset=ReturnAction.objects.order_by("position")))
     }
     evidence: dict[int, list[AnswerEvidence]] = {}

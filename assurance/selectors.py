@@ -16,19 +16,23 @@ Where the app's reads live, by sub-domain, so each has one home:
   the regional and national overviews; a test holds the two together). They
   are modules of their own because they are the register's rules, which
   several readers share, not reads of one page;
-- a return's progress and drafting warnings: `assurance.return_progress`.
+- a return's progress and drafting warnings: `assurance.return_progress`;
+- who is e-mailed about a return: here (`return_region_recipients`,
+  `return_icb_recipients`); what the e-mails say: `assurance.notifications`.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from assurance.models import ReportingPeriod, Section, Standard, ToolkitVersion
-from organisations.models import Organisation
+from organisations.choices import ICB_WRITE_ROLES, REGIONAL_ROLES, SYSTEM_ACTOR_EMAIL, Role
+from organisations.models import AuditAction, AuditEvent, Organisation, User
 from saaf import dates
 
 # A period is "due soon" from this many days before its due date, due date included.
@@ -259,3 +263,262 @@ def return_comment_threads(quarterly_return) -> dict[int | None, list[CommentThr
         else:
             threads.setdefault(c.standard_id, []).append(nodes[c.pk])
     return threads
+
+
+# --- Who is told about a return -------------------------------------------------------
+
+
+def return_region_recipients(
+    quarterly_return, *, also_user_ids: Iterable[int] = (), exclude_user_id: int | None = None
+) -> list:
+    """Who the region's side of a return's e-mails goes to: the regional
+    safeguarding leads of the ICB's region, and `also_user_ids` (the reviewer,
+    the author of a comment being answered) only while they still hold a
+    regional role there — someone who left the region is told nothing more.
+    Active users only, never `exclude_user_id` (who acted): one query."""
+    region_id = quarterly_return.icb.parent_id
+    leads = Q(memberships__organisation_id=region_id, memberships__role=Role.REGIONAL_LEAD)
+    named = Q(
+        pk__in=list(also_user_ids),
+        memberships__organisation_id=region_id,
+        memberships__role__in=REGIONAL_ROLES,
+    )
+    return _recipients(User.objects.filter(leads | named), exclude_user_id)
+
+
+def return_icb_recipients(quarterly_return, *, exclude_user_id: int | None = None) -> list:
+    """Who the ICB's side of a return's e-mails goes to: the editors and
+    approver who draft it — of the ICB itself while it exists, and of the
+    successor named to complete a dissolved ICB's return (the team
+    `return_commenting_membership` lets comment). Viewers are not written to:
+    they do not act on a return. Active users only, never `exclude_user_id`."""
+    icb_ids = {quarterly_return.icb_id, quarterly_return.completed_by_id} - {None}
+    existing = Organisation.objects.filter(pk__in=icb_ids).existing_on(dates.today())
+    team = User.objects.filter(
+        memberships__organisation__in=existing, memberships__role__in=ICB_WRITE_ROLES
+    )
+    return _recipients(team, exclude_user_id)
+
+
+def return_reviewer_id(quarterly_return) -> int | None:
+    """The regional lead who took up the return's latest review, if anyone has."""
+    return (
+        AuditEvent.objects.for_object(quarterly_return)
+        .filter(action=AuditAction.RETURN_REVIEW_STARTED)
+        .order_by("-occurred_at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def _recipients(users, exclude_user_id: int | None) -> list:
+    users = users.filter(is_active=True).exclude(email=SYSTEM_ACTOR_EMAIL)
+    if exclude_user_id is not None:
+        users = users.exclude(pk=exclude_user_id)
+    return list(users.distinct().order_by("email"))
+
+
+# --- Versions of a return ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionOutcome:
+    """What became of one submitted version: "Accepted", "Returned for
+    changes", "Under review" or "Awaiting review", by whom and when, with the
+    region's covering comment, where known (data loaded in bulk has no events)."""
+
+    label: str
+    by: str = ""
+    on: datetime.datetime | datetime.date | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    submission: object
+    outcome: VersionOutcome
+
+
+def _outcome(ret, events: list, is_latest: bool) -> VersionOutcome:
+    """The last review event in the version's time, else what the return's
+    status says (for the latest version) or implies (an earlier version was
+    returned, or there would be no later one)."""
+    from organisations.models import AuditAction
+
+    labels = {
+        AuditAction.RETURN_ACCEPTED: "Accepted",
+        AuditAction.RETURN_SENT_BACK: "Returned for changes",
+        AuditAction.RETURN_REVIEW_STARTED: "Under review",
+    }
+    decided = [e for e in events if e.action != AuditAction.RETURN_REVIEW_STARTED]
+    event = (decided or events or [None])[-1]
+    if event is not None:
+        who = event.actor.get_full_name() or event.actor.email if event.actor else ""
+        return VersionOutcome(labels[event.action], who, event.occurred_at, event.reason)
+    if not is_latest:
+        return VersionOutcome("Returned for changes")
+    if ret.status == "returned":
+        return VersionOutcome(
+            "Returned for changes", on=ret.returned_on, comment=ret.returned_comment
+        )
+    if ret.status in ("accepted", "under_review"):
+        return VersionOutcome(ret.get_status_display())
+    return VersionOutcome("Awaiting review")
+
+
+def return_versions(*, user, quarterly_return) -> list[VersionRow]:
+    """Every submitted version of the return, oldest first, with what the
+    region made of it (read from the review events `user` may read): two
+    queries whatever the number of versions."""
+    from organisations.models import AuditAction, AuditEvent
+
+    submissions = list(quarterly_return.submissions.order_by("version"))
+    events = list(
+        AuditEvent.objects.visible_to(user)
+        .for_object(quarterly_return)
+        .filter(
+            action__in=[
+                AuditAction.RETURN_REVIEW_STARTED,
+                AuditAction.RETURN_ACCEPTED,
+                AuditAction.RETURN_SENT_BACK,
+            ]
+        )
+        .select_related("actor")
+        .order_by("occurred_at", "id")
+    )
+    rows = []
+    for i, submission in enumerate(submissions):
+        following = submissions[i + 1].submitted_at if i + 1 < len(submissions) else None
+        own = [
+            e
+            for e in events
+            if e.occurred_at >= submission.submitted_at
+            and (following is None or e.occurred_at < following)
+        ]
+        rows.append(VersionRow(submission, _outcome(quarterly_return, own, following is None)))
+    return rows
+
+
+@dataclass
+class SubmittedSection:
+    section: Section
+    answers: list
+    metric_values: list
+
+
+def submission_contents(submission) -> list[SubmittedSection]:
+    """A submission as it was kept, by section in toolkit order: its answers
+    (with their actions, evidence files and the lead's validated rating) and
+    metric values, in five queries whatever its size."""
+    from assurance.models import SubmissionEvidence, SubmittedAction, SubmittedMetricValue
+
+    version_id = submission.quarterly_return.period.toolkit_version_id
+    sections = list(Section.objects.filter(version_id=version_id).order_by("position", "code"))
+    answers = list(
+        submission.answers.select_related("standard", "validated_by")
+        .prefetch_related(
+            Prefetch("actions", queryset=SubmittedAction.objects.order_by("position", "id")),
+            Prefetch(
+                "evidence_links",
+                queryset=SubmissionEvidence.objects.select_related("evidence").order_by("id"),
+            ),
+        )
+        .order_by("standard__section__position", "standard__position", "standard__code")
+    )
+    values = list(
+        SubmittedMetricValue.objects.filter(submission=submission)
+        .select_related("metric")
+        .order_by("metric__section__position", "metric__position", "metric__code")
+    )
+    by_id = {s.pk: SubmittedSection(s, [], []) for s in sections}
+    for answer in answers:
+        answer.standard.section = by_id[answer.standard.section_id].section
+        by_id[answer.standard.section_id].answers.append(answer)
+    for value in values:
+        value.metric.section = by_id[value.metric.section_id].section
+        by_id[value.metric.section_id].metric_values.append(value)
+    return [s for s in by_id.values() if s.answers or s.metric_values]
+
+
+def submission_snapshot(submission, contents: list[SubmittedSection] | None = None):
+    """The submission as one side of a comparison (`assurance.return_diff`)."""
+    from assurance.models import SelfRating
+    from assurance.models.returns import ActionStatus
+    from assurance.return_diff import (
+        ActionSnapshot,
+        MetricSnapshot,
+        ReturnSnapshot,
+        StandardSnapshot,
+    )
+
+    contents = submission_contents(submission) if contents is None else contents
+    ratings, statuses = dict(SelfRating.choices), dict(ActionStatus.choices)
+    standards, metrics = {}, {}
+    for section in contents:
+        for a in section.answers:
+            standards[a.standard_id] = StandardSnapshot(
+                standard=a.standard,
+                rating=a.rating,
+                rating_label=ratings.get(a.rating, a.rating),
+                not_applicable_reason=a.not_applicable_reason,
+                narrative=a.narrative,
+                explanation=a.explanation,
+                actions=tuple(
+                    ActionSnapshot(
+                        x.description, x.owner, x.due_on, x.status, statuses.get(x.status, x.status)
+                    )
+                    for x in a.actions.all()
+                ),
+                evidence=tuple(link.evidence.display_name for link in a.evidence_links.all()),
+            )
+        for v in section.metric_values:
+            metrics[v.metric_id] = MetricSnapshot(
+                metric=v.metric,
+                value=v.value,
+                not_available_reason=v.not_available_reason,
+                computed_value=v.computed_value,
+                rating=v.rating,
+            )
+    return ReturnSnapshot(f"Version {submission.version}", standards, metrics)
+
+
+def draft_snapshot(quarterly_return):
+    """The return's current draft as one side of a comparison, in the six
+    queries of its progress."""
+    from assurance.return_diff import (
+        ActionSnapshot,
+        MetricSnapshot,
+        ReturnSnapshot,
+        StandardSnapshot,
+    )
+    from assurance.return_progress import return_progress
+
+    standards, metrics = {}, {}
+    for section in return_progress(quarterly_return).sections:
+        for item in section.standards:
+            item.standard.section = section.section
+            a = item.answer
+            standards[item.standard.pk] = StandardSnapshot(
+                standard=item.standard,
+                rating=a.rating if a else "",
+                rating_label=a.get_rating_display() if a and a.rating else "",
+                not_applicable_reason=a.not_applicable_reason if a else "",
+                narrative=a.narrative if a else "",
+                explanation=a.explanation if a else "",
+                actions=tuple(
+                    ActionSnapshot(
+                        x.description, x.owner, x.due_on, x.status, x.get_status_display()
+                    )
+                    for x in item.actions
+                ),
+                evidence=tuple(link.evidence.display_name for link in item.evidence),
+            )
+        for item in section.metrics:
+            item.metric.section = section.section
+            v = item.value
+            metrics[item.metric.pk] = MetricSnapshot(
+                metric=item.metric,
+                value=v.value if v else None,
+                not_available_reason=v.not_available_reason if v else "",
+            )
+    return ReturnSnapshot("Current draft", standards, metrics, is_draft=True)

@@ -1,6 +1,16 @@
 from django.urls import path, register_converter
 
-from assurance.views import heatmaps, register, return_lists, return_signoff, returns, toolkit
+from assurance.views import (
+    carry_forward,
+    heatmaps,
+    register,
+    return_lists,
+    return_signoff,
+    return_versions,
+    return_workbook,
+    returns,
+    toolkit,
+)
 
 
 class ExportFormat:
@@ -72,12 +82,49 @@ urlpatterns = [
     path(_RETURN, returns.return_detail, name="return_detail"),
     path(_RETURN + "start/", returns.return_start, name="return_start"),
     path(_RETURN + "history/", returns.return_history, name="return_history"),
+    path(
+        _RETURN + "carry-forward/",
+        carry_forward.return_carry_forward,
+        name="return_carry_forward",
+    ),
+    path(
+        _RETURN + "sections/<str:section>/confirm/",
+        carry_forward.return_section_confirm,
+        name="return_section_confirm",
+    ),
     path(_RETURN + "submit/", return_signoff.return_submit, name="return_submit"),
     path(_RETURN + "review/", return_signoff.return_review, name="return_review"),
     path(_RETURN + "reopen/", return_signoff.return_reopen, name="return_reopen"),
     path(_RETURN + "comments/", return_signoff.return_comment, name="return_comment"),
     path(_RETURN + "validation/", return_signoff.return_validation, name="return_validation"),
+    path(_RETURN + "versions/", return_versions.return_version_list, name="return_versions"),
+    path(
+        _RETURN + "versions/compare/",
+        return_versions.return_version_compare,
+        name="return_version_compare",
+    ),
+    path(
+        _RETURN + "versions/<int:version>/",
+        return_versions.return_version_detail,
+        name="return_version_detail",
+    ),
     path(_RETURN + "sections/<str:section>/", returns.return_section, name="return_section"),
+    path(_RETURN + "workbook.xlsx", return_workbook.return_workbook_draft, name="return_workbook"),
+    path(
+        _RETURN + "workbook/v<int:version>.xlsx",
+        return_workbook.return_workbook_version,
+        name="return_workbook_version",
+    ),
+    path(
+        _RETURN + "workbook/template.xlsx",
+        return_workbook.return_workbook_template,
+        name="return_workbook_template",
+    ),
+    path(
+        _RETURN + "workbook/upload/",
+        return_workbook.return_workbook_upload_page,
+        name="return_workbook_upload",
+    ),
     path("evidence/<int:pk>/", returns.evidence_download, name="evidence_download"),
     path("toolkit/", toolkit.toolkit_version_list, name="toolkit_version_list"),
     path("toolkit/new/", toolkit.toolkit_version_copy, name="toolkit_version_copy"),

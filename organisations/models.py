@@ -438,6 +438,10 @@ class AuditAction(models.TextChoices):
     RETURN_RATING_VALIDATED = "return.rating_validated", "Validated rating recorded"
     RETURN_COMMENTED = "return.commented", "Comment added"
     RETURN_REOPENED = "return.reopened", "Locked return reopened"
+    RETURN_NOTIFIED = "return.notified", "E-mail sent"
+    RETURN_CARRIED_FORWARD = "return.carried_forward", "Answers carried forward"
+    RETURN_ANSWERS_CONFIRMED = "return.answers_confirmed", "Carried-forward answers confirmed"
+    RETURN_REMINDED = "return.reminded", "Deadline reminder sent"
     # Statutory reviews
     REVIEW_CREATED = "review.created", "Review recorded"
     REVIEW_UPDATED = "review.updated", "Review changed"

@@ -1,4 +1,4 @@
-"""Home-page panels contributed by the apps above this one.
+"""Home-page and organisation-page panels contributed by the apps above this one.
 
 `organisations` owns the home page but must not import the apps built on it
 (assurance, reviews, reporting). Each of those registers the panels it
@@ -44,6 +44,31 @@ def home_panels(*, user) -> list[HomePanel]:
     panels = []
     for _order, function in sorted(_panels.values(), key=lambda entry: entry[0]):
         panel = function(user)
+        if panel is not None:
+            panels.append(panel)
+    return panels
+
+
+# --- Organisation pages -------------------------------------------------------------
+# The same idea for an organisation's page: a callable taking the signed-in
+# user and the organisation (which the user may read) and returning a
+# `HomePanel`, or None when it has nothing to show there.
+
+OrganisationPanelFunction = Callable[[Any, Any], HomePanel | None]
+
+_organisation_panels: dict[str, tuple[int, OrganisationPanelFunction]] = {}
+
+
+def organisation_panel_register(
+    name: str, function: OrganisationPanelFunction, *, order: int = 100
+) -> None:
+    _organisation_panels[name] = (order, function)
+
+
+def organisation_panels(*, user, organisation) -> list[HomePanel]:
+    panels = []
+    for _order, function in sorted(_organisation_panels.values(), key=lambda entry: entry[0]):
+        panel = function(user, organisation)
         if panel is not None:
             panels.append(panel)
     return panels

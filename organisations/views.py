@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from organisations import services
 from organisations.forms import MembershipGrantForm, MfaResetForm, UserEmailForm
 from organisations.models import Membership, Organisation
-from organisations.panels import home_panels
+from organisations.panels import home_panels, organisation_panels
 from organisations.permissions import can_manage_users
 from organisations.selectors import home_sections, organisation_detail, user_detail, user_list
 from saaf.nhs_forms import service_errors_apply
@@ -31,7 +31,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def organisation_page(request: HttpRequest, code: str) -> HttpResponse:
     detail = organisation_detail(user=request.user, code=code)
-    return render(request, "organisations/organisation.jinja", {"detail": detail})
+    return render(
+        request,
+        "organisations/organisation.jinja",
+        {
+            "detail": detail,
+            "panels": organisation_panels(user=request.user, organisation=detail.organisation),
+        },
+    )
 
 
 def account_email_off(request: HttpRequest) -> HttpResponse:

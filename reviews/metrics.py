@@ -12,7 +12,7 @@ from decimal import Decimal
 from assurance.metric_providers import ComputedValue
 from assurance.models import Metric
 from organisations.models import Organisation
-from reviews.selectors import ActionCounts, review_action_counts
+from reviews.annual import quarter_start, review_figures
 from saaf.dates import nhs_date
 
 REVIEW_METRICS = ("REVIEW_ACTIONS_OVERDUE",)
@@ -22,8 +22,9 @@ def review_metric_values(
     *, metrics: Sequence[Metric], icb: Organisation, on: datetime.date
 ) -> dict[str, ComputedValue]:
     """REVIEW_ACTIONS_OVERDUE: the actions the ICB answers for (its own, and
-    its led providers') overdue on `on`, from their due and completion dates."""
-    counts = review_action_counts(on=on, icb_ids=[icb.pk]).get(icb.pk, ActionCounts())
+    its led providers') overdue on `on`, from their due and completion dates,
+    as the annual report counts them (`reviews.annual`, its quarter to `on`)."""
+    counts = review_figures(icbs=[icb], start=quarter_start(on), end=on)[icb.pk].actions
     values = {}
     for metric in metrics:
         if metric.code == "REVIEW_ACTIONS_OVERDUE":

@@ -249,19 +249,22 @@ def action_owner_choices(*, review: Review) -> list[Organisation]:
 @dataclass(frozen=True)
 class ActionCounts:
     """An ICB's review actions as of a day: all of them, those due by then,
-    those completed by then, and those overdue then (REVIEW_ACTIONS_OVERDUE)."""
+    those completed by then, and those overdue then (REVIEW_ACTIONS_OVERDUE);
+    with a period's first day, those completed within the period."""
 
     total: int = 0
     due: int = 0
     completed: int = 0
     overdue: int = 0
+    completed_in_period: int = 0
 
 
 def review_action_counts(
-    *, on: datetime.date, icb_ids: list[int] | None = None
+    *, on: datetime.date, icb_ids: list[int] | None = None, since: datetime.date | None = None
 ) -> dict[int, ActionCounts]:
     """Per ICB, the counts of the actions it answers for as of `on` (a
-    quarter's last day), from the due and completion dates: one query.
+    quarter's last day), from the due and completion dates, and with `since`
+    those completed from `since` to `on`: one query.
 
     An ICB answers for the actions owned by itself or by a provider it leads
     as lead commissioner, so nationally each action counts once whichever ICB
@@ -285,6 +288,11 @@ def review_action_counts(
             due=Count("pk", filter=Q(due_on__lte=on)),
             completed=Count("pk", filter=Q(status=ActionStatus.COMPLETED, completed_on__lte=on)),
             overdue=Count("pk", filter=overdue_on_q(on)),
+            **(
+                {"completed_in_period": Count("pk", filter=Q(completed_on__range=(since, on)))}
+                if since
+                else {}
+            ),
         )
         .order_by()
     )
@@ -292,7 +300,11 @@ def review_action_counts(
         rows = rows.filter(answering_icb__in=icb_ids)
     return {
         row["answering_icb"]: ActionCounts(
-            total=row["total"], due=row["due"], completed=row["completed"], overdue=row["overdue"]
+            total=row["total"],
+            due=row["due"],
+            completed=row["completed"],
+            overdue=row["overdue"],
+            completed_in_period=row.get("completed_in_period", 0),
         )
         for row in rows
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import views
+from reviews import import_views, views
 
 app_name = "reviews"
 
@@ -19,6 +19,12 @@ urlpatterns = [
         name="tracker_export",
     ),
     path("reviews/icbs/<str:code>/new/", views.review_new, name="review_new"),
+    path("reviews/icbs/<str:code>/import/", import_views.reviews_import_page, name="import"),
+    path(
+        "reviews/icbs/<str:code>/import/template.xlsx",
+        import_views.import_template_download,
+        name="import_template",
+    ),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("reviews/<int:pk>/edit/", views.review_edit, name="review_edit"),
     path(

@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "organisations.sessions_purge",
         "schedule": crontab(hour=3, minute=15),  # daily, Europe/London
     },
+    # Deadline reminders for quarterly returns (assurance.reminders): every
+    # morning at 07:00 London time, GMT or BST.
+    "return-deadline-reminders": {
+        "task": "assurance.return_reminders_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Users and sign-in -------------------------------------------------------
@@ -366,6 +372,13 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "saaf-portal@localhost")
+# The file backend writes each message to a file in this folder, so the mail a
+# worker sends can be read without a mail server (the real-worker tests do).
+EMAIL_FILE_PATH = os.environ.get("SAAF_EMAIL_FILE_PATH", "")
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend" and not EMAIL_FILE_PATH:
+    raise ImproperlyConfigured(
+        "The file e-mail backend needs SAAF_EMAIL_FILE_PATH: the folder it writes messages to."
+    )
 
 # --- API ---------------------------------------------------------------------
 

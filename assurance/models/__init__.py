@@ -20,6 +20,7 @@ from assurance.models.register import (
     RegisterGroup,
     Tenure,
 )
+from assurance.models.reminders import ReturnReminder
 from assurance.models.returns import (
     ActionStatus,
     Answer,
@@ -52,6 +53,7 @@ from assurance.models.toolkit import (
 )
 
 __all__ = [
+    "ReturnReminder",
     "ActionStatus",
     "Answer",
     "AnswerEvidence",

@@ -143,6 +143,28 @@ class Answer(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Carried forward (`assurance.services.carry_forward`): the accepted
+    # submission the answer was copied from — the ICB's own or, across the
+    # April 2026 reorganisation, a predecessor's. Until someone confirms it or
+    # changes it (`confirmed_at`), it is "carried forward — confirm or change"
+    # and the completeness check counts it as a problem.
+    carried_from = models.ForeignKey(
+        "assurance.Submission",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The accepted submission this answer was carried forward from.",
+    )
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a carried-forward answer was confirmed or changed."
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    carried_changed = models.BooleanField(
+        default=False, help_text="A carried-forward answer someone has since changed."
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "quarterly_return__icb"
@@ -162,6 +184,19 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quarterly_return} {self.standard.code}"
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Carried forward and neither confirmed nor changed since."""
+        return self.carried_from_id is not None and self.confirmed_at is None
+
+    @property
+    def confirmed_unchanged(self) -> bool:
+        return (
+            self.carried_from_id is not None
+            and self.confirmed_at is not None
+            and not self.carried_changed
+        )
 
 
 class ActionStatus(models.TextChoices):
@@ -282,6 +317,15 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def effective_quarter(self) -> str:
+        """The quarter its effective date falls in, "Q2 2026/27": a file carried
+        forward into a later return is shown as "from Q2 2026/27"."""
+        from assurance.models.periods import financial_year_label, financial_year_of
+
+        quarter = (self.effective_on.month - 4) % 12 // 3 + 1
+        return f"Q{quarter} {financial_year_label(financial_year_of(self.effective_on))}"
 
 
 class AnswerEvidence(models.Model):

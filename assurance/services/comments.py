@@ -15,6 +15,7 @@ from django.utils import timezone
 from assurance.models import QuarterlyReturn, ReturnComment, Standard
 from assurance.models.comments import COMMENT_TEXT_MAX_LENGTH
 from assurance.permissions import return_commenting_membership
+from assurance.tasks import notify_after_commit
 from organisations.audit import audit_record
 from organisations.models import AuditAction, User
 from organisations.permissions import permission_require
@@ -73,7 +74,7 @@ def return_comment_add(
             text=text,
             created_at=timezone.now(),
         )
-        audit_record(
+        event = audit_record(
             actor=actor,
             action=AuditAction.RETURN_COMMENTED,
             target=comment,
@@ -85,4 +86,5 @@ def return_comment_add(
                 "reply_to": [None, parent.pk if parent else None],
             },
         )
+        notify_after_commit(event)  # the other party, once this commits
     return comment

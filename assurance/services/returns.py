@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from assurance.models import (
     ActionStatus,
@@ -277,6 +278,7 @@ def answer_save(
             return row
         row.revision += 1
         row.updated_by = actor
+        _carried_answer_changed(row, actor)
         row.full_clean()
         row.save()
         if "actions" in changes:
@@ -301,6 +303,23 @@ def answer_save(
             changes={"standard": standard.code, **changes},
         )
     return row
+
+
+def _carried_answer_changed(row: Answer, actor: User) -> None:
+    """A carried-forward answer someone changed is no longer merely carried:
+    it counts as looked at, and as changed rather than confirmed unchanged."""
+    if row.carried_from_id is None:
+        return
+    if row.confirmed_at is None:
+        row.confirmed_at = timezone.now()
+        row.confirmed_by = actor
+    row.carried_changed = True
+
+
+def _carried_evidence_changed(answer: Answer, actor: User) -> None:
+    if answer.carried_from_id is not None and not answer.carried_changed:
+        _carried_answer_changed(answer, actor)
+        answer.save(update_fields=["confirmed_at", "confirmed_by", "carried_changed"])
 
 
 def _action_words(action) -> str:
@@ -413,6 +432,7 @@ def evidence_upload(
                 uploaded_by=actor,
             )
             link = AnswerEvidence.objects.create(answer=answer, evidence=evidence, linked_by=actor)
+            _carried_evidence_changed(answer, actor)
             audit_record(
                 actor=actor,
                 action=AuditAction.RETURN_EVIDENCE_ADDED,
@@ -446,6 +466,7 @@ def evidence_unlink(
     with transaction.atomic():
         _lock_draft(actor, quarterly_return)
         link.delete()
+        _carried_evidence_changed(link.answer, actor)
         audit_record(
             actor=actor,
             action=AuditAction.RETURN_EVIDENCE_REMOVED,

@@ -36,9 +36,10 @@ from assurance.permissions import (
 )
 from assurance.rating import metric_rate
 from assurance.return_check import ReturnCheck, return_problems
+from assurance.tasks import notify_after_commit
 from organisations.audit import audit_record
 from organisations.choices import Role
-from organisations.models import AuditAction, User
+from organisations.models import AuditAction, AuditEvent, User
 from organisations.permissions import is_national_admin, permission_require
 from saaf.dates import nhs_date, today
 
@@ -139,7 +140,7 @@ def quarterly_return_submit(
         ret.returned_comment = ""
         ret.save(update_fields=["status", "returned_comment"])
         quarterly_return.status = ret.status
-        audit_record(
+        event = audit_record(
             actor=actor,
             action=AuditAction.RETURN_SUBMITTED,
             target=submission,
@@ -152,6 +153,7 @@ def quarterly_return_submit(
                 "declaration": [None, DECLARATION_TEXT],
             },
         )
+        notify_after_commit(event)  # the region's leads, once this commits
     return submission
 
 
@@ -246,7 +248,7 @@ def _review_locked(
 
 def _status_change(
     *, actor: User, quarterly_return: QuarterlyReturn, ret: QuarterlyReturn, status: str, **audit
-) -> None:
+) -> AuditEvent:
     old = ret.get_status_display()
     ret.status = status
     fields = ["status"]
@@ -255,7 +257,7 @@ def _status_change(
     ret.save(update_fields=fields)
     quarterly_return.status = status
     quarterly_return.returned_comment = ret.returned_comment
-    audit_record(
+    return audit_record(
         actor=actor,
         target=ret,
         parent=ret,
@@ -291,7 +293,7 @@ def quarterly_return_accept(
         raise ValidationError({"comment": "Keep the comment to 5,000 characters or fewer."})
     with transaction.atomic():
         ret = _review_locked(actor, quarterly_return, (ReturnStatus.UNDER_REVIEW,), "accept")
-        _status_change(
+        event = _status_change(
             actor=actor,
             quarterly_return=quarterly_return,
             ret=ret,
@@ -299,6 +301,7 @@ def quarterly_return_accept(
             action=AuditAction.RETURN_ACCEPTED,
             reason=comment,
         )
+        notify_after_commit(event)  # the ICB's editors and approver, once this commits
 
 
 def quarterly_return_send_back(
@@ -321,7 +324,7 @@ def quarterly_return_send_back(
         )
         ret.returned_comment = comment
         ret.returned_on = today()
-        _status_change(
+        event = _status_change(
             actor=actor,
             quarterly_return=quarterly_return,
             ret=ret,
@@ -329,6 +332,7 @@ def quarterly_return_send_back(
             action=AuditAction.RETURN_SENT_BACK,
             reason=comment,
         )
+        notify_after_commit(event)  # the ICB's team, with the covering comment
 
 
 VALIDATED_RATINGS = {"red": "Red", "amber": "Amber", "green": "Green"}

@@ -29,6 +29,7 @@ from assurance.permissions import (
 from assurance.return_check import return_problems
 from assurance.services import comments as comment_services
 from assurance.services import submissions
+from assurance.services.carry_forward import carry_forward_counts
 from assurance.views.returns import return_page_url
 from organisations.permissions import is_national_admin
 from saaf.dates import nhs_date, today
@@ -81,6 +82,7 @@ def return_submit(request: HttpRequest, code: str, financial_year: int, quarter:
             "today_date": today(),
             # Late only by the first submission: a resubmission keeps its mark.
             "would_be_late": first.late if first else today() > ret.period.due_on,
+            "carry": carry_forward_counts(ret),
         },
         status=400 if request.method == "POST" else 200,
     )

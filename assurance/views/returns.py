@@ -40,10 +40,12 @@ from assurance.permissions import (
     submission_closes_on,
 )
 from assurance.rating import metric_rate
+from assurance.reminders import return_reminders
 from assurance.return_check import ReturnCheck, return_problems
 from assurance.return_progress import SectionProgress
 from assurance.selectors import return_comment_threads, split_predecessors
 from assurance.services import returns as services
+from assurance.services.carry_forward import carry_forward_counts, carry_forward_sources
 from organisations.permissions import organisation_get_visible_by_code
 from organisations.selectors import audit_history
 from saaf.dates import today
@@ -82,6 +84,7 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
                 "split_successors": next(
                     (s.successors for s in split_predecessors(period) if s.icb.pk == icb.pk), []
                 ),
+                "can_carry": bool(carry_forward_sources(icb, period, user=request.user)),
             },
         )
     check = return_problems(ret)
@@ -102,6 +105,12 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "latest": ret.submissions.order_by("-version").first(),
             "threads_by_standard": return_comment_threads(ret),
             "can_comment": can_comment_on_return(request.user, ret),
+            "carry": carry_forward_counts(ret),
+            "can_carry": (
+                can_edit_return(request.user, ret)
+                and not any(item.answer for s in check.progress.sections for item in s.standards)
+                and bool(carry_forward_sources(ret.icb, ret.period, user=request.user))
+            ),
         },
     )
 
@@ -405,7 +414,11 @@ def return_history(request: HttpRequest, code: str, financial_year: int, quarter
     return render(
         request,
         "assurance/returns/history.jinja",
-        {"ret": ret, "history": audit_history(user=request.user, obj=ret, limit=1000)},
+        {
+            "ret": ret,
+            "history": audit_history(user=request.user, obj=ret, limit=1000),
+            "reminders": return_reminders(ret.icb, ret.period),
+        },
     )
 
 
