@@ -81,7 +81,7 @@ def test_the_lead_drills_into_a_red_cell_and_validates_it(
     page.get_by_role("link", name="NHS West and North London Integrated Care Board").click()
     heading = page.get_by_role("heading", name="Section ratings over the last eight quarters")
     assert heading.is_visible()
-    assert page.get_by_text("(QRV, predecessor)").first.is_visible()
+    assert page.get_by_text("QRV's return").first.is_visible()
     assert_accessible(page)
 
 
