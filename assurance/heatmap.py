@@ -452,7 +452,7 @@ def _metric_counted(rating: str) -> Counted | None:
     return Counted(counts, counts) if rating else None
 
 
-def _returns_of_periods(period_ids: Iterable[int], icb_ids: Iterable[int]):
+def returns_with_versions(period_ids: Iterable[int], icb_ids: Iterable[int]):
     """Those periods' returns of those ICBs with their current version and
     whether the first submission was late: one query."""
     first_late = Submission.objects.filter(quarterly_return=OuterRef("pk"), version=1).values(
@@ -465,7 +465,10 @@ def _returns_of_periods(period_ids: Iterable[int], icb_ids: Iterable[int]):
     )
 
 
-def _row(icb: Organisation, ret, period: ReportingPeriod, today: datetime.date) -> Row:
+def row_of(icb: Organisation, ret, period: ReportingPeriod, today: datetime.date) -> Row:
+    """An expected ICB's row: missing (or not started before the due date)
+    without a return, draft without a submission, else rated with its marks
+    (`ret` as read by `returns_with_versions`)."""
     if ret is None:
         state = CellState.MISSING if today > period.due_on else CellState.NOT_STARTED
         return Row(icb, state)
@@ -558,7 +561,7 @@ def heatmap_build(
         icbs = icbs.filter(parent=region)
     icbs = list(icbs)
     columns = _columns(period, view, section)
-    returns = {ret.icb_id: ret for ret in _returns_of_periods([period.pk], [i.pk for i in icbs])}
+    returns = {ret.icb_id: ret for ret in returns_with_versions([period.pk], [i.pk for i in icbs])}
     submissions = current_versions(
         QuarterlyReturn.objects.filter(period=period, icb_id__in=[i.pk for i in icbs])
     )
@@ -578,7 +581,7 @@ def heatmap_build(
 
     rows = []
     for icb in icbs:
-        row = _row(icb, returns.get(icb.pk), period, today)
+        row = row_of(icb, returns.get(icb.pk), period, today)
         row.compared_with = compared.get(icb.pk, [])
         if row.rated:
             for column in columns:
