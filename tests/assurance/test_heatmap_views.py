@@ -139,7 +139,10 @@ def test_drill_down_is_scoped(client, london_q1, reference):
     assert client.get(url).status_code == 404
     client.logout()
     signed_in(client, reference["QMF"], Role.ICB_VIEWER)
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # Its team goes back to England's heatmap (its own row), not the region's.
+    assert f'href="{national_url(q1)}"' in page.content.decode()
     assert (
         client.get(reverse("assurance:heatmap_cell", args=[2026, 1, "QMF", "XX"])).status_code
         == 404
