@@ -376,6 +376,37 @@ def return_comment_post(bench: Bench) -> Measurement:
     return bench.measure("return_comment_post", path, post=data, client=lead)
 
 
+def _heatmap_period() -> ReportingPeriod:
+    """The latest period whose returns have been submitted: the heatmaps'
+    first page (the busiest period may hold only drafts, which rate nothing)."""
+    found = (
+        ReportingPeriod.objects.annotate(n=Count("returns__submissions"))
+        .filter(n__gt=0)
+        .order_by("-financial_year", "-quarter")
+        .first()
+    )
+    return found or _busiest_period()
+
+
+@entry("heatmap_national", floor_target=3, scale_target=10)
+def heatmap_national(bench: Bench) -> Measurement:
+    """England's heatmap of sections, validated ratings, with trends."""
+    period = _heatmap_period()
+    path = reverse("assurance:heatmap_national", args=[period.financial_year, period.quarter])
+    return bench.measure("heatmap_national", path)
+
+
+@entry("heatmap_region", floor_target=3, scale_target=10)
+def heatmap_region(bench: Bench) -> Measurement:
+    """The heatmap of the region with the most ICBs, for the same period."""
+    period = _heatmap_period()
+    path = reverse(
+        "assurance:heatmap_region",
+        args=[period.financial_year, period.quarter, bench.region.code],
+    )
+    return bench.measure("heatmap_region", path)
+
+
 @dataclass
 class BenchmarkReport:
     database: str
