@@ -33,7 +33,7 @@ from assurance.services.submissions import (
 )
 from assurance.tasks import return_event_notify as return_event_notify_task
 from organisations.audit import system_actor
-from organisations.models import AuditAction, AuditEvent, Membership, Role
+from organisations.models import AuditAction, AuditEvent, Membership, Role, User
 from organisations.permissions import NotPermitted
 from saaf.celery import app
 from tests.assurance.test_submission import (  # noqa: F401
@@ -49,6 +49,14 @@ from tests.factories import enrol_totp, member
 BASE_URL = "https://saaf.example.nhs.uk"
 NARRATIVE = "Board minutes show"  # what fill_clean writes into every narrative
 RATING_WORDS = re.compile(r"\b(red|amber|green|not applicable)\b", re.IGNORECASE)
+
+
+def rating_words(body: str):
+    """A rating word in the message, once people's names are left out (the
+    factories' names include the likes of "Dylan Green")."""
+    for name in User.objects.exclude(full_name="").values_list("full_name", flat=True):
+        body = body.replace(name, "")
+    return RATING_WORDS.search(body)
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +118,7 @@ def assert_names_the_return_and_holds_no_answers(message, ret):
         assert ret.period.label in body
         assert return_url(ret) in body
         assert NARRATIVE not in body
-        assert not RATING_WORDS.search(body), RATING_WORDS.search(body)
+        assert not rating_words(body), rating_words(body)
     assert ret.period.label in message.subject
 
 
@@ -536,7 +544,7 @@ def test_a_real_worker_writes_the_submission_e_mail(
     html = message.get_body(preferencelist=("html",)).get_content()
     for body in (text, html):
         assert ret.icb.name in body and return_url(ret) in body
-        assert NARRATIVE not in body and not RATING_WORDS.search(body)
+        assert NARRATIVE not in body and not rating_words(body)
     (event,) = notified_events(ret)
     assert event.changes["recipients"] == 2 and event.actor.email == system_actor().email
 
