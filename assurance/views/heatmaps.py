@@ -199,16 +199,20 @@ def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
     return head + str(escape(href)) + rest
 
 
-def _cells_show(heatmap: Heatmap) -> None:
-    """Give each rated row its cells' markup (`row.cells_html`)."""
+def _rows_show(heatmap: Heatmap) -> None:
+    """Give each row the address of its ICB's quarters (`row.icb_href`) and
+    each rated row its cells' markup (`row.cells_html`)."""
     period = heatmap.period
-    # One reverse for every cell: the ICB's and the section's codes go in its place.
+    # One reverse for every row and one for every cell: the ICB's and the
+    # section's codes go in their place.
+    quarters = reverse("assurance:heatmap_icb", args=["_I_"])
     base = reverse(
         "assurance:heatmap_cell", args=[period.financial_year, period.quarter, "_I_", "_S_"]
     )
     anchor = {View.METRICS: "#metric-", View.SECTIONS: ""}.get(heatmap.view, "#standard-")
     written: dict = {}
     for row in heatmap.rows:
+        row.icb_href = quarters.replace("_I_", row.icb.code)
         prefix = base.replace("_I_", row.icb.code)
         cells = []
         for cell in row.cells:
@@ -251,7 +255,7 @@ def _heatmap_page(
             filename=f"heatmap-{name}-{period.financial_year}-q{period.quarter}-{choices['view']}",
             fmt=fmt,
         )
-    _cells_show(heatmap)
+    _rows_show(heatmap)
     if region is not None:
         totals = period_completeness(period, region=region)
     elif is_national(request.user):
