@@ -529,9 +529,9 @@ def _previous_ratings(
     for icb_id, group in compared.items():
         for column in columns:
             parts = [
-                counts[o.pk, previous.pk, column.key]
+                part
                 for o in group
-                if (o.pk, previous.pk, column.key) in counts
+                if (part := counts.get((o.pk, previous.pk, column.key))) is not None
             ]
             if parts:
                 total = parts[0]
