@@ -133,6 +133,10 @@ def trend_of(previous: str | None, current: str) -> str:
 def current_versions(returns: models.QuerySet) -> models.QuerySet:
     """The current submissions of `returns` (the highest version of each), as
     a queryset of submissions to filter answers with."""
+    # Not "no later version" (NOT EXISTS): PostgreSQL estimates that well and
+    # then, at scale 10, reads every answer by standard and hash-joins them
+    # (1.7 s); estimated at a row, this keeps the nested loop from the
+    # period's returns to their answers.
     latest = (
         Submission.objects.filter(quarterly_return=OuterRef("quarterly_return"))
         .order_by("-version")
