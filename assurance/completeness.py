@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, FilteredRelation, OuterRef, Q, Subquery
 
 from assurance.models import QuarterlyReturn, ReportingPeriod, ReturnStatus, Submission
 from organisations.models import Organisation
@@ -77,33 +77,42 @@ _COUNTED = (
 )
 
 
-def period_completeness(period: ReportingPeriod) -> list[Completeness]:
+def period_completeness(
+    period: ReportingPeriod, *, region: Organisation | None = None
+) -> list[Completeness]:
     """Each region's figures for `period`, by region name, then England's
-    total (last row): one query."""
-    returns = QuarterlyReturn.objects.filter(icb=OuterRef("pk"), period=period)
-    first = Submission.objects.filter(
-        quarterly_return__icb=OuterRef("pk"), quarterly_return__period=period, version=1
-    ).values("late")[:1]
-    submitted = Q(first_late__isnull=False)
+    total (last row): one query. With `region`, only that region's row
+    (zeros if it expected no ICB) and no England row: a region's page need
+    not count every other region's ICBs."""
+    icbs = Organisation.objects.icbs().existing_on(period.ends_on)
+    if region is not None:
+        icbs = icbs.filter(parent=region)
+    # Joined, not subqueries: an ICB has at most one return for a period and
+    # a return one first version, so each ICB stays one row; a subquery would
+    # be written out again in every count that reads it.
+    submitted = Q(first_submission__isnull=False)
+    status = "period_return__status"
     rows = (
-        Organisation.objects.icbs()
-        .existing_on(period.ends_on)
-        .annotate(
-            first_late=Subquery(first),
-            status=Subquery(returns.values("status")[:1]),
-            started=Exists(returns),
+        icbs.annotate(
+            period_return=FilteredRelation(
+                "quarterly_returns", condition=Q(quarterly_returns__period=period)
+            ),
+            first_submission=FilteredRelation(
+                "period_return__submissions",
+                condition=Q(period_return__submissions__version=1),
+            ),
         )
         .values("parent__code", "parent__name")
         .annotate(
             expected=Count("pk"),
-            on_time=Count("pk", filter=Q(first_late=False)),
-            late=Count("pk", filter=Q(first_late=True)),
-            accepted=Count("pk", filter=Q(status=ReturnStatus.ACCEPTED)),
-            missing=Count("pk", filter=Q(started=False)),
-            draft=Count("pk", filter=Q(started=True) & ~submitted),
-            awaiting_review=Count("pk", filter=Q(status=ReturnStatus.SUBMITTED)),
-            under_review=Count("pk", filter=Q(status=ReturnStatus.UNDER_REVIEW)),
-            returned=Count("pk", filter=Q(status=ReturnStatus.RETURNED) & submitted),
+            on_time=Count("pk", filter=Q(first_submission__late=False)),
+            late=Count("pk", filter=Q(first_submission__late=True)),
+            accepted=Count("pk", filter=Q(**{status: ReturnStatus.ACCEPTED})),
+            missing=Count("pk", filter=Q(period_return__isnull=True)),
+            draft=Count("pk", filter=Q(period_return__isnull=False) & ~submitted),
+            awaiting_review=Count("pk", filter=Q(**{status: ReturnStatus.SUBMITTED})),
+            under_review=Count("pk", filter=Q(**{status: ReturnStatus.UNDER_REVIEW})),
+            returned=Count("pk", filter=Q(**{status: ReturnStatus.RETURNED}) & submitted),
         )
         .order_by("parent__name")
     )
@@ -115,6 +124,8 @@ def period_completeness(period: ReportingPeriod) -> list[Completeness]:
         )
         for row in rows
     ]
+    if region is not None:
+        return regions or [Completeness(region.code, region.name, 0, 0, 0, 0)]
     england = Completeness(
         region_code=None,
         region_name="England",

@@ -10,7 +10,6 @@ missing (404). The matrices are built in `assurance.heatmap`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -131,22 +130,16 @@ def _portable(view: str) -> str:
     return View.SECTIONS if view == View.STANDARDS else view
 
 
-@dataclass(frozen=True)
-class CellShown:
-    """One rated cell as the page prints it: its class and its content (the
-    word linked to the answers behind it, the counts or value, the change
-    since last quarter, the "differs" marker). Written here, every value
-    through markupsafe's `escape`, rather than by the template: a national
-    heatmap has 600 cells, and template expressions (or `format_html`) cost
-    several times a plain string format."""
-
-    css: str
-    html: str
-
-
+# Each rated cell is written here, every value through markupsafe's
+# `escape`, rather than by the template: a national heatmap has 600 cells,
+# and template expressions (or `format_html`) cost several times a plain
+# string format. A row's cells reach the template as one piece of markup.
+_CELL_OPEN = '<td class="nhsuk-table__cell {}">'
+_CELL_CLOSE = "</td>\n"
 _WORD = '<span class="saaf-rag__word">{}</span>'
-_LINK = (
-    '<a class="saaf-rag__link" href="{}"><span class="saaf-rag__word">{}</span>'
+_LINK = '<a class="saaf-rag__link" href="'  # then the address, then _LINKED
+_LINKED = (
+    '"><span class="saaf-rag__word">{}</span>'
     '<span class="nhsuk-u-visually-hidden"> – {}, the answers behind it</span></a>'
 )
 _DETAIL = '<span class="saaf-rag__counts">{}</span>'
@@ -161,45 +154,73 @@ _DIFFERS = (
 )
 
 
-def _cell_html(cell, heatmap: Heatmap, href: str) -> CellShown:
+def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
+    """One cell's `<td>`: its word linked to the answers behind it, its
+    counts (or value), its change since last quarter and the "differs" marker."""
     if cell.counted is None and not cell.value:
-        word = Markup(_WORD.format(escape(cell.word)))  # noqa: S704 (escaped)
-        return CellShown("saaf-rag saaf-rag--none", word)
+        shown = written.get(cell.word)
+        if shown is None:
+            word = _WORD.format(escape(cell.word))
+            shown = _CELL_OPEN.format("saaf-rag saaf-rag--none") + word + _CELL_CLOSE
+            written[cell.word] = shown
+        return shown
     differs = cell.differs and heatmap.basis != Basis.SELF
     agreed = heatmap.basis == Basis.DIFFER and not cell.differs
-    parts = [_LINK.format(escape(href), escape(cell.word), escape(cell.column.label))]
     detail = cell.value or cell.shown.text
-    if detail:
-        parts.append(_DETAIL.format(escape(detail)))
-    if cell.trend:
-        word, _, more = trend_text(cell, heatmap).partition(" ")
-        more = (": " if word.endswith(":") else " ") + more if more else ""
-        symbol = TREND_SYMBOLS[cell.trend]
-        parts.append(_TREND.format(cell.trend, symbol, escape(word.rstrip(":")), escape(more)))
-    if agreed:
-        parts.append(_AGREED)
-    if differs:
-        parts.append(_DIFFERS.format(escape(cell.differs_text.partition(": ")[2])))
-    rating = "none" if agreed else (cell.rating or "none")
-    css = f"saaf-rag saaf-rag--{rating}" + (" saaf-rag--differs" if differs else "")
-    return CellShown(css, Markup("".join(parts)))  # noqa: S704 (each value escaped)
+    # Only the link's address is the cell's own: the rest repeats across a
+    # heatmap's cells (same column, counts and trend), so it is written once.
+    key = (
+        cell.column.label,
+        cell.word,
+        cell.rating,
+        detail,
+        cell.trend,
+        agreed,
+        cell.differs_text if differs else None,
+    )
+    found = written.get(key)
+    if found is None:
+        parts = [_LINKED.format(escape(cell.word), escape(cell.column.label))]
+        if detail:
+            parts.append(_DETAIL.format(escape(detail)))
+        if cell.trend:
+            word, _, more = trend_text(cell, heatmap).partition(" ")
+            more = (": " if word.endswith(":") else " ") + more if more else ""
+            symbol = TREND_SYMBOLS[cell.trend]
+            parts.append(_TREND.format(cell.trend, symbol, escape(word.rstrip(":")), escape(more)))
+        if agreed:
+            parts.append(_AGREED)
+        if differs:
+            parts.append(_DIFFERS.format(escape(cell.differs_text.partition(": ")[2])))
+        rating = "none" if agreed else (cell.rating or "none")
+        css = f"saaf-rag saaf-rag--{rating}" + (" saaf-rag--differs" if differs else "")
+        found = written[key] = (_CELL_OPEN.format(css) + _LINK, "".join(parts) + _CELL_CLOSE)
+    head, rest = found
+    return head + str(escape(href)) + rest
 
 
-def _cells_show(heatmap: Heatmap) -> None:
-    """Give each rated cell its display (`cell.display`)."""
+def _rows_show(heatmap: Heatmap) -> None:
+    """Give each row the address of its ICB's quarters (`row.icb_href`) and
+    each rated row its cells' markup (`row.cells_html`)."""
     period = heatmap.period
-    # One reverse for every cell: the ICB's and the section's codes go in its place.
+    # One reverse for every row and one for every cell: the ICB's and the
+    # section's codes go in their place.
+    quarters = reverse("assurance:heatmap_icb", args=["_I_"])
     base = reverse(
         "assurance:heatmap_cell", args=[period.financial_year, period.quarter, "_I_", "_S_"]
     )
     anchor = {View.METRICS: "#metric-", View.SECTIONS: ""}.get(heatmap.view, "#standard-")
+    written: dict = {}
     for row in heatmap.rows:
+        row.icb_href = quarters.replace("_I_", row.icb.code)
         prefix = base.replace("_I_", row.icb.code)
+        cells = []
         for cell in row.cells:
             href = prefix.replace("_S_", cell.column.section_code)
             if anchor:
                 href += anchor + cell.column.key
-            cell.display = _cell_html(cell, heatmap, href)
+            cells.append(_cell_html(cell, heatmap, href, written))
+        row.cells_html = Markup("".join(cells))  # noqa: S704 (each value escaped)
 
 
 def _heatmap_page(
@@ -234,11 +255,12 @@ def _heatmap_page(
             filename=f"heatmap-{name}-{period.financial_year}-q{period.quarter}-{choices['view']}",
             fmt=fmt,
         )
-    _cells_show(heatmap)
-    totals = period_completeness(period)
+    _rows_show(heatmap)
     if region is not None:
-        totals = [t for t in totals if t.region_code == region.code]
-    elif not is_national(request.user):
+        totals = period_completeness(period, region=region)
+    elif is_national(request.user):
+        totals = period_completeness(period)
+    else:
         totals = []
     here = (
         reverse(

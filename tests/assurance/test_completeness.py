@@ -123,6 +123,23 @@ def test_the_figures_match_a_direct_count(ret, editor, approver, lead, q3, refer
     assert england.submitted + england.not_submitted == england.expected
     assert [r.region_name for r in rows[:-1]] == sorted(r.region_name for r in rows[:-1])
 
+    # A region's page reads its own row only, counted the same way, still one query.
+    for region in {icb.parent for icb in expected_icbs(q3)}:
+        with CaptureQueriesContext(connection) as queries:
+            (own,) = period_completeness(q3, region=region)
+        assert len(queries) == 1
+        assert own == next(r for r in rows if r.region_code == region.code)
+
+
+def test_a_region_that_expected_no_icb_has_a_row_of_zeros(q3, reference, toolkit):
+    from organisations.models import Organisation
+
+    empty = Organisation.objects.regions().exclude(
+        pk__in=expected_icbs(q3).values("parent")
+    ).first() or Organisation.objects.create(kind="region", code="YZZ", name="Nowhere")
+    (row,) = period_completeness(q3, region=empty)
+    assert (row.region_code, row.expected, row.submitted, row.accepted) == (empty.code, 0, 0, 0)
+
 
 def test_with_no_returns_every_icb_is_missing_in_one_query(q3, reference, toolkit):
     with CaptureQueriesContext(connection) as none:
