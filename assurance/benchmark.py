@@ -29,7 +29,7 @@ from django.db.models import Count, Q
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from assurance.models import Answer, QuarterlyReturn, ReportingPeriod
+from assurance.models import Answer, QuarterlyReturn, ReportingPeriod, ReturnStatus
 from assurance.models.register import Post, Tenure
 from organisations.models import Membership, Organisation, OrganisationKind, Role, User
 from organisations.reference_data import NATIONAL_CODE
@@ -98,8 +98,14 @@ class Bench:
     icb: Organisation
     warm_up: int = WARM_UP_RUNS
 
-    def _get(self, path: str) -> int:
-        response = self.client.get(path, secure=True)
+    def _get(self, path: str, post: dict | None = None, client: Client | None = None) -> int:
+        client = client or self.client
+        if post is not None:  # a form posted: answered with a redirect
+            response = client.post(path, post, secure=True)
+            if response.status_code != 302:
+                raise BenchmarkError(f"POST {path} answered {response.status_code}, not 302.")
+            return len(response.content)
+        response = client.get(path, secure=True)
         if response.status_code != 200:
             raise BenchmarkError(f"{path} answered {response.status_code}, not 200.")
         # The test client closes the response itself (for a streamed one,
@@ -109,7 +115,10 @@ class Bench:
             return sum(len(chunk) for chunk in response.streaming_content)
         return len(response.content)
 
-    def measure(self, name: str, path: str) -> Measurement:
+    def measure(
+        self, name: str, path: str, *, post: dict | None = None, client: Client | None = None
+    ) -> Measurement:
+        """GET `path` (or POST `post` to it, as `client` if given) and time it."""
         queries = []
 
         def count(execute, sql, params, many, context):
@@ -117,14 +126,14 @@ class Bench:
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(count):
-            self._get(path)
+            self._get(path, post, client)
         for _ in range(self.warm_up):
-            self._get(path)
+            self._get(path, post, client)
         gc.collect()
         times = []
         for _ in range(self.runs):
             started = time.perf_counter()
-            self._get(path)
+            self._get(path, post, client)
             times.append((time.perf_counter() - started) * 1000)
         return Measurement(name, path, statistics.median(times), len(queries), self.runs)
 
@@ -309,6 +318,93 @@ def returns_export_national(bench: Bench) -> Measurement:
     return bench.measure("returns_export_national", path)
 
 
+def _largest(returns) -> QuarterlyReturn:
+    found = (
+        returns.annotate(answered=Count("answers"))
+        .select_related("icb", "period")
+        .order_by("-answered", "pk")
+        .first()
+    )
+    if found is None:
+        raise BenchmarkError("No such return to measure: generate the national data first.")
+    return found
+
+
+def _return_args(ret: QuarterlyReturn) -> list:
+    return [ret.icb.code, ret.period.financial_year, ret.period.quarter]
+
+
+@entry("return_submit")
+def return_submit(bench: Bench) -> Measurement:
+    """The submit page of the largest draft: the whole completeness check."""
+    drafts = QuarterlyReturn.objects.filter(status=ReturnStatus.DRAFT)
+    ret = _largest(drafts if drafts.exists() else QuarterlyReturn.objects.all())
+    path = reverse("assurance:return_submit", args=_return_args(ret))
+    return bench.measure("return_submit", path)
+
+
+@entry("return_validation")
+def return_validation(bench: Bench) -> Measurement:
+    """The validated ratings page of the submitted return with the most
+    submitted answers (all its versions)."""
+    ret = (
+        QuarterlyReturn.objects.annotate(rows=Count("submissions__answers"))
+        .filter(rows__gt=0)
+        .select_related("icb", "period")
+        .order_by("-rows", "pk")
+        .first()
+    )
+    if ret is None:
+        raise BenchmarkError("No submitted return: generate the national data with its history.")
+    path = reverse("assurance:return_validation", args=_return_args(ret))
+    return bench.measure("return_validation", path)
+
+
+@entry("return_comment_post")
+def return_comment_post(bench: Bench) -> Measurement:
+    """Posting a comment on a standard of the largest return, as its region's
+    safeguarding lead (every post is rolled back with the rest)."""
+    ret = _largest_return()
+    standard = ret.period.toolkit_version.standards.order_by("position", "code").first()
+    lead = _signed_in_client(
+        email="benchmark.lead@saaf.invalid", organisation=ret.icb.parent, role=Role.REGIONAL_LEAD
+    )
+    path = reverse("assurance:return_comment", args=_return_args(ret))
+    data = {"standard": standard.code, "text": "Benchmark: what assures you on this standard?"}
+    return bench.measure("return_comment_post", path, post=data, client=lead)
+
+
+def _heatmap_period() -> ReportingPeriod:
+    """The latest period whose returns have been submitted: the heatmaps'
+    first page (the busiest period may hold only drafts, which rate nothing)."""
+    found = (
+        ReportingPeriod.objects.annotate(n=Count("returns__submissions"))
+        .filter(n__gt=0)
+        .order_by("-financial_year", "-quarter")
+        .first()
+    )
+    return found or _busiest_period()
+
+
+@entry("heatmap_national", floor_target=3, scale_target=10)
+def heatmap_national(bench: Bench) -> Measurement:
+    """England's heatmap of sections, validated ratings, with trends."""
+    period = _heatmap_period()
+    path = reverse("assurance:heatmap_national", args=[period.financial_year, period.quarter])
+    return bench.measure("heatmap_national", path)
+
+
+@entry("heatmap_region", floor_target=3, scale_target=10)
+def heatmap_region(bench: Bench) -> Measurement:
+    """The heatmap of the region with the most ICBs, for the same period."""
+    period = _heatmap_period()
+    path = reverse(
+        "assurance:heatmap_region",
+        args=[period.financial_year, period.quarter, bench.region.code],
+    )
+    return bench.measure("heatmap_region", path)
+
+
 @dataclass
 class BenchmarkReport:
     database: str
@@ -442,17 +538,23 @@ def _landmarks() -> tuple[Organisation, Organisation]:
     return region, icb
 
 
-def _signed_in_client() -> Client:
-    """A client signed in as a national admin with an authenticator, so the
-    MFA middleware lets them through (the user is rolled back afterwards)."""
+def _signed_in_client(
+    *,
+    email: str = BENCHMARK_EMAIL,
+    organisation: Organisation | None = None,
+    role: str = Role.NATIONAL_ADMIN,
+) -> Client:
+    """A client signed in as a national admin (or `role` in `organisation`)
+    with an authenticator, so the MFA middleware lets them through (the user
+    is rolled back afterwards)."""
     import pyotp
     from allauth.mfa.totp.internal.auth import TOTP
 
-    national = Organisation.objects.filter(code=NATIONAL_CODE).first()
-    if national is None:
+    organisation = organisation or Organisation.objects.filter(code=NATIONAL_CODE).first()
+    if organisation is None:
         raise BenchmarkError("Load the reference data first (manage.py load_reference_data).")
-    user = User.objects.create_user(BENCHMARK_EMAIL, full_name="Benchmark")
-    Membership.objects.create(user=user, organisation=national, role=Role.NATIONAL_ADMIN)
+    user = User.objects.create_user(email, full_name="Benchmark")
+    Membership.objects.create(user=user, organisation=organisation, role=role)
     # Any secret will do: the user only needs an authenticator to exist, and
     # is rolled back with everything else.
     TOTP.activate(user, pyotp.random_base32())

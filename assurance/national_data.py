@@ -17,7 +17,9 @@ services build it (`full_clean` passes on any of them, a test checks a
 sample); made-up data is nobody's change, so it writes no audit events. It
 is refused in production mode, and refused a second time.
 Draft quarterly returns for every ICB in the open periods come from
-`assurance.national_returns`; later issues (reviews, reports) add theirs.
+`assurance.national_returns`, the closed periods' returns (submitted,
+reviewed, accepted ...) from `assurance.national_history`; later issues
+(reviews, reports) add theirs.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assurance.models.register import Post, PostType, Tenure
+from assurance.national_history import HISTORY_TABLES, national_history_generate
 from assurance.national_returns import national_returns_generate
 from assurance.services.register import post_types_load
 from organisations.audit import system_actor
@@ -161,10 +164,13 @@ def national_data_generate(
     seed: int = 1,
     providers: int | None = None,
     today: datetime.date | None = None,
+    history: bool = False,
 ) -> NationalDataReport:
     """Generate the national data (see the module's doc). `providers`
     overrides 1,500 × `scale` (tests use a few dozen); `today` is the day the
-    findings are as of (default: today in London)."""
+    findings are as of (default: today in London); `history` adds the closed
+    periods' returns (`assurance.national_history`: the command's default;
+    tests of the register alone leave them out, as they take seconds)."""
     if not settings.DEBUG:
         raise NationalDataRefused(
             "Generated national data is never loaded in production mode (DJANGO_DEBUG off): "
@@ -211,6 +217,8 @@ def national_data_generate(
         report.returns, report.answers, report.metric_values = national_returns_generate(
             rng, icbs, today=today, actor=actor
         )
+        if history:  # its own random stream: the contributors' data stay the same without it
+            report.contributed |= national_history_generate(seed=seed, today=today)
         for contributor in _contributors:
             report.contributed |= contributor(rng, icbs, today=today, actor=actor)
     _analyse()
@@ -224,7 +232,7 @@ def _analyse() -> None:
         from assurance.models import Answer, MetricValue, QuarterlyReturn, ReturnAction
 
         tables = [Organisation, Commissioning, Post, Tenure, QuarterlyReturn, Answer]
-        tables += [MetricValue, ReturnAction]
+        tables += [MetricValue, ReturnAction, *HISTORY_TABLES]
         with connection.cursor() as cursor:
             for model in tables:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -8,7 +8,9 @@ organisations never imports assurance):
   their due dates and the days left;
 - the posts register's findings for the user's scope (their ICB, their
   region's ICBs, or England), with a link to the register;
-- links to the lists of returns of the user's scope (`return_list_links`).
+- links to the lists of returns of the user's scope (`return_list_links`);
+- first, the heatmaps of the user's scope (`heatmap_links`): a regional
+  lead's main page.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.urls import reverse
 
 from assurance.completeness import icb_record
 from assurance.findings import icb_registers
+from assurance.heatmap import heatmap_period
 from assurance.models import QuarterlyReturn, ReportingPeriod
 from assurance.permissions import can_manage_toolkit
 from assurance.return_lists import latest_period
@@ -282,8 +285,53 @@ def icb_record_panel(user, organisation) -> HomePanel | None:
     )
 
 
+def heatmap_links(user, *, today: datetime.date | None = None) -> list[ListLink]:
+    """The heatmaps a region's or the national team reads first: their
+    region's, or England's, for the latest quarter that has ended with
+    submitted returns (`heatmap_period`), and its
+    theme heatmap (ICB teams reach their own quarters from the navigation;
+    their home page starts with their returns). One query for the period."""
+    links: list[ListLink] = []
+    period = None
+    for membership in memberships_of(user):
+        org = membership.organisation
+        if membership.role in ICB_ROLES:
+            continue
+        period = period or heatmap_period(today)
+        if period is None:
+            continue
+        args = [period.financial_year, period.quarter]
+        if membership.role in NATIONAL_ROLES:
+            name, href = "England", reverse("assurance:heatmap_national", args=args)
+        elif membership.role in REGIONAL_ROLES:
+            name = org.name
+            href = reverse("assurance:heatmap_region", args=[*args, org.code])
+        else:
+            continue
+        links.append(ListLink(f"Heatmap for {period.label}: {name}", href))
+        links.append(
+            ListLink(f"Theme heatmap for {period.label}: {period.theme}", href + "?view=theme")
+        )
+    return list(dict.fromkeys(links))
+
+
+def heatmap_panel(user) -> HomePanel | None:
+    """First on a regional lead's and the national team's home page: where
+    their ICBs stand."""
+    links = heatmap_links(user)
+    if not links:
+        return None
+    return HomePanel(
+        name="heatmap",
+        title="Heatmaps",
+        template="assurance/panels/heatmap.jinja",
+        context={"links": links},
+    )
+
+
 def panels_register() -> None:
     organisation_panel_register("icb_record", icb_record_panel, order=10)
+    home_panel_register("heatmap", heatmap_panel, order=1)
     home_panel_register("returns", returns_panel, order=5)
     home_panel_register("periods", periods_panel, order=10)
     home_panel_register("register", register_panel, order=20)

@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from assurance.views import (
     carry_forward,
+    heatmaps,
     register,
     return_lists,
     return_signoff,
@@ -52,6 +53,31 @@ urlpatterns = [
         _PERIOD + "regions/<str:code>/returns/export.<export_format:fmt>",
         return_lists.region_returns,
         name="region_returns_export",
+    ),
+    # RAG heatmaps: England's and a region's for a period (with exports), the
+    # answers behind a cell, and an ICB's last eight quarters.
+    path("heatmaps/", heatmaps.heatmap_start, name="heatmaps"),
+    path("heatmaps/icbs/<str:code>/", heatmaps.heatmap_icb, name="heatmap_icb"),
+    path(_PERIOD + "heatmap/", heatmaps.heatmap_national, name="heatmap_national"),
+    path(
+        _PERIOD + "heatmap/export.<export_format:fmt>",
+        heatmaps.heatmap_national,
+        name="heatmap_national_export",
+    ),
+    path(
+        _PERIOD + "regions/<str:code>/heatmap/",
+        heatmaps.heatmap_region,
+        name="heatmap_region",
+    ),
+    path(
+        _PERIOD + "regions/<str:code>/heatmap/export.<export_format:fmt>",
+        heatmaps.heatmap_region,
+        name="heatmap_region_export",
+    ),
+    path(
+        _PERIOD + "heatmap/icbs/<str:code>/sections/<str:section>/",
+        heatmaps.heatmap_cell,
+        name="heatmap_cell",
     ),
     path(_RETURN, returns.return_detail, name="return_detail"),
     path(_RETURN + "start/", returns.return_start, name="return_start"),

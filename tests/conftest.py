@@ -39,6 +39,25 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _demo_without_history(request, monkeypatch):
+    # The demo's returns history is made through the services, step by step
+    # (about 15 s): `load_demo_data` leaves it out unless a test asks for it
+    # with the `with_demo_history` fixture.
+    if "with_demo_history" in request.fixturenames:
+        return
+    from assurance import demo_history
+    from organisations import demo
+
+    without = [p for p in demo.demo_populators() if p is not demo_history.populate]
+    monkeypatch.setattr(demo, "_demo_populators", without)
+
+
+@pytest.fixture
+def with_demo_history():
+    """`load_demo_data` makes the London returns' history too (see above)."""
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # PBKDF2 at full strength makes every factory user cost a tenth of a second.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = (
         f"Generate national data for measuring the portal: about {PROVIDERS_PER_SCALE:,} × "
         "SCALE providers led by the current ICBs (and SCALE − 1 synthetic copies of each ICB), "
-        "with posts, holders, history and findings. Deterministic for a seed; refused in "
+        "with posts, holders, history and findings, and quarterly returns: drafts for the open "
+        "periods and, for the closed ones since Q2 2022/23, submitted, reviewed and accepted "
+        "returns. Deterministic for a seed; refused in "
         "production mode and when it has already run. See docs/performance.md."
     )
 
@@ -33,12 +35,17 @@ class Command(BaseCommand):
             default=None,
             help="The day the findings are as of, YYYY-MM-DD (default: today).",
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Leave out the closed periods' returns (submitted, reviewed, accepted).",
+        )
 
-    def handle(self, *args, scale, seed, providers, today, **options) -> None:
+    def handle(self, *args, scale, seed, providers, today, no_history, **options) -> None:
         started = time.perf_counter()
         try:
             report = national_data_generate(
-                scale=scale, seed=seed, providers=providers, today=today
+                scale=scale, seed=seed, providers=providers, today=today, history=not no_history
             )
         except NationalDataRefused as refusal:
             raise CommandError(str(refusal)) from None

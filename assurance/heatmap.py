@@ -1,0 +1,639 @@
+"""RAG heatmaps: where each ICB stands for a period, what changed since the
+previous quarter, and the answers behind each cell.
+
+What a heatmap reads (`../shared/RETURNS.md`, "What other features read"):
+
+- the **current submission** of a return: its latest accepted version, else
+  its latest submitted one. The region accepts only the version under review,
+  which is always the latest, and an accepted return is never sent back, so
+  the current submission is the return's highest version (`current_versions`);
+  its ratings are marked "awaiting review", "under review" or "returned for
+  changes" until the region accepts it;
+- **states instead of a rating**: no return at all for an expected ICB is
+  "missing" (once the period is due; "not started" before), a return never
+  submitted is "draft";
+- **marks on a rated cell**: "late" (the first submission came after the
+  due date), and where the return stands in the review;
+- **cell rating**: the worst rating among the applicable standards, with its
+  counts as text (`assurance.rating.cell_rating`), self-assessed or
+  validated (validated where recorded, else self-assessed); a cell "differs"
+  where any of its standards was validated differently;
+- **trend**: against the previous quarter of the same ICB; a successor
+  established on 1 April 2026 compares with its predecessors' Q4 2025/26
+  combined by the same worst-of rule, an ICB that existed before (QRL, which
+  took over part of QNQ) with its own Q4. Sections and standards are matched
+  across toolkit years by code.
+
+Every matrix is built in a fixed number of queries whatever the number of
+ICBs, sections and standards: the answers are counted in SQL
+(`values().annotate()` with conditional counts), one query for the current
+quarter and one for the previous, and only those counts reach Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from django.db import models
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+
+from assurance.models import (
+    Metric,
+    MetricUnit,
+    QuarterlyReturn,
+    ReportingPeriod,
+    ReturnStatus,
+    Section,
+    Standard,
+    Submission,
+    SubmittedAnswer,
+    SubmittedMetricValue,
+)
+from assurance.rating import NOT_APPLICABLE, STANDARD_ORDER, CellRating, cell_rating
+from assurance.selectors import expected_icbs
+from organisations.models import Organisation, Succession
+from saaf import dates
+
+
+class View(models.TextChoices):
+    SECTIONS = "sections", "Sections"
+    STANDARDS = "standards", "Standards of one section"
+    METRICS = "metrics", "Metrics"
+    THEME = "theme", "Quarter's theme"
+
+
+class Basis(models.TextChoices):
+    SELF = "self", "Self-assessed"
+    VALIDATED = "validated", "Validated"
+    DIFFER = "differ", "Where they differ"
+
+
+class CellState(models.TextChoices):
+    """A row's state: a rating, or a state shown instead of one."""
+
+    RATED = "rated", "Rated"
+    MISSING = "missing", "Missing"
+    NOT_STARTED = "not_started", "Not started"
+    DRAFT = "draft", "Draft"
+
+
+class Trend(models.TextChoices):
+    BETTER = "better", "Better"
+    WORSE = "worse", "Worse"
+    SAME = "same", "Same"
+    NEW = "new", "New"
+
+
+RATING_WORDS = {
+    "red": "Red",
+    "amber": "Amber",
+    "green": "Green",
+    NOT_APPLICABLE: "Not applicable",
+    "": "Not rated",
+}
+# The filters a page offers on ratings: a rating or a state.
+RATING_FILTERS = {
+    "red": "Red",
+    "amber": "Amber",
+    "green": "Green",
+    NOT_APPLICABLE: "Not applicable",
+    "missing": "Missing",
+    "draft": "Draft",
+}
+_RANK = {"red": 0, "amber": 1, "green": 2}
+
+# Marks on a rated row, by the return's status (accepted has none).
+STATUS_MARKS = {
+    ReturnStatus.SUBMITTED: "Awaiting review",
+    ReturnStatus.UNDER_REVIEW: "Under review",
+    ReturnStatus.RETURNED: "Returned for changes",
+}
+LATE_MARK = "Late"
+
+
+def trend_of(previous: str | None, current: str) -> str:
+    """Better, worse or same against last quarter's rating; new where there
+    was no rating to compare with (no return, or nothing applicable)."""
+    if not current:
+        return ""
+    if previous == current:
+        return Trend.SAME
+    if previous not in _RANK or current not in _RANK:
+        return Trend.NEW
+    return Trend.BETTER if _RANK[current] > _RANK[previous] else Trend.WORSE
+
+
+# --- The current submission ---------------------------------------------------------
+
+
+def current_versions(returns: models.QuerySet) -> models.QuerySet:
+    """The current submissions of `returns` (the highest version of each), as
+    a queryset of submissions to filter answers with."""
+    latest = (
+        Submission.objects.filter(quarterly_return=OuterRef("quarterly_return"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    return Submission.objects.filter(quarterly_return__in=returns, version=Subquery(latest))
+
+
+def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
+    return (
+        ReportingPeriod.objects.filter(
+            Q(financial_year=period.financial_year, quarter__lt=period.quarter)
+            | Q(financial_year__lt=period.financial_year)
+        )
+        .order_by("-financial_year", "-quarter")
+        .first()
+    )
+
+
+def heatmap_period(today: datetime.date | None = None) -> ReportingPeriod | None:
+    """The period a heatmap opens on: the latest whose quarter has ended and
+    which has a submitted return (a quarter of drafts rates nothing yet),
+    else the latest that has opened. One query."""
+    today = today or dates.today()
+    periods = list(
+        ReportingPeriod.objects.filter(opens_on__lte=today)
+        .annotate(
+            submitted=Exists(Submission.objects.filter(quarterly_return__period=OuterRef("pk")))
+        )
+        .select_related("toolkit_version")
+        .order_by("-financial_year", "-quarter")
+    )
+    ended = [p for p in periods if p.ends_on < today]
+    return next((p for p in ended if p.submitted), ended[0] if ended else next(iter(periods), None))
+
+
+# --- Counting answers ------------------------------------------------------------------
+
+
+def _validated_is(rating: str) -> Q:
+    """The answer counts as `rating` on the validated basis: the regional
+    lead's rating where recorded, else the ICB's."""
+    unvalidated = Q(validated_rating__isnull=True) | Q(validated_rating="")
+    return Q(validated_rating=rating) | (unvalidated & Q(rating=rating))
+
+
+_RATINGS = (*STANDARD_ORDER, NOT_APPLICABLE)
+_COUNTS = {
+    **{f"self_{r}": Count("pk", filter=Q(rating=r)) for r in _RATINGS},
+    **{f"validated_{r}": Count("pk", filter=_validated_is(r)) for r in _RATINGS},
+    "differing": Count(
+        "pk",
+        filter=Q(validated_rating__in=STANDARD_ORDER) & ~Q(validated_rating=F("rating")),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The counts behind one cell: the ratings of its answers on both bases
+    and how many the region validated differently."""
+
+    self_counts: dict[str, int]
+    validated_counts: dict[str, int]
+    differing: int = 0
+
+    def __add__(self, other: Counted) -> Counted:
+        def add(a, b):
+            return {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
+
+        return Counted(
+            add(self.self_counts, other.self_counts),
+            add(self.validated_counts, other.validated_counts),
+            self.differing + other.differing,
+        )
+
+    def cell(self, basis: str) -> CellRating:
+        """The worst-of rule on the counts (as `cell_rating` on the ratings)."""
+        counts = self.self_counts if basis == Basis.SELF else self.validated_counts
+        counts = {r: n for r, n in counts.items() if n}
+        worst = next((r for r in STANDARD_ORDER if counts.get(r)), "")
+        if not worst and counts.get(NOT_APPLICABLE):
+            worst = NOT_APPLICABLE
+        return CellRating(worst, counts)
+
+
+def answer_counts(
+    submissions: models.QuerySet, key: str, answers: Q | None = None
+) -> dict[tuple[int, int, str], Counted]:
+    """The current answers of `submissions` counted per (ICB id, period id,
+    column key), `key` being the answer's field that names the column
+    (`standard__section__code` or `standard__code`): one query."""
+    rows = (
+        SubmittedAnswer.objects.filter(submission__in=submissions)
+        .filter(answers or Q())
+        .values(
+            icb_id=F("submission__quarterly_return__icb_id"),
+            period_id=F("submission__quarterly_return__period_id"),
+            column=F(key),
+        )
+        .annotate(**_COUNTS)
+        .order_by()
+    )
+    return {
+        (row["icb_id"], row["period_id"], row["column"]): Counted(
+            {r: row[f"self_{r}"] for r in _RATINGS if row[f"self_{r}"]},
+            {r: row[f"validated_{r}"] for r in _RATINGS if row[f"validated_{r}"]},
+            row["differing"],
+        )
+        for row in rows
+    }
+
+
+# --- The matrix ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the heatmap: a section, a standard or a metric."""
+
+    key: str
+    label: str  # short: the code
+    title: str  # long: the section's title, the standard's statement, the metric's name
+    section_code: str
+    unit: str = ""
+
+
+@dataclass
+class Cell:
+    """One ICB's rating for one column. For metrics, `value` is the figure
+    (as text) and the rating that of the figure."""
+
+    column: Column
+    counted: Counted | None
+    basis: str
+    trend: str = ""
+    previous: str | None = None
+    value: str = ""
+
+    @cached_property
+    def self_rating(self) -> CellRating:
+        return self.counted.cell(Basis.SELF) if self.counted else CellRating("", {})
+
+    @cached_property
+    def validated(self) -> CellRating:
+        return self.counted.cell(Basis.VALIDATED) if self.counted else CellRating("", {})
+
+    @cached_property
+    def shown(self) -> CellRating:
+        return self.self_rating if self.basis == Basis.SELF else self.validated
+
+    @property
+    def rating(self) -> str:
+        return self.shown.rating
+
+    @property
+    def word(self) -> str:
+        """The rating in words; "Not answered" where the submission has no
+        answer in the column (a standard added after it was submitted), "Not
+        rated" for a metric's figure without thresholds."""
+        if self.counted is None:
+            return "Not rated" if self.value else "Not answered"
+        return RATING_WORDS.get(self.rating, "Not rated")
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.counted and self.counted.differing)
+
+    @property
+    def differs_text(self) -> str:
+        if not self.differs:
+            return ""
+        return f"Differs: self-assessed {self.self_rating.text or 'not rated'}"
+
+
+@dataclass
+class Row:
+    """An expected ICB, its return's state and marks, and its cells."""
+
+    icb: Organisation
+    state: str
+    cells: list[Cell] = field(default_factory=list)
+    marks: list[str] = field(default_factory=list)
+    version: int | None = None
+    compared_with: list[Organisation] = field(default_factory=list)
+    completed_by: Organisation | None = None
+
+    @property
+    def rated(self) -> bool:
+        return self.state == CellState.RATED
+
+    @property
+    def state_word(self) -> str:
+        return CellState(self.state).label
+
+    @property
+    def compared_text(self) -> str:
+        """Which returns the trend compared with."""
+        if not self.compared_with:
+            return "No earlier return to compare with."
+        if self.compared_with == [self.icb]:
+            return f"Compared with {self.icb.code}'s own previous quarter."
+        codes = " and ".join(o.code for o in self.compared_with)
+        return f"Compared with its predecessors {codes} combined (worst of their ratings)."
+
+
+@dataclass
+class RegionSummary:
+    """A region's answers counted per column (validated where recorded when
+    the basis is validated): red, amber, green, not applicable."""
+
+    counts: list[dict[str, int]]
+
+
+@dataclass
+class RegionGroup:
+    region: Organisation
+    rows: list[Row]
+    summary: RegionSummary
+
+
+@dataclass
+class Heatmap:
+    period: ReportingPeriod
+    previous: ReportingPeriod | None
+    view: str
+    basis: str
+    columns: list[Column]
+    groups: list[RegionGroup]
+    section: Section | None = None
+    rating_filter: str = ""
+    shown_rows: int = 0
+    total_rows: int = 0
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for group in self.groups for row in group.rows]
+
+    @property
+    def total(self) -> RegionSummary:
+        """Every group's counts added up per column: England's, nationally."""
+        counts: list[dict[str, int]] = [{} for _ in self.columns]
+        for group in self.groups:
+            for index, column_counts in enumerate(group.summary.counts):
+                for rating, n in column_counts.items():
+                    counts[index][rating] = counts[index].get(rating, 0) + n
+        return RegionSummary(counts)
+
+
+def _columns(period: ReportingPeriod, view: str, section: Section | None) -> list[Column]:
+    """The view's columns in toolkit order; `section` narrows any view to
+    one section (and names the section whose standards a standards view shows)."""
+    version = period.toolkit_version_id
+    if view == View.SECTIONS:
+        sections = Section.objects.filter(version_id=version)
+        if section is not None:
+            sections = sections.filter(pk=section.pk)
+        return [Column(s.code, s.code, s.title, s.code) for s in sections.order_by("position")]
+    if view == View.METRICS:
+        metrics = Metric.objects.filter(version_id=version).select_related("section")
+        if section is not None:
+            metrics = metrics.filter(section=section)
+        return [
+            Column(m.code, m.code, m.name, m.section.code, m.unit)
+            for m in metrics.order_by("section__position", "position", "code")
+        ]
+    standards = Standard.objects.filter(version_id=version).select_related("section")
+    if view == View.THEME:
+        standards = standards.filter(theme=period.quarter)
+    if section is not None:
+        standards = standards.filter(section=section)
+    return [
+        Column(s.code, s.code, s.statement, s.section.code)
+        for s in standards.order_by("section__position", "position", "code")
+    ]
+
+
+def _answer_filter(view: str, columns: list[Column]) -> tuple[str, Q]:
+    """Which answers a view counts, and the field naming their column."""
+    if view == View.SECTIONS:
+        return "standard__section__code", Q(standard__section__code__in=[c.key for c in columns])
+    return "standard__code", Q(standard__code__in=[c.key for c in columns])
+
+
+def _metric_text(value: Decimal | None, unit: str, reason: str) -> str:
+    if value is None:
+        return "Not available" if reason else ""
+    number = f"{value.normalize():f}"
+    if unit == MetricUnit.PERCENT:
+        return f"{number}%"
+    if unit == MetricUnit.DAYS:
+        return f"{number} days"
+    return number
+
+
+def _metric_cells(submissions) -> dict[tuple[int, str], tuple[str, str]]:
+    """(rating, value text) per (ICB id, metric code) of the current submissions: one query."""
+    rows = SubmittedMetricValue.objects.filter(submission__in=submissions).values(
+        "metric__code",
+        "metric__unit",
+        "metric__computed_from",
+        "value",
+        "computed_value",
+        "not_available_reason",
+        "rating",
+        icb_id=F("submission__quarterly_return__icb_id"),
+    )
+    found = {}
+    for row in rows:
+        computed = bool(row["metric__computed_from"])
+        value = row["computed_value"] if computed else row["value"]
+        rating = row["rating"] if row["rating"] in _RANK else ""
+        text = _metric_text(value, row["metric__unit"], row["not_available_reason"])
+        found[row["icb_id"], row["metric__code"]] = (rating, text)
+    return found
+
+
+def _metric_counted(rating: str) -> Counted | None:
+    counts = {rating: 1} if rating else {}
+    return Counted(counts, counts) if rating else None
+
+
+def _returns_of_periods(period_ids: Iterable[int], icb_ids: Iterable[int]):
+    """Those periods' returns of those ICBs with their current version and
+    whether the first submission was late: one query."""
+    first_late = Submission.objects.filter(quarterly_return=OuterRef("pk"), version=1).values(
+        "late"
+    )[:1]
+    return (
+        QuarterlyReturn.objects.filter(period_id__in=list(period_ids), icb_id__in=list(icb_ids))
+        .select_related("completed_by")
+        .annotate(version=Max("submissions__version"), first_late=Subquery(first_late))
+    )
+
+
+def _row(icb: Organisation, ret, period: ReportingPeriod, today: datetime.date) -> Row:
+    if ret is None:
+        state = CellState.MISSING if today > period.due_on else CellState.NOT_STARTED
+        return Row(icb, state)
+    if ret.version is None:
+        return Row(icb, CellState.DRAFT, completed_by=ret.completed_by)
+    marks = [LATE_MARK] if ret.first_late else []
+    if ret.status in STATUS_MARKS:
+        marks.append(STATUS_MARKS[ret.status])
+    return Row(
+        icb, CellState.RATED, marks=marks, version=ret.version, completed_by=ret.completed_by
+    )
+
+
+def _compared_with(
+    icbs: list[Organisation], previous: ReportingPeriod
+) -> dict[int, list[Organisation]]:
+    """Whose previous quarter each ICB's trend reads: its own where it existed
+    then; else its predecessors that existed then (combined): one query."""
+    # Every row's links, not only the new ICBs': the same one query whoever is new.
+    links = Succession.objects.filter(successor_id__in=[icb.pk for icb in icbs])
+    predecessors: dict[int, list[Organisation]] = {}
+    for link in links.select_related("predecessor").order_by("predecessor__code"):
+        if link.predecessor.existed_on(previous.ends_on):
+            predecessors.setdefault(link.successor_id, []).append(link.predecessor)
+    return {
+        icb.pk: [icb] if icb.existed_on(previous.ends_on) else predecessors.get(icb.pk, [])
+        for icb in icbs
+    }
+
+
+def _previous_ratings(
+    view: str,
+    basis: str,
+    columns: list[Column],
+    previous: ReportingPeriod,
+    compared: dict[int, list[Organisation]],
+) -> dict[tuple[int, str], str]:
+    """Last quarter's rating per (ICB id, column key), combining predecessors
+    by the worst-of rule: one query (two for metrics)."""
+    ids = {o.pk for group in compared.values() for o in group}
+    if not ids:
+        return {}
+    submissions = current_versions(QuarterlyReturn.objects.filter(period=previous, icb_id__in=ids))
+    found: dict[tuple[int, str], str] = {}
+    if view == View.METRICS:
+        metrics = _metric_cells(submissions)
+        for icb_id, group in compared.items():
+            for column in columns:
+                ratings = [metrics.get((o.pk, column.key), ("", ""))[0] for o in group]
+                worst = cell_rating(ratings).rating
+                if any((o.pk, column.key) in metrics for o in group):
+                    found[icb_id, column.key] = worst
+        return found
+    key, answers = _answer_filter(view, columns)
+    counts = answer_counts(submissions, key, answers)
+    for icb_id, group in compared.items():
+        for column in columns:
+            parts = [
+                counts[o.pk, previous.pk, column.key]
+                for o in group
+                if (o.pk, previous.pk, column.key) in counts
+            ]
+            if parts:
+                total = parts[0]
+                for part in parts[1:]:
+                    total = total + part
+                found[icb_id, column.key] = total.cell(basis).rating
+    return found
+
+
+def heatmap_build(
+    *,
+    user,
+    period: ReportingPeriod,
+    region: Organisation | None = None,
+    view: str = View.SECTIONS,
+    basis: str = Basis.VALIDATED,
+    section: Section | None = None,
+    rating: str = "",
+    today: datetime.date | None = None,
+) -> Heatmap:
+    """The heatmap of `period` for the ICBs expected to return that `user`
+    may read (in `region`, if given), grouped by region, with each region's
+    answer counts per column. A fixed number of queries: ICBs, columns,
+    returns, the answers counted, the previous period, its links and its
+    answers counted."""
+    today = today or dates.today()
+    icbs = expected_icbs(period).visible_to(user).order_by("parent__name", "name")
+    if region is not None:
+        icbs = icbs.filter(parent=region)
+    icbs = list(icbs)
+    columns = _columns(period, view, section)
+    returns = {ret.icb_id: ret for ret in _returns_of_periods([period.pk], [i.pk for i in icbs])}
+    submissions = current_versions(
+        QuarterlyReturn.objects.filter(period=period, icb_id__in=[i.pk for i in icbs])
+    )
+    if view == View.METRICS:
+        metric_cells = _metric_cells(submissions)
+        counted = {k: _metric_counted(r) for k, (r, _) in metric_cells.items()}
+    else:
+        key, answers = _answer_filter(view, columns)
+        counted = {
+            (icb_id, column): n
+            for (icb_id, _, column), n in answer_counts(submissions, key, answers).items()
+        }
+        metric_cells = {}
+    previous = previous_period(period)
+    compared = _compared_with(icbs, previous) if previous else {}
+    before = _previous_ratings(view, basis, columns, previous, compared) if previous else {}
+
+    rows = []
+    for icb in icbs:
+        row = _row(icb, returns.get(icb.pk), period, today)
+        row.compared_with = compared.get(icb.pk, [])
+        if row.rated:
+            for column in columns:
+                cell = Cell(column, counted.get((icb.pk, column.key)), basis)
+                cell.value = metric_cells.get((icb.pk, column.key), ("", ""))[1]
+                cell.previous = before.get((icb.pk, column.key))
+                cell.trend = trend_of(cell.previous, cell.rating)
+                row.cells.append(cell)
+        rows.append(row)
+    total = len(rows)
+    if rating:
+        rows = [r for r in rows if _row_has(r, rating)]
+    return Heatmap(
+        period=period,
+        previous=previous,
+        view=view,
+        basis=basis,
+        columns=columns,
+        groups=_groups(rows, columns, basis),
+        section=section,
+        rating_filter=rating,
+        shown_rows=len(rows),
+        total_rows=total,
+    )
+
+
+def _row_has(row: Row, rating: str) -> bool:
+    if rating in (CellState.MISSING, CellState.DRAFT):
+        return row.state == rating
+    return any(cell.rating == rating for cell in row.cells)
+
+
+def _groups(rows: list[Row], columns: list[Column], basis: str) -> list[RegionGroup]:
+    by_region: dict[int, list[Row]] = {}
+    regions: dict[int, Organisation] = {}
+    for row in rows:
+        by_region.setdefault(row.icb.parent_id, []).append(row)
+        regions[row.icb.parent_id] = row.icb.parent
+    groups = []
+    for region_id, region_rows in by_region.items():
+        counts = []
+        for index in range(len(columns)):
+            total: dict[str, int] = {}
+            for row in region_rows:
+                if row.rated and row.cells[index].counted:
+                    for r, n in row.cells[index].shown.counts.items():
+                        total[r] = total.get(r, 0) + n
+            counts.append(total)
+        groups.append(RegionGroup(regions[region_id], region_rows, RegionSummary(counts)))
+    return groups
+
+
+def summary_text(counts: dict[str, int]) -> str:
+    """A region's counts for a column: "3 red, 10 amber, 40 green, 2 not applicable"."""
+    return CellRating("", counts).text or "None rated"
