@@ -170,6 +170,9 @@ class ReportRunRegion(models.Model):
             models.UniqueConstraint(fields=["run", "region"], name="report_run_region_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.run} {self.region_id}"
+
 
 class FigureKind(models.TextChoices):
     RAG = "rag", "RAG distribution of a section in a quarter"
