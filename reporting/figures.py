@@ -213,7 +213,7 @@ def metric_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
         for period in periods:
             found = values.get((code, period.pk))
             note = ""
-            if previous_expected is not None and expected[period.pk] != previous_expected:
+            if previous_expected and expected[period.pk] != previous_expected:
                 note = (
                     f"From {period.label} the area has {expected[period.pk]} ICBs "
                     f"({previous_expected} before): the organisations changed, not the figure."
