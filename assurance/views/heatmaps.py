@@ -185,7 +185,7 @@ def _cell_html(cell, heatmap: Heatmap, href: str) -> CellShown:
     return CellShown(css, Markup("".join(parts)))  # noqa: S704 (each value escaped)
 
 
-def _cells_show(heatmap: Heatmap) -> None:
+def cells_show(heatmap: Heatmap) -> None:
     """Give each rated cell its display (`cell.display`)."""
     period = heatmap.period
     # One reverse for every cell: the ICB's and the section's codes go in its place.
@@ -234,7 +234,7 @@ def _heatmap_page(
             filename=f"heatmap-{name}-{period.financial_year}-q{period.quarter}-{choices['view']}",
             fmt=fmt,
         )
-    _cells_show(heatmap)
+    cells_show(heatmap)
     totals = period_completeness(period)
     if region is not None:
         totals = [t for t in totals if t.region_code == region.code]
