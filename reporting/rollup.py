@@ -14,6 +14,10 @@ the redelivery runs the national step.
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,8 +27,23 @@ from organisations.reference_data import NATIONAL_CODE
 from reporting.figures import area_figures
 from reporting.models import ReportFigure, ReportRun, ReportRunRegion, RunState
 
-# Tests set this to pause a region's step where a worker can be killed.
-_pause_hook: list = []
+# The killed-worker test (tests/reporting/test_worker.py) sets this in its
+# worker's environment: the first region step to get here writes its process
+# id to the file and waits, inside its transaction, for the test to kill it.
+# Never set in production.
+PAUSE_FILE_VARIABLE = "SAAF_TEST_ROLLUP_PAUSE_FILE"
+
+
+def _test_pause() -> None:
+    path = os.environ.get(PAUSE_FILE_VARIABLE)
+    if not path:
+        return
+    try:
+        with Path(path).open("x") as f:  # only the first step to arrive pauses
+            f.write(str(os.getpid()))
+    except FileExistsError:
+        return
+    time.sleep(120)
 
 
 def figures_write(*, financial_year: int, area: Organisation) -> int:
@@ -48,8 +67,7 @@ def report_run_region_complete(*, run_id: int, region_id: int) -> bool:
         if part.run.state in (RunState.DONE, RunState.FAILED):
             return False
         if part.done_at is None:
-            for hook in _pause_hook:
-                hook(part)
+            _test_pause()
             figures_write(financial_year=part.run.financial_year, area=part.region)
             part.done_at = timezone.now()
             part.save(update_fields=["done_at"])

@@ -46,3 +46,6 @@ def national_admin(reference):
 @pytest.fixture
 def nssg(reference):
     return member(reference[NATIONAL_CODE], Role.NSSG_MEMBER)
+
+
+from tests.assurance.conftest import submissions_purged_after  # noqa: E402, F401
