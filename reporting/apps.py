@@ -6,5 +6,10 @@ class ReportingConfig(AppConfig):
     verbose_name = "Annual assurance reporting"
 
     def ready(self) -> None:
-        # The benchmark lives below this app: register the rollup's entry.
+        # The benchmark and the home page live below this app: register the
+        # rollup's benchmark entry and the reports panel.
+        from organisations.panels import home_panel_register
         from reporting import benchmark  # noqa: F401
+        from reporting.panels import reports_panel
+
+        home_panel_register("reports", reports_panel, order=30)

@@ -159,3 +159,16 @@ def test_the_national_admin_writes_the_national_parts(client, national_admin, ns
 def test_acronyms_are_matched_as_whole_words():
     found = dict(acronyms_used(["Two SARs", "CP-IS coverage", "ICBs", "LPS.", "CSPRs", "MCAX"]))
     assert set(found) == {"SAR", "CP-IS", "ICB", "LPS", "CSPR"}
+
+
+def test_the_home_page_links_the_reports_of_the_users_level(
+    client, lead, national_admin, reference
+):
+    client.force_login(lead)
+    page = client.get(reverse("organisations:home")).content.decode()
+    assert "Annual reports" in page and "/reports/2025/regions/Y56/" in page
+    assert "/reports/2025/national/" not in page
+    client.force_login(national_admin)
+    assert "/reports/2025/national/" in client.get(reverse("organisations:home")).content.decode()
+    client.force_login(member(reference["QMF"], Role.ICB_VIEWER))
+    assert 'id="panel-reports"' not in client.get(reverse("organisations:home")).content.decode()
