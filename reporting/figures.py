@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
 
@@ -383,3 +384,54 @@ def area_figures(*, financial_year: int, area: Organisation) -> list[ReportFigur
         figure.financial_year = financial_year
         figure.area = area
     return figures
+
+
+# --- One ICB's series, across the reorganisation ------------------------------------------
+
+
+@dataclass(frozen=True)
+class IcbPoint:
+    period: ReportingPeriod
+    value: Decimal
+    submission_ids: tuple[int, ...]
+    from_codes: tuple[str, ...]
+
+    @property
+    def note(self) -> str:
+        if not self.from_codes:
+            return ""
+        return f"Before this ICB existed: {' + '.join(self.from_codes)} combined."
+
+
+def icb_metric_series(*, icb: Organisation, metric: Metric, financial_year: int) -> list[IcbPoint]:
+    """`icb`'s values of `metric` over the trend's years, following the
+    succession rule (`../shared/RETURNS.md`): its own current submission
+    while it existed; before, its predecessors' of that quarter combined —
+    the median for percentages and days, the sum for counts. Three queries."""
+    predecessors = {
+        p.pk: p
+        for p in Organisation.objects.filter(successions_out__successor=icb).order_by("code")
+    }
+    rows = metric_values(
+        financial_year=financial_year, icbs=[icb.pk, *predecessors], codes=[metric.code]
+    )
+    by_period: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+    for _, period_id, icb_id, submission_id, value in rows:
+        by_period[period_id].append((icb_id, submission_id, value))
+    points = []
+    for period in year_periods(financial_year, TREND_YEARS):
+        found = by_period.get(period.pk, [])
+        own = [row for row in found if row[0] == icb.pk]
+        theirs = [] if own else [row for row in found if row[0] in predecessors]
+        used = own or theirs
+        if not used:
+            continue
+        points.append(
+            IcbPoint(
+                period=period,
+                value=combine(metric.unit, [v for _, _, v in used]),
+                submission_ids=tuple(s for _, s, _ in used),
+                from_codes=tuple(sorted(predecessors[i].code for i, _, _ in theirs)),
+            )
+        )
+    return points

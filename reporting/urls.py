@@ -25,4 +25,9 @@ urlpatterns = [
     path(_YEAR + "rollup/", views.rollup_start, name="rollup"),
     path(_YEAR + "rollup/<int:pk>/", views.run_progress, name="run"),
     path("reports/figures/<int:pk>/", views.figure_detail, name="figure"),
+    path(
+        _YEAR + "icbs/<str:code>/metrics/<str:metric>/",
+        views.icb_metric_chart,
+        name="icb_metric",
+    ),
 ]

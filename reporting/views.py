@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from assurance.models.periods import financial_year_label
-from organisations.permissions import is_national_admin
+from organisations.permissions import is_national_admin, organisation_get_visible_by_code
 from organisations.scoping import scope_of
 from reporting import services
+from reporting.figures import icb_metric_series, rated_metrics
 from reporting.forms import NationalReportForm, RegionalNarrativeForm, UnsignForm, lines
 from reporting.heatmaps import report_heatmaps
 from reporting.models import ReportRun
@@ -42,6 +43,7 @@ from reporting.selectors import (
     regions,
     report_years,
 )
+from reporting.spc import ChartPoint, spc_chart
 from saaf.nhs_forms import service_errors_apply
 
 
@@ -334,5 +336,34 @@ def figure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "icbs": icbs,
             "hidden": hidden,
             "back": is_national_admin(request.user),
+        },
+    )
+
+
+@require_GET
+def icb_metric_chart(request: HttpRequest, financial_year: int, code: str, metric: str):
+    """One ICB's SPC chart of a metric over five years, its predecessors'
+    quarters combined before it existed (within the reader's scope)."""
+    financial_year = _year(financial_year)
+    icb = organisation_get_visible_by_code(request.user, code)
+    found = next((m for m in rated_metrics(financial_year) if m.code == metric), None)
+    if icb.kind != "icb" or found is None:
+        raise Http404("No such ICB or metric.")
+    points = icb_metric_series(icb=icb, metric=found, financial_year=financial_year)
+    chart = spc_chart(
+        title=f"{found.name}: {icb.name}",
+        unit=found.unit,
+        higher_is_better=found.higher_is_better,
+        points=[ChartPoint(p.period.label, float(p.value), p.note) for p in points],
+    )
+    return render(
+        request,
+        "reporting/icb_chart.jinja",
+        {
+            "icb": icb,
+            "metric": found,
+            "chart": chart,
+            "points": points,
+            "year_label": financial_year_label(financial_year),
         },
     )
