@@ -359,7 +359,9 @@ def return_validation(bench: Bench) -> Measurement:
         .first()
     )
     if ret is None:
-        raise BenchmarkError("No submitted return: generate the national data with its history.")
+        raise BenchmarkSkipped(
+            "No submitted return to measure: generate national data with historical returns."
+        )
     path = reverse("assurance:return_validation", args=_return_args(ret))
     return bench.measure("return_validation", path)
 

@@ -18,10 +18,10 @@ from assurance.heatmap import (
     Cell,
     Column,
     Row,
-    _returns_of_periods,
-    _row,
     answer_counts,
     current_versions,
+    returns_with_versions,
+    row_of,
 )
 from assurance.models import (
     QuarterlyReturn,
@@ -172,7 +172,7 @@ def icb_history(
     icb_ids = {o.pk for _, o, _ in wanted}
     returns = {
         (ret.icb_id, ret.period_id): ret
-        for ret in _returns_of_periods([p.pk for p in periods], icb_ids)
+        for ret in returns_with_versions([p.pk for p in periods], icb_ids)
     }
     counts = answer_counts(
         current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb_id__in=icb_ids)),
@@ -180,7 +180,7 @@ def icb_history(
     )
     rows = []
     for period, org, is_predecessor in wanted:
-        row = _row(org, returns.get((org.pk, period.pk)), period, today)
+        row = row_of(org, returns.get((org.pk, period.pk)), period, today)
         if row.rated:
             row.cells = [
                 Cell(column, counts.get((org.pk, period.pk, column.key)), basis)

@@ -30,6 +30,8 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.db.models import Case, DateTimeField, Value, When
+
 from assurance.models import (
     DECLARATION_TEXT,
     ActionStatus,
@@ -45,6 +47,7 @@ from assurance.models import (
     SubmittedAction,
     SubmittedAnswer,
     SubmittedMetricValue,
+    ToolkitVersion,
 )
 from assurance.models.periods import financial_year_of
 from assurance.national_drift import ICB_STEP, StandingWalk
@@ -109,11 +112,18 @@ class HistoryReport:
 def history_periods(today: datetime.date) -> list[ReportingPeriod]:
     """The closed periods from the ICBs' first quarter, oldest first, after
     making sure every financial year since 2022/23 has its toolkit and periods."""
-    from assurance.toolkit_content import toolkit_content_load
+    from assurance.toolkit_content import toolkit_content_load, toolkit_published_dates
     from organisations.audit import system_actor
 
     years = tuple(range(FIRST_YEAR, financial_year_of(today) + 1))
-    toolkit_content_load(actor=system_actor(), financial_years=years)
+    report = toolkit_content_load(actor=system_actor(), financial_years=years)
+    # The file dates only the shipped versions: an earlier year's, made here,
+    # was published before its year began, not on the day of generation.
+    dated = toolkit_published_dates()
+    for year in {int(label[:4]) for label in report.created_versions} - set(dated):
+        ToolkitVersion.objects.filter(financial_year=year).update(
+            published_at=datetime.datetime(year, 3, 28, 12, tzinfo=LONDON)
+        )
     periods = (
         ReportingPeriod.objects.filter(closes_on__lt=today, financial_year__gte=FIRST_YEAR)
         .select_related("toolkit_version")
@@ -170,6 +180,9 @@ def _validate(row: SubmittedAnswer, *, differs: bool, lead: User, at: datetime.d
     )
     row.validated_by = lead
     row.validated_at = at
+
+
+_HOUR = datetime.timedelta(hours=1)
 
 
 def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
@@ -230,7 +243,24 @@ class _Chunk:
         self.drafts(plans, returns)
         self.submissions(plans, returns)
         self.comments(plans, returns)
+        self.dates(plans, returns)
         self.report.returns += len(returns)
+
+    def dates(self, plans: list[_Plan], returns: list[QuarterlyReturn]) -> None:
+        """The times the database set to now (`auto_now`), set back to the
+        quarter's: started after the quarter ended, last saved before the
+        latest submission."""
+        started = _at(self.period.ends_on + datetime.timedelta(days=2), self.rng)
+        QuarterlyReturn.objects.filter(pk__in=[r.pk for r in returns]).update(started_at=started)
+        saved = Case(
+            *(
+                When(quarterly_return_id=ret.pk, then=Value(plan.versions[-1]["at"] - _HOUR))
+                for plan, ret in zip(plans, returns, strict=True)
+            ),
+            output_field=DateTimeField(),
+        )
+        for model in (Answer, MetricValue):
+            model.objects.filter(quarterly_return__in=returns).update(updated_at=saved)
 
     def approver(self, plan: _Plan) -> User:
         return self.people.approvers[plan.completed_by or plan.icb.pk]

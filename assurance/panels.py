@@ -268,23 +268,6 @@ def returns_panel(user) -> HomePanel | None:
     )
 
 
-def icb_record_panel(user, organisation) -> HomePanel | None:
-    """On an ICB's page: its submissions over the last eight quarters (on
-    time, late, missing), predecessors' before it existed marked as theirs
-    (`assurance.completeness.icb_record`)."""
-    if organisation.kind != "icb":
-        return None
-    rows = icb_record(user=user, icb=organisation)
-    if not rows:
-        return None
-    return HomePanel(
-        name="returns-record",
-        title="Quarterly returns: the last eight quarters",
-        template="assurance/panels/icb_record.jinja",
-        context={"record_rows": rows, "record_icb": organisation},
-    )
-
-
 def heatmap_links(user, *, today: datetime.date | None = None) -> list[ListLink]:
     """The heatmaps a region's or the national team reads first: their
     region's, or England's, for the latest quarter that has ended with
@@ -329,9 +312,26 @@ def heatmap_panel(user) -> HomePanel | None:
     )
 
 
+def icb_record_panel(user, organisation) -> HomePanel | None:
+    """On an ICB's page: its submissions over the last eight quarters (on
+    time, late, missing), predecessors' before it existed marked as theirs
+    (`assurance.completeness.icb_record`)."""
+    if organisation.kind != "icb":
+        return None
+    rows = icb_record(user=user, icb=organisation)
+    if not rows:
+        return None
+    return HomePanel(
+        name="returns-record",
+        title="Quarterly returns: the last eight quarters",
+        template="assurance/panels/icb_record.jinja",
+        context={"record_rows": rows, "record_icb": organisation},
+    )
+
+
 def panels_register() -> None:
-    organisation_panel_register("icb_record", icb_record_panel, order=10)
     home_panel_register("heatmap", heatmap_panel, order=1)
+    organisation_panel_register("icb_record", icb_record_panel, order=10)
     home_panel_register("returns", returns_panel, order=5)
     home_panel_register("periods", periods_panel, order=10)
     home_panel_register("register", register_panel, order=20)

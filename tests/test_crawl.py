@@ -55,7 +55,8 @@ def crawl(client: Client, start: str = "/") -> dict[str, int]:
 
 
 @pytest.fixture
-def demo(reference, toolkit, settings, monkeypatch):
+def demo(reference, toolkit, settings, monkeypatch, with_demo_history):
+    # The whole demo, as `scripts/run` loads it: the returns' history included.
     settings.DEBUG = True
     monkeypatch.setenv("SAAF_DEMO_PASSWORD", "demo-password-for-tests")
     call_command("load_demo_data", stdout=StringIO())

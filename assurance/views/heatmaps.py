@@ -315,6 +315,13 @@ def heatmap_cell(
         raise Http404("No such section in this quarter's toolkit.")
     detail = cell_detail_get(user=request.user, period=period, icb=icb, section=found)
     ret = detail.quarterly_return
+    # Back to the region's heatmap for those who read the region; an ICB's
+    # team reads England's, which shows it its own row.
+    args = [period.financial_year, period.quarter]
+    if Organisation.objects.visible_to(request.user).filter(pk=icb.parent_id).exists():
+        heatmap_href = reverse("assurance:heatmap_region", args=[*args, icb.parent.code])
+    else:
+        heatmap_href = reverse("assurance:heatmap_national", args=args)
     return render(
         request,
         "assurance/heatmaps/cell.jinja",
@@ -323,6 +330,7 @@ def heatmap_cell(
             "period": period,
             "icb": icb,
             "section": found,
+            "heatmap_href": heatmap_href,
             "can_validate": bool(
                 ret
                 and ret.status == "under_review"

@@ -405,3 +405,32 @@ def test_cell_detail_queries_do_not_grow_with_answers(reference, nssg):
         counts[code] = (len(detail.answers), len(queries))
     assert counts["LG"][0] > counts["FG"][0]
     assert counts["LG"][1] == counts["FG"][1]
+
+
+def test_icb_history_queries_do_not_grow_with_quarters(reference, nssg):
+    scope_of(nssg)
+    with CaptureQueriesContext(connection) as none:
+        icb_history(user=nssg, icb=reference["Z9B2Z"], today=TODAY)
+    for quarter in (2, 3, 4):
+        for code in ("QMJ", "QRV"):
+            submitted(reference[code], period(2025, quarter), nssg, {}, default="amber")
+    submitted(reference["Z9B2Z"], period(2026, 1), nssg, {}, default="green")
+    with CaptureQueriesContext(connection) as many:
+        history = icb_history(user=nssg, icb=reference["Z9B2Z"], today=TODAY)
+    assert sum(item.row.rated for item in history.rows) == 7
+    assert len(many) == len(none)
+
+
+def test_standard_trend_matches_codes_across_toolkit_years(reference, nssg):
+    """The theme's standards in Q1 2026/27 (2026/27 toolkit) against the same
+    codes in the predecessors' Q4 2025/26 (2025/26 toolkit)."""
+    q4, q1 = period(2025, 4), period(2026, 1)
+    assert q4.toolkit_version_id != q1.toolkit_version_id
+    submitted(reference["QMJ"], q4, nssg, {"LG5": "green", "LG6": "red"})
+    submitted(reference["QRV"], q4, nssg, {"LG5": "amber", "LG6": "red"})
+    submitted(reference["Z9B2Z"], q1, nssg, {"LG5": "amber", "LG6": "amber"})
+    heatmap = _build(nssg, q1, region=reference["Y56"], view=View.THEME)
+    assert (_cell(heatmap, "Z9B2Z", "LG5").trend, _cell(heatmap, "Z9B2Z", "LG6").trend) == (
+        Trend.SAME,
+        Trend.BETTER,
+    )

@@ -4,6 +4,7 @@ exports equal to the page, the drill-down and an ICB's quarters, the home
 panel and navigation, and page query counts that do not grow."""
 
 import csv
+import html
 import io
 import re
 
@@ -31,8 +32,8 @@ def signed_in(client, organisation, role):
     return user
 
 
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+def text_of(page: str) -> str:
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))
 
 
 def region_url(p, code, fmt=None, **params):
@@ -138,7 +139,10 @@ def test_drill_down_is_scoped(client, london_q1, reference):
     assert client.get(url).status_code == 404
     client.logout()
     signed_in(client, reference["QMF"], Role.ICB_VIEWER)
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # Its team goes back to England's heatmap (its own row), not the region's.
+    assert f'href="{national_url(q1)}"' in page.content.decode()
     assert (
         client.get(reverse("assurance:heatmap_cell", args=[2026, 1, "QMF", "XX"])).status_code
         == 404
@@ -287,7 +291,7 @@ def test_icb_page_shows_predecessors_quarters(client, london_q1, reference):
     signed_in(client, reference["Z9B2Z"], Role.ICB_VIEWER)
     page = text_of(client.get(reverse("assurance:heatmap_icb", args=["Z9B2Z"])).content.decode())
     assert (
-        "Q4 2025/26: NHS North Central London Integrated Care Board's return (QMJ, predecessor)"
+        "Q4 2025/26 QMJ's return (NHS North Central London Integrated Care Board) , predecessor"
         in page
     )
     assert "Section ratings over the last eight quarters" in page

@@ -21,6 +21,7 @@ from assurance.models import (
     SubmittedAction,
     SubmittedAnswer,
     SubmittedMetricValue,
+    ToolkitVersion,
 )
 from assurance.national_data import national_data_generate
 from assurance.national_history import MISSING, history_periods
@@ -49,6 +50,9 @@ def test_the_closed_periods_history(reference, toolkit, settings):
 def every_expected_icb_of_each_closed_period_has_its_return(on, report):
     periods = history_periods(on)
     assert periods[0].label == "Q2 2022/23"
+    # Its toolkit, loaded for the generation, published before its year began.
+    published = ToolkitVersion.objects.get(financial_year=2022).published_at
+    assert published.date() < datetime.date(2022, 4, 1)
     assert all(p.closes_on < on for p in periods)
     later = [p for p in (periods[-1],) if p.ends_on >= datetime.date(2026, 4, 1)]
     expected = missing = 0
@@ -97,6 +101,7 @@ def versions_late_flags_and_states_are_as_the_services_write_them(on):
         times = [s.submitted_at for s in submissions]
         assert times == sorted(times) and today(times[-1]) <= ret.period.closes_on
         assert ret.period.ends_on < today(first.submitted_at)
+        assert ret.started_at < first.submitted_at  # not the day it was generated
         states[ret.status] += 1
         late += first.late
         versions[len(submissions)] += 1
@@ -124,6 +129,8 @@ def submitted_rows_copy_the_draft_and_a_sample_passes_the_check(on):
         draft = sorted(Answer.objects.filter(quarterly_return=ret).values_list(*fields))
         submitted = sorted(latest.answers.values_list(*fields))
         assert draft == submitted and len(draft) == ret.period.toolkit_version.standards.count()
+        saved = Answer.objects.filter(quarterly_return=ret).values_list("updated_at", flat=True)
+        assert max(saved) < latest.submitted_at
         action = ("answer__standard_id", "description", "owner", "due_on", "status", "position")
         drafted = ReturnAction.objects.filter(answer__quarterly_return=ret)
         copied = SubmittedAction.objects.filter(answer__submission=latest)

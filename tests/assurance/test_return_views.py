@@ -264,7 +264,9 @@ def test_the_national_admin_names_a_split_icbs_successor_on_the_period_page(
     # The successor's team is told to wait, and cannot name itself.
     editor = signed_in(client, member(reference["D7T5G"], Role.ICB_EDITOR))
     waiting = client.get(reverse("assurance:return_detail", args=["QM7", 2025, 4])).content.decode()
-    assert "must name which of them completes this return" in waiting
+    named = "<strong>The national safeguarding team must name which of them completes this return"
+    assert named + "</strong>" in waiting
+    assert "&lt;p&gt;" not in waiting  # the inset is HTML, not HTML shown as text
     assert client.post(name_url, {"successor": "D7T5G", "reason": "x"}).status_code == 403
 
     admin = signed_in(client, member(reference["X24"], Role.NATIONAL_ADMIN))
