@@ -26,6 +26,7 @@ from reporting.permissions import (
     can_write_national_report,
     can_write_regional_report,
 )
+from saaf.dates import nhs_date
 
 MAX_ITEMS = 12
 MAX_ITEM_LENGTH = 400
@@ -86,9 +87,8 @@ def regional_report_narrative_save(
         report = _region_report_locked(region, financial_year)
         if report.is_signed_off:
             raise ValidationError(
-                f"The chief nurse signed this report off on "
-                f"{timezone.localdate(report.signed_off_at):%-d %B %Y}: ask them to withdraw "
-                "the sign-off, with a reason, before changing it."
+                f"The chief nurse signed this report off on {nhs_date(report.signed_off_at)}: "
+                "ask them to withdraw the sign-off, with a reason, before changing it."
             )
         changes = field_changes(report, values)
         if changes:

@@ -77,9 +77,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 def _regional_context(request, region, financial_year: int) -> dict:
     report = regional_report_for(region, financial_year)
-    if report.pk and not can_read_regional_report(request.user, report):
-        raise Http404("No such report.")
-    if not report.pk and not can_read_regional_report(request.user, report):
+    if not can_read_regional_report(request.user, report):
         raise Http404("No such report.")
     figures = area_figures_read(area=region, financial_year=financial_year)
     return {

@@ -172,3 +172,19 @@ def test_the_home_page_links_the_reports_of_the_users_level(
     assert "/reports/2025/national/" in client.get(reverse("organisations:home")).content.decode()
     client.force_login(member(reference["QMF"], Role.ICB_VIEWER))
     assert 'id="panel-reports"' not in client.get(reverse("organisations:home")).content.decode()
+
+
+def test_a_region_task_that_fails_marks_the_run_failed_and_a_new_run_can_start(
+    national_admin, london, settings
+):
+    from reporting.models import ReportRun, RunState
+    from reporting.tasks import report_region_rollup
+
+    run = ReportRun.objects.create(financial_year=YEAR, requested_by=national_admin)
+    # No part for this region in the run: not transient, so no retry.
+    result = report_region_rollup.apply(args=(run.pk, london.pk), throw=False)
+    assert result.failed()
+    run.refresh_from_db()
+    assert run.state == RunState.FAILED and "DoesNotExist" in run.error
+    again = ReportRun.objects.create(financial_year=YEAR, requested_by=national_admin)
+    assert again.state == RunState.QUEUED  # a failed run does not block the next
