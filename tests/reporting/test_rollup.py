@@ -1,4 +1,4 @@
-"""The rollup in the embedded default (eager tasks): every region then
+"""The rollup with eager tasks (as in the embedded default): every region then
 England, the same figures and no duplicate rows when run twice, progress on
 the run row, and every figure traceable within the reader's scope."""
 
@@ -24,10 +24,22 @@ def _snapshot():
     )
 
 
+@pytest.fixture
+def eager():
+    """Tasks run in the process, in the PostgreSQL pass too (test_worker.py
+    runs them on real workers)."""
+    from saaf.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
 @pytest.mark.django_db
 def test_the_rollup_twice_gives_the_same_report(
     history,
-    settings,
+    eager,
     national_admin,
     django_capture_on_commit_callbacks,
     client,
@@ -35,8 +47,6 @@ def test_the_rollup_twice_gives_the_same_report(
     london,
     reference,
 ):
-    if settings.REDIS_URL:
-        pytest.skip("the PostgreSQL pass runs the rollup on a real worker (test_worker.py)")
     with django_capture_on_commit_callbacks(execute=True):
         run = report_run_start(actor=national_admin, financial_year=YEAR)
     run.refresh_from_db()
