@@ -452,6 +452,12 @@ class AuditAction(models.TextChoices):
     ACTION_COMPLETED = "action.completed", "Action completed"
     ACTION_EVIDENCE_ADDED = "action.evidence_added", "Evidence file added to an action"
     ACTION_EVIDENCE_REMOVED = "action.evidence_removed", "Evidence file removed from an action"
+    # Annual assurance reports
+    REPORT_NARRATIVE_SAVED = "report.narrative_saved", "Annual report narrative saved"
+    REPORT_SIGNED_OFF = "report.signed_off", "Regional annual report signed off"
+    REPORT_UNSIGNED = "report.unsigned", "Regional annual report sign-off withdrawn"
+    REPORT_ROLLUP_REQUESTED = "report.rollup_requested", "Annual report figures requested"
+    REPORT_ROLLUP_FINISHED = "report.rollup_finished", "Annual report figures computed"
 
 
 class AuditEventQuerySet(ScopedQuerySet):

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = "Annual assurance reporting"
+
+    def ready(self) -> None:
+        # The benchmark and the home page live below this app: register the
+        # rollup's benchmark entry and the reports panel.
+        from organisations.panels import home_panel_register
+        from reporting import benchmark  # noqa: F401
+        from reporting.panels import reports_panel
+
+        home_panel_register("reports", reports_panel, order=30)

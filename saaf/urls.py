@@ -27,5 +27,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("assurance.urls")),
     path("", include("reviews.urls")),
+    path("", include("reporting.urls")),
     path("", include("organisations.urls")),
 ]

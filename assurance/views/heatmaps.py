@@ -199,9 +199,10 @@ def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
     return head + str(escape(href)) + rest
 
 
-def _rows_show(heatmap: Heatmap) -> None:
+def rows_show(heatmap: Heatmap) -> None:
     """Give each row the address of its ICB's quarters (`row.icb_href`) and
-    each rated row its cells' markup (`row.cells_html`)."""
+    each rated row its cells' markup (`row.cells_html`), as the tables in
+    `heatmaps/_groups.jinja` show them (the page and the annual report)."""
     period = heatmap.period
     # One reverse for every row and one for every cell: the ICB's and the
     # section's codes go in their place.
@@ -255,7 +256,7 @@ def _heatmap_page(
             filename=f"heatmap-{name}-{period.financial_year}-q{period.quarter}-{choices['view']}",
             fmt=fmt,
         )
-    _rows_show(heatmap)
+    rows_show(heatmap)
     if region is not None:
         totals = period_completeness(period, region=region)
     elif is_national(request.user):

@@ -1,0 +1,45 @@
+"""The rollup on Celery: one task per region, in parallel on the workers;
+the last region to complete runs the national step (`reporting.rollup`), so
+no chord and no result backend are needed. Tasks take ids and reload."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+
+from reporting.rollup import (
+    report_run_fail,
+    report_run_national_complete,
+    report_run_region_complete,
+    report_run_started,
+)
+
+
+class RollupTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Retries exhausted or an error that is not transient: the run failed.
+        report_run_fail(run_id=args[0], error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=RollupTask,
+    name="reporting.report_region_rollup",
+    acks_late=True,
+    # A killed worker child's task goes back on the queue at once.
+    reject_on_worker_lost=True,
+    # A database that is briefly away (failover, a dropped connection): try
+    # again, waiting longer each time.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=5 * 60,
+    retry_jitter=False,
+    max_retries=5,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def report_region_rollup(run_id: int, region_id: int) -> bool:
+    """One region's figures; the national step too if this region is the last."""
+    report_run_started(run_id=run_id)
+    if report_run_region_complete(run_id=run_id, region_id=region_id):
+        return report_run_national_complete(run_id=run_id)
+    return False

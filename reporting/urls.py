@@ -1,0 +1,33 @@
+from django.urls import path
+
+from reporting import views
+
+app_name = "reporting"
+
+_YEAR = "reports/<int:financial_year>/"
+
+urlpatterns = [
+    path("reports/", views.report_list, name="list"),
+    path(_YEAR + "regions/<str:code>/", views.regional_report, name="regional"),
+    path(_YEAR + "regions/<str:code>/edit/", views.regional_report_edit, name="regional_edit"),
+    path(
+        _YEAR + "regions/<str:code>/sign-off/",
+        views.regional_report_sign_off,
+        name="regional_sign_off",
+    ),
+    path(
+        _YEAR + "regions/<str:code>/withdraw-sign-off/",
+        views.regional_report_unsign,
+        name="regional_unsign",
+    ),
+    path(_YEAR + "national/", views.national_report, name="national"),
+    path(_YEAR + "national/edit/", views.national_report_edit, name="national_edit"),
+    path(_YEAR + "rollup/", views.rollup_start, name="rollup"),
+    path(_YEAR + "rollup/<int:pk>/", views.run_progress, name="run"),
+    path("reports/figures/<int:pk>/", views.figure_detail, name="figure"),
+    path(
+        _YEAR + "icbs/<str:code>/metrics/<str:metric>/",
+        views.icb_metric_chart,
+        name="icb_metric",
+    ),
+]

@@ -1,0 +1,51 @@
+"""Fixtures for the annual reports: a history of submitted returns (the
+generated national history, through its bulk writer), and the people who
+write, sign and read the reports."""
+
+import datetime
+
+import pytest
+
+from assurance.national_history import national_history_generate
+from organisations.models import Role
+from organisations.reference_data import NATIONAL_CODE
+from tests.assurance.conftest import with_totp
+from tests.factories import member
+
+# Late enough that every quarter of 2025/26 has closed, so 2025/26 is whole.
+HISTORY_DAY = datetime.date(2026, 9, 15)
+YEAR = 2025
+
+
+@pytest.fixture
+def history(reference, toolkit, settings):
+    """Every ICB's returns from Q2 2022/23 to Q4 2025/26, as generated."""
+    return national_history_generate(seed=17, today=HISTORY_DAY)
+
+
+@pytest.fixture
+def london(reference):
+    return reference["Y56"]
+
+
+@pytest.fixture
+def lead(london):
+    return with_totp(member(london, Role.REGIONAL_LEAD))
+
+
+@pytest.fixture
+def chief_nurse(london):
+    return member(london, Role.REGIONAL_CHIEF_NURSE)
+
+
+@pytest.fixture
+def national_admin(reference):
+    return with_totp(member(reference[NATIONAL_CODE], Role.NATIONAL_ADMIN))
+
+
+@pytest.fixture
+def nssg(reference):
+    return member(reference[NATIONAL_CODE], Role.NSSG_MEMBER)
+
+
+from tests.assurance.conftest import submissions_purged_after  # noqa: E402, F401
