@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "knox",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "allauth",
     "allauth.account",
@@ -382,11 +386,54 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend" and not E
 
 # --- API ---------------------------------------------------------------------
 
+# The REST API under /api/v1/ (saaf/api_urls.py): a machine token
+# (django-rest-knox, hashed, expiring) or the browser's session with CSRF;
+# errors as problem details (saaf/api_errors.py); throttled per token on the
+# cache. SAAF_API_RATE: requests a minute per token or user.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: its "Bearer" challenge is what a 401 offers.
+        "organisations.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "saaf.api.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["saaf.api.ApiClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": f"{int(os.environ.get('SAAF_API_RATE', '600'))}/min"},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "saaf.api_errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "TOKEN_PREFIX": "saaf_",
+    "AUTO_REFRESH": False,
+}
+KNOX_TOKEN_MODEL = "organisations.ApiToken"  # noqa: S105 (a model name)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SAAF portal API",
+    "DESCRIPTION": (
+        "The safeguarding assurance portal's data under the same rules as its pages: "
+        "what you cannot see on a page is not found here (404), what your role may not "
+        "do is refused (403) with the page's reason. Errors are RFC 9457 problem details "
+        "(application/problem+json). Authenticate with an API token from your account "
+        "page as `Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnStatusEnum": "assurance.models.ReturnStatus",
+        "ActionStatusEnum": "assurance.models.ActionStatus",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------

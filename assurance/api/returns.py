@@ -1,0 +1,513 @@
+"""Quarterly returns through the API: the same services and fetch helpers as
+the pages, so the same people may do the same things, refused with the same
+words. A return is named as on the pages: ICB code, financial year, quarter.
+One out of the caller's scope is "Not found.", exactly as a missing one."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from assurance.api.serializers import (
+    AnswerInputSerializer,
+    AnswerSerializer,
+    CommentInputSerializer,
+    CommentSerializer,
+    MetricValueInputSerializer,
+    MetricValueSerializer,
+    ReturnCheckSerializer,
+    ReturnDetailSerializer,
+    ReturnSerializer,
+    ReturnStartSerializer,
+    ReviewCommentSerializer,
+    SubmissionDetailSerializer,
+    SubmissionSerializer,
+    SubmitSerializer,
+    SubmittedAnswerSerializer,
+    ValidatedRatingInputSerializer,
+    check_problems,
+)
+from assurance.models import (
+    Answer,
+    AnswerEvidence,
+    Metric,
+    MetricValue,
+    QuarterlyReturn,
+    ReturnStatus,
+    Standard,
+    SubmittedAnswer,
+)
+from assurance.permissions import (
+    can_comment_on_return,
+    can_edit_return,
+    can_review_return,
+    can_submit_return,
+    metric_get,
+    period_get,
+    return_get_visible,
+    return_lock_refusal,
+    return_state_refusal,
+    standard_get,
+    submission_closes_on,
+)
+from assurance.return_check import return_problems
+from assurance.services import comments as comment_services
+from assurance.services import returns as services
+from assurance.services import submissions
+from organisations.permissions import organisation_get_visible_by_code
+from saaf.api import problems
+
+RETURN_PATH = "returns/<str:code>/<int:financial_year>/<int:quarter>/"
+
+
+class ReturnFilter(django_filters.FilterSet):
+    financial_year = django_filters.NumberFilter(field_name="period__financial_year")
+    quarter = django_filters.NumberFilter(field_name="period__quarter")
+    icb = django_filters.CharFilter(field_name="icb__code", help_text="The ICB's ODS code.")
+    region = django_filters.CharFilter(field_name="icb__parent__code")
+    status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
+
+    class Meta:
+        model = QuarterlyReturn
+        fields = ["financial_year", "quarter", "icb", "region", "status"]
+
+
+def _return_data(ret: QuarterlyReturn) -> dict:
+    return {
+        "icb": ret.icb,
+        "period": ret.period,
+        "status": ret.status,
+        "completed_by": ret.completed_by,
+        "started_at": ret.started_at,
+        "returned_comment": ret.returned_comment,
+        "closes_on": submission_closes_on(ret),
+    }
+
+
+def _answer_data(standard: Standard, answer: Answer | None) -> dict:
+    return {
+        "standard": standard.code,
+        "rating": answer.rating if answer else "",
+        "not_applicable_reason": answer.not_applicable_reason if answer else "",
+        "narrative": answer.narrative if answer else "",
+        "explanation": answer.explanation if answer else "",
+        "revision": answer.revision if answer else 0,
+        "actions": list(answer.actions.all()) if answer else [],
+        "evidence_files": [link.evidence.display_name for link in answer.evidence_links.all()]
+        if answer
+        else [],
+        "updated_at": answer.updated_at if answer else None,
+    }
+
+
+def _metric_data(metric: Metric, value: MetricValue | None) -> dict:
+    return {
+        "metric": metric.code,
+        "value": value.value if value else None,
+        "not_available_reason": value.not_available_reason if value else "",
+        "computed_note": value.computed_note if value else "",
+        "revision": value.revision if value else 0,
+    }
+
+
+def _answers(ret: QuarterlyReturn, standard: Standard | None = None) -> list[Answer]:
+    rows = Answer.objects.filter(quarterly_return=ret).prefetch_related(
+        "actions",
+        Prefetch("evidence_links", queryset=AnswerEvidence.objects.select_related("evidence")),
+    )
+    if standard is not None:
+        rows = rows.filter(standard=standard)
+    return list(rows)
+
+
+class ReturnList(GenericAPIView):
+    """The returns you may read (newest period first), and starting one."""
+
+    serializer_class = ReturnSerializer
+    filterset_class = ReturnFilter
+
+    def get_queryset(self):
+        return (
+            QuarterlyReturn.objects.visible_to(self.request.user)
+            .select_related("icb__parent", "completed_by", "period__toolkit_version")
+            .order_by("-period__financial_year", "-period__quarter", "icb__code", "pk")
+        )
+
+    @extend_schema(responses={200: ReturnSerializer(many=True), **problems(400)})
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(
+            ReturnSerializer([_return_data(r) for r in page], many=True).data
+        )
+
+    @extend_schema(
+        request=ReturnStartSerializer,
+        responses={200: ReturnSerializer, 201: ReturnSerializer, **problems(400, 403, 404)},
+        description="Start the ICB's return for the period (201), or get the one already "
+        "started (200). Its editors and approver start it; a dissolved ICB's by its successor.",
+    )
+    def post(self, request):
+        given = ReturnStartSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        icb = organisation_get_visible_by_code(request.user, given.validated_data["icb"])
+        if icb.kind != "icb":
+            raise Http404("No such ICB.")
+        period = period_get(given.validated_data["financial_year"], given.validated_data["quarter"])
+        existed = QuarterlyReturn.objects.filter(icb=icb, period=period).exists()
+        ret = services.quarterly_return_start(actor=request.user, icb=icb, period=period)
+        ret = return_get_visible(request.user, icb.code, period.financial_year, period.quarter)
+        return Response(
+            ReturnSerializer(_return_data(ret)).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+
+class ReturnDetail(GenericAPIView):
+    """One return: every standard's answer and every metric's value (unanswered
+    ones empty, at revision 0), and what you may do with it now."""
+
+    serializer_class = ReturnDetailSerializer
+
+    @extend_schema(responses={200: ReturnDetailSerializer, **problems(404)})
+    def get(self, request, code: str, financial_year: int, quarter: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        version = ret.period.toolkit_version
+        answers = {a.standard_id: a for a in _answers(ret)}
+        values = {v.metric_id: v for v in MetricValue.objects.filter(quarterly_return=ret)}
+        standards = version.standards.order_by("section__position", "position", "code")
+        metrics = version.metrics.order_by("section__position", "position", "code")
+        refusal = return_state_refusal(ret) or return_lock_refusal(ret)
+        data = {
+            **_return_data(ret),
+            "allowed": {
+                "can_edit": can_edit_return(request.user, ret),
+                "can_submit": can_submit_return(request.user, ret) and ret.is_draft,
+                "can_review": can_review_return(request.user, ret),
+                "can_comment": can_comment_on_return(request.user, ret),
+                "refusal": refusal,
+            },
+            "answers": [_answer_data(s, answers.get(s.pk)) for s in standards],
+            "metric_values": [_metric_data(m, values.get(m.pk)) for m in metrics],
+        }
+        return Response(ReturnDetailSerializer(data).data)
+
+
+class AnswerDetail(GenericAPIView):
+    """One standard's answer in a draft: read it, or save it whole — rating,
+    reasons, narrative and action plan — from the revision you read."""
+
+    serializer_class = AnswerSerializer
+    pagination_class = None
+
+    @extend_schema(responses={200: AnswerSerializer, **problems(404)})
+    def get(self, request, code: str, financial_year: int, quarter: int, standard: str):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        item = standard_get(ret.period.toolkit_version, standard)
+        found = _answers(ret, item)
+        return Response(AnswerSerializer(_answer_data(item, found[0] if found else None)).data)
+
+    @extend_schema(
+        request=AnswerInputSerializer,
+        responses={200: AnswerSerializer, **problems(400, 403, 404, 409)},
+    )
+    def put(self, request, code: str, financial_year: int, quarter: int, standard: str):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        item = standard_get(ret.period.toolkit_version, standard)
+        given = AnswerInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        services.answer_save(
+            actor=request.user,
+            quarterly_return=ret,
+            standard=item,
+            answer=services.AnswerInput(
+                rating=data["rating"],
+                not_applicable_reason=data["not_applicable_reason"],
+                narrative=data["narrative"],
+                explanation=data["explanation"],
+                actions=[services.ActionInput(**a) for a in data["actions"]],
+            ),
+            revision=data["revision"],
+        )
+        found = _answers(ret, item)
+        return Response(AnswerSerializer(_answer_data(item, found[0] if found else None)).data)
+
+
+class MetricValueDetail(GenericAPIView):
+    """One metric's figure in a draft (or why it is not available), saved from
+    the revision you read. Computed metrics are the portal's: never typed."""
+
+    serializer_class = MetricValueSerializer
+    pagination_class = None
+
+    @extend_schema(responses={200: MetricValueSerializer, **problems(404)})
+    def get(self, request, code: str, financial_year: int, quarter: int, metric: str):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        item = metric_get(ret.period.toolkit_version, metric)
+        value = MetricValue.objects.filter(quarterly_return=ret, metric=item).first()
+        return Response(MetricValueSerializer(_metric_data(item, value)).data)
+
+    @extend_schema(
+        request=MetricValueInputSerializer,
+        responses={200: MetricValueSerializer, **problems(400, 403, 404, 409)},
+    )
+    def put(self, request, code: str, financial_year: int, quarter: int, metric: str):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        item = metric_get(ret.period.toolkit_version, metric)
+        given = MetricValueInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        value = services.metric_value_save(
+            actor=request.user,
+            quarterly_return=ret,
+            metric=item,
+            value=given.validated_data["value"],
+            not_available_reason=given.validated_data["not_available_reason"],
+            revision=given.validated_data["revision"],
+        )
+        return Response(MetricValueSerializer(_metric_data(item, value)).data)
+
+
+class ReturnCheck(GenericAPIView):
+    """The completeness check the approver's submission must pass, as the page runs it."""
+
+    serializer_class = ReturnCheckSerializer
+    pagination_class = None
+
+    @extend_schema(responses={200: ReturnCheckSerializer, **problems(404)})
+    def get(self, request, code: str, financial_year: int, quarter: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        check = return_problems(ret)
+        return Response(
+            ReturnCheckSerializer(
+                {"passes": check.passes, "count": check.count, "problems": check_problems(check)}
+            ).data
+        )
+
+
+class ReturnSubmit(GenericAPIView):
+    """The approver signs the return off with the declaration: the check runs
+    first and every problem is listed if it fails. Keeps the next version."""
+
+    serializer_class = SubmitSerializer
+    pagination_class = None
+
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={201: SubmissionSerializer, **problems(400, 403, 404)},
+    )
+    def post(self, request, code: str, financial_year: int, quarter: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        given = SubmitSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        submission = submissions.quarterly_return_submit(
+            actor=request.user,
+            quarterly_return=ret,
+            declaration=given.validated_data["declaration"],
+        )
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+
+
+class _ReviewAction(GenericAPIView):
+    serializer_class = ReviewCommentSerializer
+    pagination_class = None
+
+    def act(self, request, ret, comment: str) -> None:
+        raise NotImplementedError
+
+    def post(self, request, code: str, financial_year: int, quarter: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        given = ReviewCommentSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        self.act(request, ret, given.validated_data["comment"])
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        return Response(ReturnSerializer(_return_data(ret)).data)
+
+
+_review_schema = extend_schema(
+    request=ReviewCommentSerializer,
+    responses={200: ReturnSerializer, **problems(400, 403, 404)},
+)
+
+
+@_review_schema
+class ReviewStart(_ReviewAction):
+    """The region's safeguarding lead starts reviewing a submitted return."""
+
+    def act(self, request, ret, comment):
+        submissions.quarterly_return_review_start(actor=request.user, quarterly_return=ret)
+
+
+@_review_schema
+class ReviewAccept(_ReviewAction):
+    """The lead accepts the return under review, with an optional comment."""
+
+    def act(self, request, ret, comment):
+        submissions.quarterly_return_accept(
+            actor=request.user, quarterly_return=ret, comment=comment
+        )
+
+
+@_review_schema
+class ReviewReturn(_ReviewAction):
+    """The lead returns it to the ICB for changes, saying what to change (required)."""
+
+    def act(self, request, ret, comment):
+        submissions.quarterly_return_send_back(
+            actor=request.user, quarterly_return=ret, comment=comment
+        )
+
+
+class ValidatedRating(GenericAPIView):
+    """The lead's validated rating and rationale for one standard of the latest
+    version under review."""
+
+    serializer_class = ValidatedRatingInputSerializer
+    pagination_class = None
+
+    @extend_schema(
+        request=ValidatedRatingInputSerializer,
+        responses={200: SubmittedAnswerSerializer, **problems(400, 403, 404)},
+    )
+    def put(self, request, code: str, financial_year: int, quarter: int, standard: str):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        latest = ret.submissions.order_by("-version").first()
+        answer = (
+            SubmittedAnswer.objects.filter(submission=latest, standard__code=standard)
+            .select_related("standard", "submission")
+            .first()
+            if latest
+            else None
+        )
+        if answer is None:
+            raise Http404("No such standard in the latest submission.")
+        given = ValidatedRatingInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        submissions.submitted_answer_validate(
+            actor=request.user,
+            submitted_answer=answer,
+            rating=given.validated_data["rating"],
+            rationale=given.validated_data["rationale"],
+        )
+        answer = (
+            SubmittedAnswer.objects.select_related("standard")
+            .prefetch_related("actions")
+            .get(pk=answer.pk)
+        )
+        return Response(SubmittedAnswerSerializer(_submitted_answer(answer)).data)
+
+
+def _submitted_answer(answer: SubmittedAnswer) -> dict:
+    return {
+        "standard": answer.standard,
+        "rating": answer.rating,
+        "not_applicable_reason": answer.not_applicable_reason,
+        "narrative": answer.narrative,
+        "explanation": answer.explanation,
+        "register_holds": answer.register_holds,
+        "validated_rating": answer.validated_rating,
+        "validated_rationale": answer.validated_rationale,
+        "actions": list(answer.actions.all()),
+    }
+
+
+class CommentList(GenericAPIView):
+    """The comments on the return (oldest first), and adding one: on the
+    return, on a standard, or as a reply."""
+
+    serializer_class = CommentSerializer
+    queryset = QuarterlyReturn.objects.none()  # names the path's types in the schema
+
+    def _comments(self, ret):
+        return ret.comments.select_related("standard", "author_organisation").order_by(
+            "created_at", "pk"
+        )
+
+    @extend_schema(responses={200: CommentSerializer(many=True), **problems(404)})
+    def get(self, request, code: str, financial_year: int, quarter: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        page = self.paginate_queryset(self._comments(ret))
+        return self.get_paginated_response(
+            CommentSerializer([_comment(c) for c in page], many=True).data
+        )
+
+    @extend_schema(
+        request=CommentInputSerializer,
+        responses={201: CommentSerializer, **problems(400, 403, 404)},
+    )
+    def post(self, request, code: str, financial_year: int, quarter: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        given = CommentInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        standard = None
+        if given.validated_data["standard"]:
+            standard = standard_get(ret.period.toolkit_version, given.validated_data["standard"])
+        parent = None
+        if given.validated_data["parent"] is not None:
+            parent = ret.comments.filter(pk=given.validated_data["parent"]).first()
+            if parent is None:
+                raise Http404("No such comment.")
+        comment = comment_services.return_comment_add(
+            actor=request.user,
+            quarterly_return=ret,
+            text=given.validated_data["text"],
+            standard=standard,
+            parent=parent,
+        )
+        comment = self._comments(ret).get(pk=comment.pk)
+        return Response(CommentSerializer(_comment(comment)).data, status=status.HTTP_201_CREATED)
+
+
+def _comment(c) -> dict:
+    return {
+        "id": c.pk,
+        "standard": c.standard.code if c.standard_id else None,
+        "parent": c.parent_id,
+        "author_name": c.author_name,
+        "author_organisation": c.author_organisation.name,
+        "author_role": c.author_role,
+        "text": c.text,
+        "created_at": c.created_at,
+    }
+
+
+class SubmissionList(GenericAPIView):
+    """The return's submitted versions, the first first. Never changed once made."""
+
+    serializer_class = SubmissionSerializer
+    queryset = QuarterlyReturn.objects.none()
+
+    @extend_schema(responses={200: SubmissionSerializer(many=True), **problems(404)})
+    def get(self, request, code: str, financial_year: int, quarter: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        page = self.paginate_queryset(ret.submissions.order_by("version", "pk"))
+        return self.get_paginated_response(SubmissionSerializer(page, many=True).data)
+
+
+class SubmissionDetail(GenericAPIView):
+    """One submitted version as it was submitted, with the region's validated ratings."""
+
+    serializer_class = SubmissionDetailSerializer
+    pagination_class = None
+
+    @extend_schema(responses={200: SubmissionDetailSerializer, **problems(404)})
+    def get(self, request, code: str, financial_year: int, quarter: int, version: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        submission = ret.submissions.filter(version=version).first()
+        if submission is None:
+            raise Http404("No such version.")
+        answers = submission.answers.select_related("standard").prefetch_related("actions")
+        values = submission.metric_values.select_related("metric")
+        data = {
+            **{name: getattr(submission, name) for name in SubmissionSerializer().fields},
+            "answers": [
+                _submitted_answer(a)
+                for a in answers.order_by("standard__section__position", "standard__position")
+            ],
+            "metric_values": list(values.order_by("metric__position", "metric__code")),
+        }
+        return Response(SubmissionDetailSerializer(data).data)
