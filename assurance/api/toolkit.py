@@ -126,7 +126,8 @@ class PeriodDetail(GenericAPIView):
             .order_by("parent__name", "name", "pk")
         )
         data = {
-            **PeriodSerializer(period).data,
+            **{name: getattr(period, name) for name in PeriodSerializer().fields},
+            "toolkit_version": period.toolkit_version,
             "state": selectors.period_state(period).value,
             "expected_count": selectors.expected_icbs(period).count(),
             "expected_icbs": [
