@@ -183,10 +183,16 @@ class MetricValueSerializer(serializers.Serializer):
     revision = serializers.IntegerField()
 
 
+class AsTyped(serializers.DecimalField):
+    """A decimal checked for its digits and kept as typed ("3" stays 3, not
+    3.00), as the page's form keeps it: the audit trail reads the same."""
+
+    def quantize(self, value):
+        return value
+
+
 class MetricValueInputSerializer(serializers.Serializer):
-    value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, allow_null=True, required=False, default=None
-    )
+    value = AsTyped(max_digits=12, decimal_places=2, allow_null=True, required=False, default=None)
     not_available_reason = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=5_000, validators=_TEXT
     )
