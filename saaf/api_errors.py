@@ -74,8 +74,11 @@ def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "" if key in ("non_field_errors", "__all__") else str(key)
-            path = f"{prefix}.{name}" if prefix and name else (prefix or name)
+            if isinstance(key, int):  # a list serializer's errors, by position
+                path = f"{prefix}[{key}]"
+            else:
+                name = "" if key in ("non_field_errors", "__all__") else str(key)
+                path = f"{prefix}.{name}" if prefix and name else (prefix or name)
             for sub, messages in field_errors(value, path).items():
                 found.setdefault(sub, []).extend(messages)
     elif isinstance(detail, list):
@@ -113,7 +116,7 @@ def _summary(errors: dict[str, list[str]]) -> str:
         f"{path}: {' '.join(messages)}" if path else " ".join(messages)
         for path, messages in errors.items()
     ]
-    return "; ".join(parts) or "The request is not valid."
+    return " ".join(parts) or "The request is not valid."
 
 
 def problem_exception_handler(exc, context):
