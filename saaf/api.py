@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -17,6 +18,28 @@ class ApiPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        """A page size that is not a whole number from 1 to 500 is refused,
+        rather than silently replaced."""
+        given = request.query_params.get(self.page_size_query_param)
+        if given is None:
+            return self.page_size
+        if not given.isdigit() or not 1 <= int(given) <= self.max_page_size:
+            raise ValidationError(
+                {"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(given)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {"page": (1, None), "page_size": (1, self.max_page_size)}
+        for parameter in parameters:
+            low, high = bounds[parameter["name"]]
+            parameter["schema"]["minimum"] = low
+            if high:
+                parameter["schema"]["maximum"] = high
+        return parameters
 
 
 class ApiClientThrottle(SimpleRateThrottle):
@@ -82,3 +105,15 @@ def problems(*codes: int) -> dict[int, OpenApiResponse]:
         code: OpenApiResponse(_Conflict if code == 409 else _Problem, description=words[code])
         for code in codes
     }
+
+
+def problem_media_type_hook(result, generator, request, public):
+    """drf-spectacular post-processing: every error response is documented as
+    `application/problem+json`, the type the exception handler sends."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(code)[0] in "45" and "application/json" in content:
+                    content["application/problem+json"] = content.pop("application/json")
+    return result

@@ -3,8 +3,11 @@ package, the OpenAPI schema and its Swagger UI and ReDoc pages (behind
 sign-in, from our own static files). Resources still to come (the posts
 register, reviews, heatmaps, reports) slot in here the same way."""
 
-from django.urls import path
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
 
 from assurance.api import returns, toolkit
 from organisations.api import tokens as token_views
@@ -12,6 +15,17 @@ from organisations.api import views as organisations
 from saaf.api_docs import ApiDocs, ApiRedoc
 
 _RETURN = returns.RETURN_PATH
+
+
+class NoSuchEndpoint(APIView):
+    """Any other path under /api/v1/: a problem-details 404 (after
+    authentication, so an anonymous caller learns nothing), not an HTML page."""
+
+    def _missing(self, request, *args, **kwargs):
+        raise NotFound("No such endpoint.")
+
+    get = post = put = patch = delete = _missing
+
 
 app_name = "api"
 
@@ -73,4 +87,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocs.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", ApiRedoc.as_view(url_name="api:schema"), name="redoc"),
+    # Last: whatever else is asked under /api/v1/ is a problem-details 404.
+    re_path(r"^[\s\S]*$", extend_schema(exclude=True)(NoSuchEndpoint).as_view(), name="no_such"),
 ]

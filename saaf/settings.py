@@ -404,6 +404,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["saaf.api.ApiClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": f"{int(os.environ.get('SAAF_API_RATE', '600'))}/min"},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # No OPTIONS self-description: the OpenAPI schema is the description.
+    "DEFAULT_METADATA_CLASS": None,
     "EXCEPTION_HANDLER": "saaf.api_errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -430,6 +432,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "saaf.api.problem_media_type_hook",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ReturnStatusEnum": "assurance.models.ReturnStatus",
         "ActionStatusEnum": "assurance.models.ActionStatus",

@@ -6,6 +6,7 @@ One out of the caller's scope is "Not found.", exactly as a missing one."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -65,9 +66,15 @@ from saaf.api import problems
 RETURN_PATH = "returns/<str:code>/<int:financial_year>/<int:quarter>/"
 
 
+class WholeNumberFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class ReturnFilter(django_filters.FilterSet):
-    financial_year = django_filters.NumberFilter(field_name="period__financial_year")
-    quarter = django_filters.NumberFilter(field_name="period__quarter")
+    financial_year = WholeNumberFilter(field_name="period__financial_year")
+    quarter = django_filters.TypedChoiceFilter(
+        field_name="period__quarter", choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int
+    )
     icb = django_filters.CharFilter(field_name="icb__code", help_text="The ICB's ODS code.")
     region = django_filters.CharFilter(field_name="icb__parent__code")
     status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
@@ -138,7 +145,7 @@ class ReturnList(GenericAPIView):
             .order_by("-period__financial_year", "-period__quarter", "icb__code", "pk")
         )
 
-    @extend_schema(responses={200: ReturnSerializer(many=True), **problems(400)})
+    @extend_schema(responses={200: ReturnSerializer(many=True), **problems(400, 404)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(
@@ -427,7 +434,7 @@ class CommentList(GenericAPIView):
             "created_at", "pk"
         )
 
-    @extend_schema(responses={200: CommentSerializer(many=True), **problems(404)})
+    @extend_schema(responses={200: CommentSerializer(many=True), **problems(400, 404)})
     def get(self, request, code: str, financial_year: int, quarter: int):
         ret = return_get_visible(request.user, code, financial_year, quarter)
         page = self.paginate_queryset(self._comments(ret))
@@ -481,7 +488,7 @@ class SubmissionList(GenericAPIView):
     serializer_class = SubmissionSerializer
     queryset = QuarterlyReturn.objects.none()
 
-    @extend_schema(responses={200: SubmissionSerializer(many=True), **problems(404)})
+    @extend_schema(responses={200: SubmissionSerializer(many=True), **problems(400, 404)})
     def get(self, request, code: str, financial_year: int, quarter: int):
         ret = return_get_visible(request.user, code, financial_year, quarter)
         page = self.paginate_queryset(ret.submissions.order_by("version", "pk"))

@@ -37,7 +37,7 @@ class ToolkitVersionList(GenericAPIView):
     def get_queryset(self):
         return selectors.toolkit_versions_overview().order_by("-financial_year", "pk")
 
-    @extend_schema(responses={200: ToolkitVersionSerializer(many=True), **problems(403)})
+    @extend_schema(responses={200: ToolkitVersionSerializer(many=True), **problems(400, 403, 404)})
     def get(self, request):
         _require_reader(request.user)
         page = self.paginate_queryset(self.get_queryset())
@@ -102,7 +102,7 @@ class PeriodList(GenericAPIView):
             "-financial_year", "-quarter", "pk"
         )
 
-    @extend_schema(responses={200: PeriodSerializer(many=True), **problems(403)})
+    @extend_schema(responses={200: PeriodSerializer(many=True), **problems(400, 403, 404)})
     def get(self, request):
         _require_reader(request.user)
         page = self.paginate_queryset(self.get_queryset())

@@ -30,7 +30,7 @@ class TokenList(GenericAPIView):
             return ApiToken.objects.none()
         return api_tokens_of(self.request.user).order_by("-created", "digest")
 
-    @extend_schema(responses={200: ApiTokenSerializer(many=True), **problems()})
+    @extend_schema(responses={200: ApiTokenSerializer(many=True), **problems(400, 404)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ApiTokenSerializer(page, many=True).data)

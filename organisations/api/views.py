@@ -77,7 +77,7 @@ class OrganisationList(GenericAPIView):
             .order_by("kind", "code", "pk")
         )
 
-    @extend_schema(responses={200: OrganisationSerializer(many=True), **problems(400)})
+    @extend_schema(responses={200: OrganisationSerializer(many=True), **problems(400, 404)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         links = succession_rows(o.pk for o in page)

@@ -150,3 +150,17 @@ def test_the_documentation_is_behind_sign_in(client, editor):
     assert schema.status_code == 200
     assert "/api/v1/returns/{code}/{financial_year}/{quarter}/submit/" in schema.content.decode()
     assert client.get("/api/v1/redoc/").status_code == 200
+
+
+def test_an_unknown_path_is_a_problem_not_an_html_page(editor):
+    api = token_client(editor)
+    response = api.get("/api/v1/returns/Z9B2Z/2026/x/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert APIClient().get("/api/v1/nothing/").status_code == 401  # nothing learnt anonymously
+
+
+def test_a_bad_page_size_is_refused_with_the_range(editor):
+    response = token_client(editor).get("/api/v1/organisations/?page_size=0")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"page_size": ["Give a whole number from 1 to 500."]}

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.heavy, pytest.mark.django_db]
 
 OWN, OTHER, MISSING = "Z9B2Z", "QHL", "ZZZZZ"  # London; Midlands; nobody
 REGION = {OWN: "Y56", OTHER: "Y60"}
-DOCS = {"schema", "docs", "redoc"}
+DOCS = {"schema", "docs", "redoc", "no_such"}  # not resources
 
 # Who may change what through each write (the pages' rules): the roles, and
 # whether they must be in the return's ICB (icb) or its region (region).
