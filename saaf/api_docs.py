@@ -9,6 +9,8 @@ templates put the request's nonce on their one inline style."""
 
 from __future__ import annotations
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib.auth.views import redirect_to_login
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
@@ -41,6 +43,12 @@ class ApiDocs(_SignInFirst, SpectacularSwaggerSplitView):
 class _JavaScriptRenderer(TemplateHTMLRenderer):
     media_type = "application/javascript"
     format = "js"
+
+
+# ReDoc styles itself with inline <style> elements it makes at run time
+# (styled-components), which no nonce can reach: on this one page, styles
+# (never scripts) may be inline. Its script, like Swagger UI's, is our own file.
+redoc_csp = csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})
 
 
 class ApiRedoc(_SignInFirst, SpectacularRedocView):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from assurance.api import returns, toolkit
 from organisations.api import tokens as token_views
 from organisations.api import views as organisations
-from saaf.api_docs import ApiDocs, ApiRedoc
+from saaf.api_docs import ApiDocs, ApiRedoc, redoc_csp
 
 _RETURN = returns.RETURN_PATH
 
@@ -86,7 +86,7 @@ urlpatterns = [
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocs.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", ApiRedoc.as_view(url_name="api:schema"), name="redoc"),
+    path("redoc/", redoc_csp(ApiRedoc.as_view(url_name="api:schema")), name="redoc"),
     # Last: whatever else is asked under /api/v1/ is a problem-details 404.
     re_path(r"^[\s\S]*$", extend_schema(exclude=True)(NoSuchEndpoint).as_view(), name="no_such"),
 ]

@@ -415,6 +415,9 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
 }
 KNOX_TOKEN_MODEL = "organisations.ApiToken"  # noqa: S105 (a model name)
+# knox's own migrations create its AuthToken table even though ApiToken
+# replaces it; an unused table pointing at users would only block flushes.
+MIGRATION_MODULES = {"knox": None}
 SPECTACULAR_SETTINGS = {
     "TITLE": "SAAF portal API",
     "DESCRIPTION": (
@@ -422,7 +425,8 @@ SPECTACULAR_SETTINGS = {
         "what you cannot see on a page is not found here (404), what your role may not "
         "do is refused (403) with the page's reason. Errors are RFC 9457 problem details "
         "(application/problem+json). Authenticate with an API token from your account "
-        "page as `Authorization: Bearer <token>`."
+        "page as `Authorization: Bearer <token>`; signed in to the portal, this page also calls "
+        "the API with your session (writes carry the CSRF token)."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -432,6 +436,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Only the token is offered under "Authorize": the browser's session
+    # (with its CSRF token) needs nothing typed, and is described above.
+    "AUTHENTICATION_WHITELIST": ["organisations.api.authentication.ApiTokenAuthentication"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "saaf.api.problem_media_type_hook",
