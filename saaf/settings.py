@@ -14,6 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
+from whitenoise.compress import Compressor
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -353,36 +354,7 @@ if not DEBUG:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 # Source maps (the API docs' bundles carry 6 MB of them) are served as they
 # are: compressing them doubled collectstatic's time for files nobody needs fast.
-WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
-    "jpg",
-    "jpeg",
-    "png",
-    "gif",
-    "webp",
-    "zip",
-    "gz",
-    "tgz",
-    "bz2",
-    "tbz",
-    "xz",
-    "br",
-    "swf",
-    "flv",
-    "woff",
-    "woff2",
-    "3gp",
-    "3gpp",
-    "asf",
-    "avi",
-    "m4v",
-    "mov",
-    "mp4",
-    "mpeg",
-    "mpg",
-    "webm",
-    "wmv",
-    "map",
-)
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
