@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from assurance.api import returns, toolkit
+from assurance.api import register, returns, toolkit
 from organisations.api import tokens as token_views
 from organisations.api import views as organisations
 from saaf.api_docs import ApiDocs, ApiRedoc, redoc_csp
@@ -38,6 +38,7 @@ urlpatterns = [
         organisations.OrganisationDetail.as_view(),
         name="organisation",
     ),
+    path("register/<str:code>/", register.IcbRegister.as_view(), name="register"),
     path("toolkit-versions/", toolkit.ToolkitVersionList.as_view(), name="toolkit_versions"),
     path(
         "toolkit-versions/<int:financial_year>/",
