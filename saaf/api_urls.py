@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from assurance.api import register, returns, toolkit
 from organisations.api import tokens as token_views
 from organisations.api import views as organisations
+from reviews.api import views as reviews
 from saaf.api_docs import ApiDocs, ApiRedoc, redoc_csp
 
 _RETURN = returns.RETURN_PATH
@@ -85,6 +86,8 @@ urlpatterns = [
         returns.SubmissionDetail.as_view(),
         name="return_submission",
     ),
+    path("reviews/", reviews.ReviewList.as_view(), name="reviews"),
+    path("reviews/<int:pk>/", reviews.ReviewDetail.as_view(), name="review"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocs.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", redoc_csp(ApiRedoc.as_view(url_name="api:schema")), name="redoc"),

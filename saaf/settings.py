@@ -450,6 +450,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReturnStatusEnum": "assurance.models.ReturnStatus",
         "ActionStatusEnum": "assurance.models.ActionStatus",
+        "ReviewKindEnum": "reviews.models.choices.ReviewKind",
+        "OrganisationKindEnum": "organisations.choices.OrganisationKind",
     },
 }
 
