@@ -6,6 +6,7 @@ anything; no request is a server error."""
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 from decimal import Decimal
@@ -28,7 +29,9 @@ from organisations.audit import system_actor
 from organisations.models import Role
 from organisations.reference_data import NATIONAL_CODE
 from organisations.tokens import api_token_create
-from tests.factories import enrol_totp, member
+from reviews.models.choices import AgeGroup, ConveningBody, ReviewKind
+from reviews.services import review_create
+from tests.factories import PlaceFactory, enrol_totp, member
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db]
 
@@ -81,8 +84,12 @@ def api_endpoints():
         yield pattern.name, str(pattern.pattern), methods
 
 
+REVIEW_IDS: dict[str, int] = {}  # each ICB's review, made by the world fixture
+
+
 def _url(route: str, code: str) -> str:
     values = {
+        "<int:pk>": str(REVIEW_IDS.get(code, 999_999)),
         "<str:code>": code,
         "<int:financial_year>": "2026",
         "<int:quarter>": "3",
@@ -144,6 +151,17 @@ def world(reference, toolkit):
         quarterly_return_review_start(
             actor=people[(Role.REGIONAL_LEAD, code)], quarterly_return=ret
         )
+        review = review_create(
+            actor=people[(Role.ICB_EDITOR, code)],
+            lead_icb=reference[code],
+            kind=ReviewKind.SAR,
+            reference=f"{code}-SAR-01",
+            convening_body=ConveningBody.SAB,
+            area=PlaceFactory(parent=reference[code]),
+            age_group=AgeGroup.ADULT,
+            notified_on=datetime.date(2026, 5, 4),
+        )
+        REVIEW_IDS[code] = review.pk
     return people
 
 
@@ -209,7 +227,11 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
                 cells += 1
                 where = (role, home, via, name, method, code, response.status_code)
                 assert response.status_code < 500, where
-                scoped = "<str:code>" in route or name == "returns" and method == "post"
+                scoped = (
+                    "<str:code>" in route
+                    or "<int:pk>" in route
+                    or (name == "returns" and method == "post")
+                )
                 if scoped and not _sees(role, home, code):
                     missing = _request(client, method, _url(route, MISSING), _body(name, MISSING))
                     assert response.status_code == 404, where
