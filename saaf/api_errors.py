@@ -135,7 +135,7 @@ def problem_exception_handler(exc, context):
         )
         return _respond(body)
     if isinstance(exc, AnswerConflict):
-        exc = ApiConflict(str(exc), current=_conflict_current(exc))
+        exc = ApiConflict(str(exc), current=conflict_current(exc))
     if isinstance(exc, DjangoValidationError):
         detail, fields = _django_validation_errors(exc)
         kind = "invalid" if fields else "refused"
@@ -177,7 +177,7 @@ def problem_exception_handler(exc, context):
     return _respond(body, headers=dict(response.items()))
 
 
-def _conflict_current(conflict) -> dict[str, Any]:
+def conflict_current(conflict) -> dict[str, Any]:
     current = conflict.current
     if hasattr(current, "rating"):
         return {

@@ -59,6 +59,7 @@ urlpatterns = [
     ),
     path("returns/", returns.ReturnList.as_view(), name="returns"),
     path(_RETURN, returns.ReturnDetail.as_view(), name="return"),
+    path(_RETURN + "answers/", returns.BulkAnswers.as_view(), name="return_answers"),
     path(
         _RETURN + "answers/<str:standard>/",
         returns.AnswerDetail.as_view(),

@@ -5,12 +5,16 @@ One out of the caller's scope is "Not found.", exactly as a missing one."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -62,6 +66,7 @@ from assurance.services import returns as services
 from assurance.services import submissions
 from organisations.permissions import organisation_get_visible_by_code
 from saaf.api import problems
+from saaf.api_errors import ApiConflict, conflict_current, field_errors
 
 RETURN_PATH = "returns/<str:code>/<int:financial_year>/<int:quarter>/"
 
@@ -518,3 +523,127 @@ class SubmissionDetail(GenericAPIView):
             "metric_values": list(values.order_by("metric__position", "metric__code")),
         }
         return Response(SubmissionDetailSerializer(data).data)
+
+
+class BulkAnswersInputSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=AnswerInputSerializer(),
+        required=False,
+        default=dict,
+        help_text="By standard code: each answer whole, with the revision you read.",
+    )
+    metric_values = serializers.DictField(
+        child=MetricValueInputSerializer(),
+        required=False,
+        default=dict,
+        help_text="By metric code: a figure or why it is not available, with its revision.",
+    )
+
+
+class BulkAnswersResultSerializer(serializers.Serializer):
+    answers = AnswerSerializer(many=True)
+    metric_values = MetricValueSerializer(many=True)
+
+
+class BulkAnswers(GenericAPIView):
+    """Save many answers and metric values of a draft at once, all or nothing:
+    one invalid field, stale revision or refusal and nothing is saved. Errors
+    name the item: `answers[LG3].rating`, `metric_values[PREVENT_TRAINED].value`."""
+
+    serializer_class = BulkAnswersInputSerializer
+    pagination_class = None
+
+    @extend_schema(
+        request=BulkAnswersInputSerializer,
+        responses={200: BulkAnswersResultSerializer, **problems(400, 403, 404, 409)},
+    )
+    def patch(self, request, code: str, financial_year: int, quarter: int):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        version = ret.period.toolkit_version
+        given = request.data if isinstance(request.data, dict) else {}
+        errors: dict[str, list[str]] = {}
+        answers, values = {}, {}
+        for kind, serializer_class, into in (
+            ("answers", AnswerInputSerializer, answers),
+            ("metric_values", MetricValueInputSerializer, values),
+        ):
+            items = given.get(kind, {})
+            if not isinstance(items, dict):
+                errors[kind] = ["Give an object keyed by code."]
+                continue
+            for item_code, item in items.items():
+                one = serializer_class(data=item)
+                if not one.is_valid():
+                    for path, messages in field_errors(one.errors).items():
+                        errors[f"{kind}[{item_code}]" + (f".{path}" if path else "")] = messages
+                else:
+                    into[item_code] = one.validated_data
+        standards = {s.code: s for s in version.standards.filter(code__in=list(answers))}
+        metrics = {m.code: m for m in version.metrics.filter(code__in=list(values))}
+        for item_code in answers.keys() - standards.keys():
+            errors[f"answers[{item_code}]"] = [f"{item_code} is not a standard of this toolkit."]
+        for item_code in values.keys() - metrics.keys():
+            errors[f"metric_values[{item_code}]"] = [
+                f"{item_code} is not a metric of this toolkit."
+            ]
+        if errors:
+            raise serializers.ValidationError(errors)
+        try:
+            with transaction.atomic():
+                for item_code, data in answers.items():
+                    with _naming(f"answers[{item_code}]"):
+                        services.answer_save(
+                            actor=request.user,
+                            quarterly_return=ret,
+                            standard=standards[item_code],
+                            answer=services.AnswerInput(
+                                rating=data["rating"],
+                                not_applicable_reason=data["not_applicable_reason"],
+                                narrative=data["narrative"],
+                                explanation=data["explanation"],
+                                actions=[services.ActionInput(**a) for a in data["actions"]],
+                            ),
+                            revision=data["revision"],
+                        )
+                for item_code, data in values.items():
+                    with _naming(f"metric_values[{item_code}]"):
+                        services.metric_value_save(
+                            actor=request.user,
+                            quarterly_return=ret,
+                            metric=metrics[item_code],
+                            value=data["value"],
+                            not_available_reason=data["not_available_reason"],
+                            revision=data["revision"],
+                        )
+        except services.AnswerConflict as conflict:
+            current = {"item": conflict.item, **conflict_current(conflict)}
+            raise ApiConflict(f"{conflict.item}: {conflict}", current=current) from None
+        saved = {a.standard_id: a for a in _answers(ret)}
+        stored = {v.metric_id: v for v in MetricValue.objects.filter(quarterly_return=ret)}
+        return Response(
+            BulkAnswersResultSerializer(
+                {
+                    "answers": [_answer_data(s, saved.get(s.pk)) for s in standards.values()],
+                    "metric_values": [_metric_data(m, stored.get(m.pk)) for m in metrics.values()],
+                }
+            ).data
+        )
+
+
+@contextmanager
+def _naming(item: str):
+    """Put the item's name (`answers[LG3]`) on a service's refusal or conflict."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise DjangoValidationError(
+                {
+                    f"{item}.{name}" if name != "__all__" else item: messages
+                    for name, messages in error.message_dict.items()
+                }
+            ) from None
+        raise DjangoValidationError({item: error.messages}) from None
+    except services.AnswerConflict as conflict:
+        conflict.item = item
+        raise

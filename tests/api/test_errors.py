@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from assurance.models import Answer
 from assurance.services.returns import quarterly_return_start
 from organisations.models import Role
 from tests.api.conftest import session_client, token_client
@@ -164,3 +165,61 @@ def test_a_bad_page_size_is_refused_with_the_range(editor):
     response = token_client(editor).get("/api/v1/organisations/?page_size=0")
     assert response.status_code == 400
     assert response.json()["errors"] == {"page_size": ["Give a whole number from 1 to 500."]}
+
+
+def test_many_answers_at_once_all_or_nothing_with_each_item_named(ret, editor):
+    api = token_client(editor)
+    refused = api.patch(
+        f"{BASE}answers/",
+        {
+            "answers": {
+                "LG1": {"rating": "green", "narrative": "Met.", "revision": 0},
+                "LG3": {"rating": "purple", "revision": 0},
+                "XX9": {"revision": 0},
+            },
+            "metric_values": {"PREVENT_TRAINED": {"value": "140", "revision": 0}},
+        },
+        format="json",
+    )
+    assert refused.status_code == 400
+    errors = refused.json()["errors"]
+    assert errors["answers[LG3].rating"] == [
+        '"purple" is not one of red, amber, green, not_applicable (or empty).'
+    ]
+    assert errors["answers[XX9]"] == ["XX9 is not a standard of this toolkit."]
+    assert not Answer.objects.filter(quarterly_return=ret).exists()
+
+    out_of_range = api.patch(
+        f"{BASE}answers/",
+        {
+            "answers": {"LG1": {"rating": "green", "revision": 0}},
+            "metric_values": {"PREVENT_TRAINED": {"value": "140", "revision": 0}},
+        },
+        format="json",
+    )
+    assert out_of_range.status_code == 400
+    assert (
+        "between 0 and 100"
+        in out_of_range.json()["errors"]["metric_values[PREVENT_TRAINED].value"][0]
+    )
+    assert not Answer.objects.filter(quarterly_return=ret).exists()  # LG1 rolled back too
+
+    saved = api.patch(
+        f"{BASE}answers/",
+        {
+            "answers": {
+                "LG1": {"rating": "green", "revision": 0},
+                "LG2": {"rating": "amber", "revision": 0},
+            },
+            "metric_values": {"PREVENT_TRAINED": {"value": "87.5", "revision": 0}},
+        },
+        format="json",
+    )
+    assert saved.status_code == 200
+    assert {a["standard"]: a["revision"] for a in saved.json()["answers"]} == {"LG1": 1, "LG2": 1}
+    stale = api.patch(
+        f"{BASE}answers/", {"answers": {"LG2": {"rating": "red", "revision": 0}}}, format="json"
+    )
+    assert stale.status_code == 409
+    assert stale.json()["current"]["item"] == "answers[LG2]"
+    assert stale.json()["current"]["rating"] == "amber"
