@@ -176,3 +176,13 @@ def test_one_cannot_revoke_anothers_token_from_the_page(client, editor, referenc
     response = client.post(reverse("organisations:api_token_revoke", args=[token.token_key]))
     assert response.status_code == 404
     assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_a_session_without_the_mfa_its_role_requires_gets_a_problem_not_a_redirect(reference):
+    from tests.api.conftest import session_client
+
+    approver = member(reference["Z9B2Z"], Role.ICB_APPROVER)  # no authenticator
+    response = session_client(approver).get("/api/v1/returns/")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert "two-factor" in response.json()["detail"]
