@@ -66,6 +66,17 @@ urlpatterns = [
         name="return_answer",
     ),
     path(
+        _RETURN + "answers/<str:standard>/evidence/",
+        returns.AnswerEvidenceList.as_view(),
+        name="return_answer_evidence",
+    ),
+    path(
+        _RETURN + "answers/<str:standard>/evidence/<int:evidence>/",
+        returns.AnswerEvidenceDetail.as_view(),
+        name="return_answer_evidence_file",
+    ),
+    path("evidence/<int:evidence>/", returns.EvidenceDownload.as_view(), name="evidence"),
+    path(
         _RETURN + "metric-values/<str:metric>/",
         returns.MetricValueDetail.as_view(),
         name="return_metric_value",

@@ -10,12 +10,15 @@ from contextlib import contextmanager
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from assurance.api.serializers import (
@@ -23,6 +26,7 @@ from assurance.api.serializers import (
     AnswerSerializer,
     CommentInputSerializer,
     CommentSerializer,
+    EvidenceSerializer,
     MetricValueInputSerializer,
     MetricValueSerializer,
     ReturnCheckSerializer,
@@ -40,6 +44,7 @@ from assurance.api.serializers import (
 from assurance.models import (
     Answer,
     AnswerEvidence,
+    EvidenceFile,
     Metric,
     MetricValue,
     QuarterlyReturn,
@@ -110,9 +115,7 @@ def _answer_data(standard: Standard, answer: Answer | None) -> dict:
         "explanation": answer.explanation if answer else "",
         "revision": answer.revision if answer else 0,
         "actions": list(answer.actions.all()) if answer else [],
-        "evidence_files": [link.evidence.display_name for link in answer.evidence_links.all()]
-        if answer
-        else [],
+        "evidence_files": [link.evidence for link in answer.evidence_links.all()] if answer else [],
         "updated_at": answer.updated_at if answer else None,
     }
 
@@ -647,3 +650,88 @@ def _naming(item: str):
     except services.AnswerConflict as conflict:
         conflict.item = item
         raise
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, Word, Excel, image or text; checked by content.")
+    effective_on = serializers.DateField(help_text="The day the evidence speaks for.")
+
+
+class AnswerEvidenceList(GenericAPIView):
+    """Add an evidence file to one standard's answer in a draft (multipart)."""
+
+    serializer_class = EvidenceUploadSerializer
+    parser_classes = [MultiPartParser]
+    pagination_class = None
+
+    @extend_schema(
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceSerializer, **problems(400, 403, 404)},
+    )
+    def post(self, request, code: str, financial_year: int, quarter: int, standard: str):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        item = standard_get(ret.period.toolkit_version, standard)
+        given = EvidenceUploadSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        link = services.evidence_upload(
+            actor=request.user,
+            quarterly_return=ret,
+            standard=item,
+            uploaded=given.validated_data["file"],
+            effective_on=given.validated_data["effective_on"],
+        )
+        return Response(EvidenceSerializer(link.evidence).data, status=status.HTTP_201_CREATED)
+
+
+class AnswerEvidenceDetail(GenericAPIView):
+    """Take an evidence file off one standard's answer in a draft."""
+
+    serializer_class = EvidenceSerializer
+    pagination_class = None
+
+    @extend_schema(responses={204: None, **problems(400, 403, 404)})
+    def delete(
+        self, request, code: str, financial_year: int, quarter: int, standard: str, evidence: int
+    ):
+        ret = return_get_visible(request.user, code, financial_year, quarter)
+        link = (
+            AnswerEvidence.objects.filter(
+                answer__quarterly_return=ret, answer__standard__code=standard, evidence_id=evidence
+            )
+            .select_related("answer__standard", "evidence")
+            .first()
+        )
+        if link is None:
+            raise Http404("No such file on this answer.")
+        services.evidence_unlink(actor=request.user, quarterly_return=ret, link=link)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EvidenceDownload(GenericAPIView):
+    """An evidence file's content, to those who may read its ICB's returns."""
+
+    serializer_class = EvidenceSerializer
+    pagination_class = None
+    queryset = EvidenceFile.objects.none()
+
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, as an attachment, in its own type."
+            ),
+            **problems(404),
+        }
+    )
+    def get(self, request, evidence: int):
+        found = EvidenceFile.objects.visible_to(request.user).filter(pk=evidence).first()
+        if found is None:
+            raise Http404("No such file.")
+        try:
+            handle = default_storage.open(found.storage_name, "rb")
+        except FileNotFoundError:
+            raise Http404("No such file.") from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=found.display_name, content_type=found.content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -136,6 +136,14 @@ class ActionSerializer(serializers.Serializer):
     status = OneOf(choices=ActionStatus.choices, required=False, default=ActionStatus.NOT_STARTED)
 
 
+class EvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Download it from /api/v1/evidence/{id}/.")
+    name = serializers.CharField(source="display_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    effective_on = serializers.DateField()
+
+
 class AnswerSerializer(serializers.Serializer):
     standard = serializers.CharField()
     rating = serializers.CharField(allow_blank=True)
@@ -144,7 +152,7 @@ class AnswerSerializer(serializers.Serializer):
     explanation = serializers.CharField(allow_blank=True)
     revision = serializers.IntegerField(help_text="Send it back when you save.")
     actions = ActionSerializer(many=True)
-    evidence_files = serializers.ListField(child=serializers.CharField())
+    evidence_files = EvidenceSerializer(many=True)
     updated_at = serializers.DateTimeField(allow_null=True)
 
 

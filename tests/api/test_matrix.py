@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
@@ -21,6 +22,7 @@ from assurance.services.register import post_types_load
 from assurance.services.returns import (
     AnswerInput,
     answer_save,
+    evidence_upload,
     metric_value_save,
     quarterly_return_start,
 )
@@ -44,6 +46,9 @@ DOCS = {"schema", "docs", "redoc", "no_such"}  # not resources
 WRITERS = {
     ("returns", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("return_answer", "put"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_answers", "patch"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_answer_evidence", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_answer_evidence_file", "delete"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("return_metric_value", "put"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("return_submit", "post"): ({Role.ICB_APPROVER}, "icb"),
     ("return_review_start", "post"): ({Role.REGIONAL_LEAD}, "region"),
@@ -59,6 +64,7 @@ WRITERS = {
 BODIES = {
     "returns": {"icb": "{code}", "financial_year": 2026, "quarter": 2},
     "return_answer": {"rating": "amber", "narrative": "Changed", "revision": 1},
+    "return_answers": {"answers": {"LG2": {"rating": "amber", "revision": 1}}},
     "return_metric_value": {"value": "4", "revision": 1},
     "return_submit": {"declaration": True},
     "return_review_start": {},
@@ -85,11 +91,14 @@ def api_endpoints():
 
 
 REVIEW_IDS: dict[str, int] = {}  # each ICB's review, made by the world fixture
+EVIDENCE_IDS: dict[str, int] = {}  # each ICB's evidence file on LG1
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
 def _url(route: str, code: str) -> str:
     values = {
         "<int:pk>": str(REVIEW_IDS.get(code, 999_999)),
+        "<int:evidence>": str(EVIDENCE_IDS.get(code, 999_999)),
         "<str:code>": code,
         "<int:financial_year>": "2026",
         "<int:quarter>": "3",
@@ -123,6 +132,14 @@ def _submitted(icb, period, editor, approver):
             metric_value_save(
                 actor=editor, quarterly_return=ret, metric=m, value=Decimal("3"), revision=0
             )
+    link = evidence_upload(
+        actor=editor,
+        quarterly_return=ret,
+        standard=version.standards.get(code="LG1"),
+        uploaded=SimpleUploadedFile("minutes.pdf", PDF, content_type="application/pdf"),
+        effective_on=datetime.date(2026, 10, 1),
+    )
+    EVIDENCE_IDS[icb.code] = link.evidence_id
     quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
     return ret
 
@@ -195,8 +212,12 @@ def _may_write(name, method, role, home, code) -> bool:
 
 
 def _request(client, method, url, body):
+    kind = "json"
+    if url.endswith("/answers/LG1/evidence/") and method == "post":
+        kind = "multipart"
+        body = {"file": SimpleUploadedFile("a.pdf", PDF), "effective_on": "2026-10-01"}
     with transaction.atomic():
-        response = getattr(client, method)(url, body, format="json")
+        response = getattr(client, method)(url, body, format=kind)
         transaction.set_rollback(True)  # every cell starts from the same world
     return response
 
@@ -230,6 +251,7 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
                 scoped = (
                     "<str:code>" in route
                     or "<int:pk>" in route
+                    or "<int:evidence>" in route
                     or (name == "returns" and method == "post")
                 )
                 if scoped and not _sees(role, home, code):
@@ -249,6 +271,9 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
     # drafting, submitting and starting the review to everyone).
     blocked_by_state = {
         ("return_answer", "put"),
+        ("return_answers", "patch"),
+        ("return_answer_evidence", "post"),
+        ("return_answer_evidence_file", "delete"),
         ("return_metric_value", "put"),
         ("return_submit", "post"),
         ("return_review_start", "post"),
