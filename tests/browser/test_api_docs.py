@@ -81,3 +81,22 @@ def test_redoc_loads_locally_under_the_csp(page, live_server, sign_in, reference
     assert missing == []
     # Chromium's own favicon probe may 404; nothing else may complain.
     assert [m for m in console if "logo-mini.svg" not in m and "404" not in m] == []
+
+
+def test_the_api_tokens_page_is_accessible_and_shows_a_new_token_once(
+    page, live_server, sign_in, reference
+):
+    from tests.browser.conftest import assert_accessible
+
+    sign_in(member(reference["Z9B2Z"], Role.ICB_EDITOR))
+    page.add_init_script(WATCH_VIOLATIONS)
+    page.goto(f"{live_server.url}/account/api-tokens/")
+    assert_accessible(page)
+    page.get_by_label("Name").fill("Our dashboard")
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#new-token").inner_text()
+    assert token.startswith("saaf_")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/account/api-tokens/")
+    assert "Our dashboard" in page.content() and token not in page.content()
+    assert page.evaluate("window.__cspViolations") == []
