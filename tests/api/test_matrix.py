@@ -286,9 +286,11 @@ def test_lists_hold_only_what_the_role_may_read(world):
     for (role, home), user in world.items():
         api = _clients(user)["token"]
         returns = {r["icb"]["code"] for r in api.get("/api/v1/returns/").json()["results"]}
+        reviews = {r["lead_icb"] for r in api.get("/api/v1/reviews/").json()["results"]}
         organisations = set()
         page = "/api/v1/organisations/?kind=icb&page_size=500"
         organisations = {o["code"] for o in api.get(page).json()["results"]}
+        assert reviews == returns, (role, home)
         if home is None:
             assert returns == {OWN, OTHER}
             assert {OWN, OTHER} <= organisations
