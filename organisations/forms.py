@@ -4,6 +4,7 @@ the services decide."""
 from django import forms
 
 from organisations.choices import Role
+from saaf.nhs_forms import PortalForm
 
 
 class UserEmailForm(forms.Form):
@@ -43,4 +44,29 @@ class MembershipGrantForm(forms.Form):
         label="Role",
         choices=Role.choices,
         error_messages={"required": "Choose a role.", "invalid_choice": "Choose a role."},
+    )
+
+
+class ApiTokenForm(PortalForm):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="The system that will use it, for example: our assurance dashboard.",
+        error_messages={
+            "required": "Name the token after the system that will use it.",
+            "max_length": "Keep the name to 100 characters or fewer.",
+        },
+    )
+    days = forms.IntegerField(
+        label="Days until it expires",
+        min_value=1,
+        max_value=365,
+        initial=90,
+        help_text="From 1 to 365. Make a new token before this one expires.",
+        error_messages={
+            "required": "Enter how many days the token lasts, from 1 to 365.",
+            "invalid": "Enter how many days the token lasts as a number, like 90.",
+            "min_value": "A token lasts at least 1 day.",
+            "max_value": "A token lasts at most 365 days.",
+        },
     )

@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from knox.models import AbstractAuthToken
 
 from organisations.choices import (  # noqa: F401  (re-exported: the models' vocabulary)
     ICB_ROLES,
@@ -393,6 +394,8 @@ class AuditAction(models.TextChoices):
     MFA_RECOVERY_CODES_REGENERATED = "mfa.recovery_codes_regenerated", "Recovery codes renewed"
     MFA_RESET = "mfa.reset", "Two-factor authentication reset by the national team"
     EXPIRED_SESSIONS_PURGED = "account.expired_sessions_purged", "Expired sessions purged"
+    API_TOKEN_CREATED = "account.api_token_created", "API token created"
+    API_TOKEN_REVOKED = "account.api_token_revoked", "API token revoked"
     # Organisations (the reference loader and providers, places)
     ORGANISATION_CREATED = "organisation.created", "Organisation created"
     ORGANISATION_UPDATED = "organisation.updated", "Organisation updated"
@@ -540,3 +543,23 @@ class AuditEvent(models.Model):
             return AuditAction(self.action).label
         except ValueError:
             return self.action
+
+
+# --- API tokens ----------------------------------------------------------------
+
+
+class ApiToken(AbstractAuthToken):
+    """A machine token for a system that reads or submits through the API on
+    its user's behalf, with that user's memberships and roles. Only a hash is
+    stored (django-rest-knox); the token itself is shown once, when created.
+    It has a name so its user can tell which system holds it, and always an
+    expiry, at most a year away (`organisations.services.api_token_create`)."""
+
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-created", "digest"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key[:8]}…)"

@@ -1,5 +1,5 @@
 """The home page of each kind of role, the organisation page, and the national
-admin's user pages."""
+admin's user pages; the user's own API tokens."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,11 +9,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from organisations import services
-from organisations.forms import MembershipGrantForm, MfaResetForm, UserEmailForm
+from organisations.forms import ApiTokenForm, MembershipGrantForm, MfaResetForm, UserEmailForm
 from organisations.models import Membership, Organisation
 from organisations.panels import home_panels, organisation_panels
 from organisations.permissions import can_manage_users
 from organisations.selectors import home_sections, organisation_detail, user_detail, user_list
+from organisations.tokens import (
+    api_token_create,
+    api_token_refusal,
+    api_token_revoke,
+    api_tokens_of,
+)
 from saaf.nhs_forms import service_errors_apply
 
 
@@ -168,3 +174,55 @@ def user_role_revoke_page(request: HttpRequest, pk: str, membership_pk: int) -> 
         f"{membership.organisation.name}.",
     )
     return redirect(reverse("organisations:user", args=[user.pk]))
+
+
+# --- API tokens: the user's own, on their account -----------------------------------
+
+
+def _api_tokens_page(request: HttpRequest, *, form=None, secret=None, status=200) -> HttpResponse:
+    return render(
+        request,
+        "organisations/api_tokens.jinja",
+        {
+            "tokens": api_tokens_of(request.user).order_by("-created", "digest"),
+            "form": form or ApiTokenForm(),
+            "refusal": api_token_refusal(request.user),
+            "secret": secret,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def api_tokens_page(request: HttpRequest) -> HttpResponse:
+    return _api_tokens_page(request)
+
+
+@require_POST
+def api_token_create_page(request: HttpRequest) -> HttpResponse:
+    """Create a token and show it, once, on the page that answers the POST
+    (never stored, never in a redirect or message)."""
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, secret = api_token_create(
+                actor=request.user,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+            )
+        except ValidationError as error:
+            service_errors_apply(form, error)
+        else:
+            return _api_tokens_page(request, secret={"token": token, "value": secret})
+    return _api_tokens_page(request, form=form, status=400)
+
+
+@require_POST
+def api_token_revoke_page(request: HttpRequest, key: str) -> HttpResponse:
+    token = api_tokens_of(request.user).filter(token_key=key).first()
+    if token is None:
+        raise Http404("No such token.")
+    api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    return redirect(reverse("organisations:api_tokens"))

@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,6 +66,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "knox",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "allauth",
     "allauth.account",
@@ -347,6 +352,9 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 if not DEBUG:
     # Right after SecurityMiddleware: before anything that reads the session.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# Source maps (the API docs' bundles carry 6 MB of them) are served as they
+# are: compressing them doubled collectstatic's time for files nobody needs fast.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -382,11 +390,69 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend" and not E
 
 # --- API ---------------------------------------------------------------------
 
+# The REST API under /api/v1/ (saaf/api_urls.py): a machine token
+# (django-rest-knox, hashed, expiring) or the browser's session with CSRF;
+# errors as problem details (saaf/api_errors.py); throttled per token on the
+# cache. SAAF_API_RATE: requests a minute per token or user.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: its "Bearer" challenge is what a 401 offers.
+        "organisations.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "saaf.api.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["saaf.api.ApiClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": f"{int(os.environ.get('SAAF_API_RATE', '600'))}/min"},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # No OPTIONS self-description: the OpenAPI schema is the description.
+    "DEFAULT_METADATA_CLASS": None,
+    "EXCEPTION_HANDLER": "saaf.api_errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "TOKEN_PREFIX": "saaf_",
+    "AUTO_REFRESH": False,
+}
+KNOX_TOKEN_MODEL = "organisations.ApiToken"  # noqa: S105 (a model name)
+# knox's own migrations create its AuthToken table even though ApiToken
+# replaces it; an unused table pointing at users would only block flushes.
+MIGRATION_MODULES = {"knox": None}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SAAF portal API",
+    "DESCRIPTION": (
+        "The safeguarding assurance portal's data under the same rules as its pages: "
+        "what you cannot see on a page is not found here (404), what your role may not "
+        "do is refused (403) with the page's reason. Errors are RFC 9457 problem details "
+        "(application/problem+json). Authenticate with an API token from your account "
+        "page as `Authorization: Bearer <token>`; signed in to the portal, this page also calls "
+        "the API with your session (writes carry the CSRF token)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Only the token is offered under "Authorize": the browser's session
+    # (with its CSRF token) needs nothing typed, and is described above.
+    "AUTHENTICATION_WHITELIST": ["organisations.api.authentication.ApiTokenAuthentication"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "saaf.api.problem_media_type_hook",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnStatusEnum": "assurance.models.ReturnStatus",
+        "ActionStatusEnum": "assurance.models.ActionStatus",
+        "ReviewKindEnum": "reviews.models.choices.ReviewKind",
+        "OrganisationKindEnum": "organisations.choices.OrganisationKind",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------

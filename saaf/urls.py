@@ -25,6 +25,7 @@ urlpatterns = [
     # e-mail management page is switched off.
     path("accounts/email/", account_email_off),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("saaf.api_urls")),
     path("", include("assurance.urls")),
     path("", include("reviews.urls")),
     path("", include("reporting.urls")),

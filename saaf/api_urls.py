@@ -1,0 +1,108 @@
+"""The REST API's root, /api/v1/: each app's resources from its own `api/`
+package, the OpenAPI schema and its Swagger UI and ReDoc pages (behind
+sign-in, from our own static files). Resources still to come (the posts
+register, reviews, heatmaps, reports) slot in here the same way."""
+
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
+
+from assurance.api import register, returns, toolkit
+from organisations.api import tokens as token_views
+from organisations.api import views as organisations
+from reviews.api import views as reviews
+from saaf.api_docs import ApiDocs, ApiRedoc, redoc_csp
+
+_RETURN = returns.RETURN_PATH
+
+
+class NoSuchEndpoint(APIView):
+    """Any other path under /api/v1/: a problem-details 404 (after
+    authentication, so an anonymous caller learns nothing), not an HTML page."""
+
+    def _missing(self, request, *args, **kwargs):
+        raise NotFound("No such endpoint.")
+
+    get = post = put = patch = delete = _missing
+
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", organisations.Me.as_view(), name="me"),
+    path("tokens/", token_views.TokenList.as_view(), name="tokens"),
+    path("organisations/", organisations.OrganisationList.as_view(), name="organisations"),
+    path(
+        "organisations/<str:code>/",
+        organisations.OrganisationDetail.as_view(),
+        name="organisation",
+    ),
+    path("register/<str:code>/", register.IcbRegister.as_view(), name="register"),
+    path("toolkit-versions/", toolkit.ToolkitVersionList.as_view(), name="toolkit_versions"),
+    path(
+        "toolkit-versions/<int:financial_year>/",
+        toolkit.ToolkitVersionDetail.as_view(),
+        name="toolkit_version",
+    ),
+    path("periods/", toolkit.PeriodList.as_view(), name="periods"),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/",
+        toolkit.PeriodDetail.as_view(),
+        name="period",
+    ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/completeness/",
+        toolkit.PeriodCompleteness.as_view(),
+        name="period_completeness",
+    ),
+    path("returns/", returns.ReturnList.as_view(), name="returns"),
+    path(_RETURN, returns.ReturnDetail.as_view(), name="return"),
+    path(_RETURN + "answers/", returns.BulkAnswers.as_view(), name="return_answers"),
+    path(
+        _RETURN + "answers/<str:standard>/",
+        returns.AnswerDetail.as_view(),
+        name="return_answer",
+    ),
+    path(
+        _RETURN + "answers/<str:standard>/evidence/",
+        returns.AnswerEvidenceList.as_view(),
+        name="return_answer_evidence",
+    ),
+    path(
+        _RETURN + "answers/<str:standard>/evidence/<int:evidence>/",
+        returns.AnswerEvidenceDetail.as_view(),
+        name="return_answer_evidence_file",
+    ),
+    path("evidence/<int:evidence>/", returns.EvidenceDownload.as_view(), name="evidence"),
+    path(
+        _RETURN + "metric-values/<str:metric>/",
+        returns.MetricValueDetail.as_view(),
+        name="return_metric_value",
+    ),
+    path(_RETURN + "check/", returns.ReturnCheck.as_view(), name="return_check"),
+    path(_RETURN + "submit/", returns.ReturnSubmit.as_view(), name="return_submit"),
+    path(_RETURN + "review/start/", returns.ReviewStart.as_view(), name="return_review_start"),
+    path(_RETURN + "review/accept/", returns.ReviewAccept.as_view(), name="return_review_accept"),
+    path(_RETURN + "review/return/", returns.ReviewReturn.as_view(), name="return_review_return"),
+    path(
+        _RETURN + "validated-ratings/<str:standard>/",
+        returns.ValidatedRating.as_view(),
+        name="return_validated_rating",
+    ),
+    path(_RETURN + "comments/", returns.CommentList.as_view(), name="return_comments"),
+    path(_RETURN + "submissions/", returns.SubmissionList.as_view(), name="return_submissions"),
+    path(
+        _RETURN + "submissions/<int:version>/",
+        returns.SubmissionDetail.as_view(),
+        name="return_submission",
+    ),
+    path("reviews/", reviews.ReviewList.as_view(), name="reviews"),
+    path("reviews/<int:pk>/", reviews.ReviewDetail.as_view(), name="review"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", ApiDocs.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", redoc_csp(ApiRedoc.as_view(url_name="api:schema")), name="redoc"),
+    # Last: whatever else is asked under /api/v1/ is a problem-details 404.
+    re_path(r"^[\s\S]*$", extend_schema(exclude=True)(NoSuchEndpoint).as_view(), name="no_such"),
+]

@@ -1,0 +1,47 @@
+"""Fixtures for the API: a client that speaks JSON with a token or a session."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from assurance.models import ReportingPeriod
+from organisations.models import Role
+from organisations.tokens import api_token_create
+from tests.factories import enrol_totp, member
+
+
+@pytest.fixture
+def q3(toolkit):
+    return ReportingPeriod.objects.get(financial_year=2026, quarter=3)
+
+
+@pytest.fixture
+def editor(reference):
+    return member(reference["Z9B2Z"], Role.ICB_EDITOR)
+
+
+@pytest.fixture
+def approver(reference):
+    user = member(reference["Z9B2Z"], Role.ICB_APPROVER)
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def lead(reference):
+    user = member(reference["Y56"], Role.REGIONAL_LEAD)
+    enrol_totp(user)
+    return user
+
+
+def token_client(user, name="Assurance system", days=30) -> APIClient:
+    """A client holding a fresh token of `user`'s, as a system would."""
+    _, secret = api_token_create(actor=user, user=user, name=name, days=days)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def session_client(user) -> APIClient:
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client

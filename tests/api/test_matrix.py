@@ -1,0 +1,305 @@
+"""The authorization matrix: every API endpoint and method, generated from the
+URL resolver, as anonymous and as each role in an own and another region's
+ICB, by token and by session. Nothing leaks: a return out of scope answers
+exactly as a missing one; only the roles the pages allow ever change
+anything; no request is a server error."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from assurance.models import QuarterlyReturn, ReportingPeriod
+from assurance.services.register import post_types_load
+from assurance.services.returns import (
+    AnswerInput,
+    answer_save,
+    evidence_upload,
+    metric_value_save,
+    quarterly_return_start,
+)
+from assurance.services.submissions import quarterly_return_review_start, quarterly_return_submit
+from organisations.audit import system_actor
+from organisations.models import Role
+from organisations.reference_data import NATIONAL_CODE
+from organisations.tokens import api_token_create
+from reviews.models.choices import AgeGroup, ConveningBody, ReviewKind
+from reviews.services import review_create
+from tests.factories import PlaceFactory, enrol_totp, member
+
+pytestmark = [pytest.mark.heavy, pytest.mark.django_db]
+
+OWN, OTHER, MISSING = "Z9B2Z", "QHL", "ZZZZZ"  # London; Midlands; nobody
+REGION = {OWN: "Y56", OTHER: "Y60"}
+DOCS = {"schema", "docs", "redoc", "no_such"}  # not resources
+
+# Who may change what through each write (the pages' rules): the roles, and
+# whether they must be in the return's ICB (icb) or its region (region).
+WRITERS = {
+    ("returns", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_answer", "put"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_answers", "patch"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_answer_evidence", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_answer_evidence_file", "delete"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_metric_value", "put"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_submit", "post"): ({Role.ICB_APPROVER}, "icb"),
+    ("return_review_start", "post"): ({Role.REGIONAL_LEAD}, "region"),
+    ("return_review_accept", "post"): ({Role.REGIONAL_LEAD}, "region"),
+    ("return_review_return", "post"): ({Role.REGIONAL_LEAD}, "region"),
+    ("return_validated_rating", "put"): ({Role.REGIONAL_LEAD}, "region"),
+    ("return_comments", "post"): (
+        {Role.ICB_EDITOR, Role.ICB_APPROVER, Role.REGIONAL_LEAD, Role.REGIONAL_CHIEF_NURSE},
+        None,
+    ),
+}
+
+BODIES = {
+    "returns": {"icb": "{code}", "financial_year": 2026, "quarter": 2},
+    "return_answer": {"rating": "amber", "narrative": "Changed", "revision": 1},
+    "return_answers": {"answers": {"LG2": {"rating": "amber", "revision": 1}}},
+    "return_metric_value": {"value": "4", "revision": 1},
+    "return_submit": {"declaration": True},
+    "return_review_start": {},
+    "return_review_accept": {"comment": "Accepted."},
+    "return_review_return": {"comment": "Please say more about LG1."},
+    "return_validated_rating": {"rating": "amber", "rationale": "Evidence thin."},
+    "return_comments": {"text": "A question about LG1."},
+}
+
+
+def api_endpoints():
+    """(name, route, methods) for every API URL, from the resolver itself."""
+    resolver = get_resolver()
+    api = next(
+        p for p in resolver.url_patterns if isinstance(p, URLResolver) and p.namespace == "api"
+    )
+    for pattern in api.url_patterns:
+        assert isinstance(pattern, URLPattern)
+        if pattern.name in DOCS:
+            continue
+        view = pattern.callback.view_class
+        methods = [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)]
+        yield pattern.name, str(pattern.pattern), methods
+
+
+REVIEW_IDS: dict[str, int] = {}  # each ICB's review, made by the world fixture
+EVIDENCE_IDS: dict[str, int] = {}  # each ICB's evidence file on LG1
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def _url(route: str, code: str) -> str:
+    values = {
+        "<int:pk>": str(REVIEW_IDS.get(code, 999_999)),
+        "<int:evidence>": str(EVIDENCE_IDS.get(code, 999_999)),
+        "<str:code>": code,
+        "<int:financial_year>": "2026",
+        "<int:quarter>": "3",
+        "<str:standard>": "LG1",
+        "<str:metric>": "PREVENT_TRAINED",
+        "<int:version>": "1",
+    }
+    for key, value in values.items():
+        route = route.replace(key, value)
+    assert "<" not in route, route
+    return "/api/v1/" + route
+
+
+def _submitted(icb, period, editor, approver):
+    ret = quarterly_return_start(actor=editor, icb=icb, period=period)
+    version = period.toolkit_version
+    for st in version.standards.all():
+        answer_save(
+            actor=editor,
+            quarterly_return=ret,
+            standard=st,
+            answer=AnswerInput(
+                rating="green",
+                narrative="Met.",
+                explanation="Cover agreed." if st.register_groups else "",
+            ),
+            revision=0,
+        )
+    for m in version.metrics.all():
+        if not m.is_computed:
+            metric_value_save(
+                actor=editor, quarterly_return=ret, metric=m, value=Decimal("3"), revision=0
+            )
+    link = evidence_upload(
+        actor=editor,
+        quarterly_return=ret,
+        standard=version.standards.get(code="LG1"),
+        uploaded=SimpleUploadedFile("minutes.pdf", PDF, content_type="application/pdf"),
+        effective_on=datetime.date(2026, 10, 1),
+    )
+    EVIDENCE_IDS[icb.code] = link.evidence_id
+    quarterly_return_submit(actor=approver, quarterly_return=ret, declaration=True)
+    return ret
+
+
+@pytest.fixture
+def world(reference, toolkit):
+    post_types_load(actor=system_actor())
+    period = ReportingPeriod.objects.get(financial_year=2026, quarter=3)
+    people = {}
+    for code in (OWN, OTHER):
+        for role in (Role.ICB_VIEWER, Role.ICB_EDITOR, Role.ICB_APPROVER):
+            people[(role, code)] = member(reference[code], role)
+        for role in (Role.REGIONAL_LEAD, Role.REGIONAL_CHIEF_NURSE):
+            people[(role, code)] = member(reference[REGION[code]], role)
+    people[(Role.NSSG_MEMBER, None)] = member(reference[NATIONAL_CODE], Role.NSSG_MEMBER)
+    people[(Role.NATIONAL_ADMIN, None)] = member(reference[NATIONAL_CODE], Role.NATIONAL_ADMIN)
+    for user in people.values():
+        enrol_totp(user)
+    for code in (OWN, OTHER):
+        ret = _submitted(
+            reference[code],
+            period,
+            people[(Role.ICB_EDITOR, code)],
+            people[(Role.ICB_APPROVER, code)],
+        )
+        quarterly_return_review_start(
+            actor=people[(Role.REGIONAL_LEAD, code)], quarterly_return=ret
+        )
+        review = review_create(
+            actor=people[(Role.ICB_EDITOR, code)],
+            lead_icb=reference[code],
+            kind=ReviewKind.SAR,
+            reference=f"{code}-SAR-01",
+            convening_body=ConveningBody.SAB,
+            area=PlaceFactory(parent=reference[code]),
+            age_group=AgeGroup.ADULT,
+            notified_on=datetime.date(2026, 5, 4),
+        )
+        REVIEW_IDS[code] = review.pk
+    return people
+
+
+def _clients(user):
+    _, secret = api_token_create(actor=user, user=user, name="matrix", days=1)
+    token = APIClient()
+    token.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    session = APIClient()  # CSRF is tested apart: here the role rules
+    session.force_login(user)
+    return {"token": token, "session": session}
+
+
+def _sees(role, home: str | None, code: str) -> bool:
+    if home is None:
+        return True  # national roles read everything
+    return home == code
+
+
+def _may_write(name, method, role, home, code) -> bool:
+    rule = WRITERS.get((name, method))
+    if rule is None:
+        return False
+    roles, where = rule
+    if role not in roles or home is None:
+        return False
+    if where == "icb" and role in (Role.ICB_EDITOR, Role.ICB_APPROVER):
+        return home == code
+    if role in (Role.REGIONAL_LEAD, Role.REGIONAL_CHIEF_NURSE):
+        return home == code  # the lead of the return's region
+    return home == code
+
+
+def _request(client, method, url, body):
+    kind = "json"
+    if url.endswith("/answers/LG1/evidence/") and method == "post":
+        kind = "multipart"
+        body = {"file": SimpleUploadedFile("a.pdf", PDF), "effective_on": "2026-10-01"}
+    with transaction.atomic():
+        response = getattr(client, method)(url, body, format=kind)
+        transaction.set_rollback(True)  # every cell starts from the same world
+    return response
+
+
+def _body(name, code):
+    return json.loads(json.dumps(BODIES.get(name, {})).replace("{code}", code))
+
+
+def test_every_endpoint_as_every_role_leaks_nothing(world):
+    endpoints = list(api_endpoints())
+    assert len(endpoints) >= 20
+    anonymous = APIClient()
+    cells = 0
+    written = set()  # the writes that went through, to prove the matrix reaches them
+    for name, route, methods in endpoints:
+        for method in methods:
+            response = _request(anonymous, method, _url(route, OWN), _body(name, OWN))
+            assert response.status_code == 401, (name, method)
+            cells += 1
+
+    for (role, home), user in world.items():
+        clients = _clients(user)
+        for (via, client), (name, route, methods) in itertools.product(clients.items(), endpoints):
+            for method, code in itertools.product(methods, (OWN, OTHER)):
+                url = _url(route, code)
+                body = _body(name, code)
+                response = _request(client, method, url, body)
+                cells += 1
+                where = (role, home, via, name, method, code, response.status_code)
+                assert response.status_code < 500, where
+                scoped = (
+                    "<str:code>" in route
+                    or "<int:pk>" in route
+                    or "<int:evidence>" in route
+                    or (name == "returns" and method == "post")
+                )
+                if scoped and not _sees(role, home, code):
+                    missing = _request(client, method, _url(route, MISSING), _body(name, MISSING))
+                    assert response.status_code == 404, where
+                    assert response.json() == missing.json(), where
+                    continue
+                if scoped:
+                    assert response.status_code != 404, where
+                if method != "get" and 200 <= response.status_code < 300:
+                    assert _may_write(name, method, role, home, code), where
+                    written.add((name, method))
+                if method != "get" and not _may_write(name, method, role, home, code):
+                    assert response.status_code in (400, 403, 404, 405), where
+    assert QuarterlyReturn.objects.count() == 2  # every write was rolled back
+    # Each write succeeded for someone allowed (the under-review state refuses
+    # drafting, submitting and starting the review to everyone).
+    blocked_by_state = {
+        ("return_answer", "put"),
+        ("return_answers", "patch"),
+        ("return_answer_evidence", "post"),
+        ("return_answer_evidence_file", "delete"),
+        ("return_metric_value", "put"),
+        ("return_submit", "post"),
+        ("return_review_start", "post"),
+    }
+    assert written == set(WRITERS) - blocked_by_state
+    assert cells > 1000
+
+
+def test_lists_hold_only_what_the_role_may_read(world):
+    for (role, home), user in world.items():
+        api = _clients(user)["token"]
+        returns = {r["icb"]["code"] for r in api.get("/api/v1/returns/").json()["results"]}
+        reviews = {r["lead_icb"] for r in api.get("/api/v1/reviews/").json()["results"]}
+        organisations = set()
+        page = "/api/v1/organisations/?kind=icb&page_size=500"
+        organisations = {o["code"] for o in api.get(page).json()["results"]}
+        assert reviews == returns, (role, home)
+        if home is None:
+            assert returns == {OWN, OTHER}
+            assert {OWN, OTHER} <= organisations
+        else:
+            assert returns == {home}, (role, home)
+            other = OTHER if home == OWN else OWN
+            assert other not in organisations and home in organisations
+        period = api.get("/api/v1/periods/2026/3/").json()
+        expected = {i["code"] for i in period["expected_icbs"]}
+        if home is not None:
+            other = OTHER if home == OWN else OWN
+            assert other not in expected
