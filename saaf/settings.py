@@ -393,7 +393,8 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend" and not E
 # The REST API under /api/v1/ (saaf/api_urls.py): a machine token
 # (django-rest-knox, hashed, expiring) or the browser's session with CSRF;
 # errors as problem details (saaf/api_errors.py); throttled per token on the
-# cache. SAAF_API_RATE: requests a minute per token or user.
+# cache.
+API_RATE_PER_MINUTE = int(os.environ.get("SAAF_API_RATE", "600"))  # per token or user
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First: its "Bearer" challenge is what a 401 offers.
@@ -406,7 +407,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "saaf.api.ApiPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["saaf.api.ApiClientThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api": f"{int(os.environ.get('SAAF_API_RATE', '600'))}/min"},
+    "DEFAULT_THROTTLE_RATES": {"api": f"{API_RATE_PER_MINUTE}/min"},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # No OPTIONS self-description: the OpenAPI schema is the description.
     "DEFAULT_METADATA_CLASS": None,
