@@ -5,7 +5,9 @@ the schema (status, content type, body)."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection
@@ -22,6 +24,18 @@ pytestmark = [pytest.mark.heavy]
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 APP = get_wsgi_application()
 schema.app = APP  # every call, probes included, goes through the WSGI app
+
+
+@pytest.fixture(autouse=True)
+def _test_connection_kept():
+    """The real WSGI app closes the database connection around each request
+    (`close_old_connections`), which would close the test's own transaction:
+    as Django's test client does, keep it open while the test runs."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
