@@ -585,8 +585,12 @@ def heatmap_build(
         if earlier:
             wanted |= Q(period=previous, icb_id__in=earlier)
         key, answers = _answer_filter(view, columns)
-        submissions = current_versions(QuarterlyReturn.objects.filter(wanted))
-        counts = answer_counts(submissions, key, answers)
+        # The current submissions' ids first (a few hundred at most), then the
+        # answers by those ids: nested in one statement with the OR above,
+        # PostgreSQL's estimate went wrong and the count ran for minutes.
+        current = current_versions(QuarterlyReturn.objects.filter(wanted))
+        submission_ids = list(current.values_list("pk", flat=True))
+        counts = answer_counts(Submission.objects.filter(pk__in=submission_ids), key, answers)
         counted = {
             (icb_id, column): n
             for (icb_id, period_id, column), n in counts.items()
