@@ -233,7 +233,21 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Recommendations and actions --------------------------------------------------------
 
 
-def _small_form(request, *, form, review, heading, caption, submit) -> HttpResponse:
+def _small_form(request, form, save, *, review, done, heading, caption, submit, field=None):
+    """The one flow of the small forms: a valid form goes to `save` (a service
+    call); the service's refusal shows on the form (on `field` if given); on
+    success the message `done(result)` and back to the review's page."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as error:
+            if field:
+                form.add_error(field, error)
+            else:
+                service_errors_apply(form, error)
+        else:
+            messages.success(request, done(result))
+            return redirect("reviews:review_detail", pk=review.pk)
     return render(
         request,
         "reviews/form.jinja",
@@ -244,21 +258,14 @@ def _small_form(request, *, form, review, heading, caption, submit) -> HttpRespo
 def recommendation_new(request: HttpRequest, pk: int) -> HttpResponse:
     review = review_get_visible(request.user, pk)
     _require_change(request, review)
-    form = RecommendationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            recommendation = services.recommendation_create(
-                actor=request.user, review=review, text=form.cleaned_data["text"]
-            )
-        except ValidationError as error:
-            service_errors_apply(form, error)
-        else:
-            messages.success(request, f"Recommendation {recommendation.number} added.")
-            return redirect("reviews:review_detail", pk=review.pk)
     return _small_form(
         request,
-        form=form,
+        RecommendationForm(request.POST or None),
+        lambda data: services.recommendation_create(
+            actor=request.user, review=review, text=data["text"]
+        ),
         review=review,
+        done=lambda recommendation: f"Recommendation {recommendation.number} added.",
         heading="Add a recommendation",
         caption=review.reference,
         submit="Add recommendation",
@@ -269,21 +276,14 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = recommendation_get_visible(request.user, pk)
     review = recommendation.review
     _require_change(request, review)
-    form = RecommendationForm(request.POST or None, initial={"text": recommendation.text})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.recommendation_update(
-                actor=request.user, recommendation=recommendation, text=form.cleaned_data["text"]
-            )
-        except ValidationError as error:
-            service_errors_apply(form, error)
-        else:
-            messages.success(request, f"Recommendation {recommendation.number} saved.")
-            return redirect("reviews:review_detail", pk=review.pk)
     return _small_form(
         request,
-        form=form,
+        RecommendationForm(request.POST or None, initial={"text": recommendation.text}),
+        lambda data: services.recommendation_update(
+            actor=request.user, recommendation=recommendation, text=data["text"]
+        ),
         review=review,
+        done=lambda _: f"Recommendation {recommendation.number} saved.",
         heading=f"Change recommendation {recommendation.number}",
         caption=review.reference,
         submit="Save recommendation",
@@ -294,23 +294,16 @@ def action_new(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = recommendation_get_visible(request.user, pk)
     review = recommendation.review
     _require_change(request, review)
-    form = ActionForm(
-        request.POST or None, review=review, initial={"status": ActionStatus.NOT_STARTED}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_create(
-                actor=request.user, recommendation=recommendation, **form.cleaned_data
-            )
-        except ValidationError as error:
-            service_errors_apply(form, error)
-        else:
-            messages.success(request, f"Action added to recommendation {recommendation.number}.")
-            return redirect("reviews:review_detail", pk=review.pk)
     return _small_form(
         request,
-        form=form,
+        ActionForm(
+            request.POST or None, review=review, initial={"status": ActionStatus.NOT_STARTED}
+        ),
+        lambda data: services.action_create(
+            actor=request.user, recommendation=recommendation, **data
+        ),
         review=review,
+        done=lambda _: f"Action added to recommendation {recommendation.number}.",
         heading=f"Add an action to recommendation {recommendation.number}",
         caption=review.reference,
         submit="Add action",
@@ -325,22 +318,19 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {f: getattr(action, f) for f in ("description", "owner", "due_on", "status")}
     if completed:
         initial["evidence"] = action.evidence
-    form = ActionForm(request.POST or None, review=review, completed=completed, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        changes = dict(form.cleaned_data)
+
+    def save(data):
+        changes = dict(data)
         if changes["status"] == action.status:
             del changes["status"]  # unchanged; a completed action stays completed
-        try:
-            services.action_update(actor=request.user, action=action, **changes)
-        except ValidationError as error:
-            service_errors_apply(form, error)
-        else:
-            messages.success(request, "Action saved.")
-            return redirect("reviews:review_detail", pk=review.pk)
+        return services.action_update(actor=request.user, action=action, **changes)
+
     return _small_form(
         request,
-        form=form,
+        ActionForm(request.POST or None, review=review, completed=completed, initial=initial),
+        save,
         review=review,
+        done=lambda _: "Action saved.",
         heading="Change an action",
         caption=f"{review.reference}, recommendation {action.recommendation.number}",
         submit="Save action",
@@ -354,26 +344,18 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
     if action.status == ActionStatus.COMPLETED:
         messages.info(request, "That action is already completed.")
         return redirect("reviews:review_detail", pk=review.pk)
-    form = ActionCompleteForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        uploaded = form.cleaned_data["evidence_file"]
-        try:
-            services.action_complete(
-                actor=request.user,
-                action=action,
-                completed_on=form.cleaned_data["completed_on"],
-                evidence=form.cleaned_data["evidence"],
-                files=[uploaded] if uploaded else [],
-            )
-        except ValidationError as error:
-            service_errors_apply(form, error)
-        else:
-            messages.success(request, "Action completed.")
-            return redirect("reviews:review_detail", pk=review.pk)
     return _small_form(
         request,
-        form=form,
+        ActionCompleteForm(request.POST or None, request.FILES or None),
+        lambda data: services.action_complete(
+            actor=request.user,
+            action=action,
+            completed_on=data["completed_on"],
+            evidence=data["evidence"],
+            files=[data["evidence_file"]] if data["evidence_file"] else [],
+        ),
         review=review,
+        done=lambda _: "Action completed.",
         heading="Complete an action",
         caption=f"{review.reference}: {action.description[:80]}",
         submit="Complete action",
@@ -384,24 +366,18 @@ def action_evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
     action = action_get_visible(request.user, pk)
     review = action.recommendation.review
     _require_change(request, review)
-    form = ActionEvidenceForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            evidence = services.action_evidence_add(
-                actor=request.user, action=action, uploaded=form.cleaned_data["file"]
-            )
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
-            messages.success(request, f"{evidence.display_name} added.")
-            return redirect("reviews:review_detail", pk=review.pk)
     return _small_form(
         request,
-        form=form,
+        ActionEvidenceForm(request.POST or None, request.FILES or None),
+        lambda data: services.action_evidence_add(
+            actor=request.user, action=action, uploaded=data["file"]
+        ),
         review=review,
+        done=lambda evidence: f"{evidence.display_name} added.",
         heading="Add an evidence file",
         caption=f"{review.reference}: {action.description[:80]}",
         submit="Upload file",
+        field="file",
     )
 
 
@@ -417,19 +393,12 @@ def action_evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such file.")
     review = evidence.action.recommendation.review
     _require_change(request, review)
-    form = forms.Form(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_evidence_remove(actor=request.user, evidence=evidence)
-        except ValidationError as error:
-            service_errors_apply(form, error)
-        else:
-            messages.success(request, f"{evidence.display_name} removed.")
-            return redirect("reviews:review_detail", pk=review.pk)
     return _small_form(
         request,
-        form=form,
+        forms.Form(request.POST if request.method == "POST" else None),
+        lambda _: services.action_evidence_remove(actor=request.user, evidence=evidence),
         review=review,
+        done=lambda _: f"{evidence.display_name} removed.",
         heading=f"Remove {evidence.display_name}",
         caption=f"{review.reference}: {evidence.action.description[:80]}",
         submit="Remove file",

@@ -2,7 +2,14 @@
 loaded once into the test database (each test's changes roll back), and
 `reference` / `toolkit` reload them if a transactional test flushed them."""
 
+import contextlib
+import email
+import email.policy
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from assurance.models import ToolkitVersion
@@ -10,6 +17,26 @@ from assurance.toolkit_content import toolkit_content_load
 from organisations.audit import system_actor
 from organisations.models import Organisation
 from organisations.reference_data import NATIONAL_CODE, reference_data_load
+from saaf.celery import app
+
+
+def _own_redis_database():
+    """Each pytest-xdist process takes its own Redis database (gw0 the one
+    given, gw1 the next): the tests clear the cache, which empties the whole
+    database, and purge the Celery queue; neither may touch another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not django_settings.REDIS_URL or not worker.startswith("gw"):
+        return
+    parts = urlsplit(django_settings.REDIS_URL)
+    number = (int(parts.path.strip("/") or 0) + int(worker[2:])) % 16
+    url = urlunsplit(parts._replace(path=f"/{number}"))
+    django_settings.REDIS_URL = url
+    django_settings.CACHES["default"]["LOCATION"] = url
+    django_settings.CELERY_BROKER_URL = django_settings.CELERY_RESULT_BACKEND = url
+    app.conf.broker_url = app.conf.result_backend = url
+
+
+_own_redis_database()
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +54,10 @@ def reference(db):
     """The reference organisations, by code: reference["QMJ"]."""
     if not Organisation.objects.filter(code=NATIONAL_CODE).exists():
         reference_data_load(actor=system_actor())
+    # The periods come with the toolkits: a test that only asks for the
+    # organisations still finds them after a transactional test's flush.
+    if not ToolkitVersion.objects.exists():
+        toolkit_content_load(actor=system_actor())
     return {org.code: org for org in Organisation.objects.all()}
 
 
@@ -66,9 +97,7 @@ def _fast_passwords(settings):
 @pytest.fixture
 def toolkit(reference):
     """The shipped 2025/26 and 2026/27 versions and their periods, by start year:
-    loaded once per run (tests/conftest.py), again only after a flush."""
-    if not ToolkitVersion.objects.exists():
-        toolkit_content_load(actor=system_actor())
+    loaded once per run (tests/conftest.py), again only after a flush (above)."""
     return {v.financial_year: v for v in ToolkitVersion.objects.all()}
 
 
@@ -76,3 +105,55 @@ def toolkit(reference):
 def _media_root(settings, tmp_path):
     # Evidence files a test uploads (the demo included) go to its own folder.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks run in the test's process whatever the pass (the PostgreSQL pass
+    has a real broker; a real worker runs them only where a test starts one)."""
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def real_worker(settings):
+    """`with real_worker(): ...` runs a Celery worker on Redis in a thread of
+    the test's process for the block (PostgreSQL pass only). The queue is
+    emptied first: tasks a test's set-up queued with no worker to run them
+    are not its business."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: scripts/test runs it in the PostgreSQL pass")
+    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
+    from celery.contrib.testing.worker import start_worker
+
+    assert not app.conf.task_always_eager
+
+    @contextlib.contextmanager
+    def running(pool="solo", **options):
+        app.control.purge()
+        with start_worker(app, pool=pool, shutdown_timeout=30, **options) as worker:
+            yield worker
+
+    return running
+
+
+@pytest.fixture
+def filed_mail(settings, tmp_path):
+    """E-mail goes to files (as a real worker, another thread, cannot use the
+    test's outbox); calling the fixture reads back every message sent."""
+    folder = tmp_path / "mail"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(folder)
+
+    def messages():
+        # One file per connection, messages separated by a line of 79 dashes.
+        found = []
+        for path in sorted(folder.glob("*.log")):
+            for part in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if part.strip():
+                    found.append(email.message_from_bytes(part, policy=email.policy.default))
+        return found
+
+    return messages

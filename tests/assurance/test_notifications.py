@@ -5,8 +5,6 @@ they are told (the ICB, the period, a link, never the answers), nothing when
 the change rolls back, once per event, retried when the mail server fails —
 and one real worker writing the message to files."""
 
-import email
-import email.policy
 import re
 import smtplib
 import time
@@ -35,7 +33,6 @@ from assurance.tasks import return_event_notify as return_event_notify_task
 from organisations.audit import system_actor
 from organisations.models import AuditAction, AuditEvent, Membership, Role, User
 from organisations.permissions import NotPermitted
-from saaf.celery import app
 from tests.assurance.test_submission import (  # noqa: F401
     approver,
     editor,
@@ -60,15 +57,12 @@ def rating_words(body: str):
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks_and_base_url(settings):
-    """Tasks run in-process here whatever the pass (the PostgreSQL pass has a
-    real broker, and a real worker only in the test that starts one), and
-    links use a base URL that is not the default, to show they follow it."""
+def _eager_tasks_and_base_url(request, settings):
+    """Tasks run in-process (but where a test starts a real worker), and links
+    use a base URL that is not the default, to show they follow it."""
     settings.SAAF_BASE_URL = BASE_URL
-    eager, propagates = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
+    if "real_worker" not in request.fixturenames:
+        request.getfixturevalue("eager_tasks")
 
 
 @pytest.fixture
@@ -502,42 +496,20 @@ def test_the_file_backend_needs_its_folder():
 # --- A real worker --------------------------------------------------------------------
 
 
-def _messages_in(folder):
-    """Each message Django's file backend wrote under `folder` (one file per
-    connection, messages separated by a line of 79 dashes)."""
-    found = []
-    for path in sorted(folder.glob("*.log")):
-        for part in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if part.strip():
-                found.append(email.message_from_bytes(part, policy=email.policy.default))
-    return found
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_writes_the_submission_e_mail(
-    submissions_purged_after, people, ret, settings, tmp_path
+    submissions_purged_after, people, ret, real_worker, filed_mail
 ):
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
-    from celery.contrib.testing.worker import start_worker
-
-    if not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL: scripts/test runs it in the PostgreSQL pass")
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     fill_clean(people["editor"], ret)
-    # Tasks queued with no worker to run them (by a change made before the
-    # worker starts) are not this test's business.
-    app.control.purge()
 
-    with start_worker(app, pool="solo", shutdown_timeout=30, perform_ping_check=True):
+    with real_worker():
         quarterly_return_submit(actor=people["approver"], quarterly_return=ret, declaration=True)
         deadline = time.monotonic() + 60
         while not notified_events(ret).exists() and time.monotonic() < deadline:
             time.sleep(0.2)
 
-    (message,) = _messages_in(tmp_path / "mail")
+    (message,) = filed_mail()
     assert {a.addr_spec for a in message["To"].addresses} == emails(people["lead"], people["lead2"])
     assert message["Subject"] == "SAAF: NHS West and North London ICB Q3 2026/27 return submitted"
     text = message.get_body(preferencelist=("plain",)).get_content()

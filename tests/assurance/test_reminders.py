@@ -5,8 +5,6 @@ even when the task runs twice or two workers race, what a failed send does,
 and the return's history page listing them."""
 
 import datetime
-import email
-import email.policy
 import smtplib
 import zoneinfo
 
@@ -49,11 +47,9 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks(settings):
-    eager, propagates = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
+def _eager_tasks(request):
+    if "real_worker" not in request.fixturenames:
+        request.getfixturevalue("eager_tasks")
 
 
 @pytest.fixture
@@ -296,43 +292,23 @@ def test_the_history_page_lists_the_reminders(client, team, reference, q3):
 # --- Two workers racing, on a real worker with Redis ------------------------------------------
 
 
-def _messages_in(folder):
-    found = []
-    for path in sorted(folder.glob("*.log")):
-        for part in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if part.strip():
-                found.append(email.message_from_bytes(part, policy=email.policy.default))
-    return found
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_racing_on_a_real_worker_send_each_reminder_once(
-    reference, team, q3, settings, tmp_path
+    reference, team, q3, real_worker, filed_mail
 ):
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
-    from celery.contrib.testing.worker import start_worker
-
-    if not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL: scripts/test runs it in the PostgreSQL pass")
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     due(q3, today() + 3 * DAY)
     for code in ("QMF", "QRL"):
         member(reference[code], Role.ICB_EDITOR)
-    app.control.purge()
 
-    with start_worker(
-        app, pool="threads", concurrency=2, shutdown_timeout=30, perform_ping_check=True
-    ):
+    with real_worker(pool="threads", concurrency=2):
         first, second = return_reminders_send.delay(), return_reminders_send.delay()
         sent = first.get(timeout=90) + second.get(timeout=90)
 
     assert rows(q3).count() == 4  # Z9B2Z's editor and approver, QMF's and QRL's editors
     assert sent == 4
     assert not rows(q3, sent_at__isnull=True).exists()
-    messages = _messages_in(tmp_path / "mail")
+    messages = filed_mail()
     addressed = sorted(a.addr_spec for m in messages for a in m["To"].addresses)
     assert len(addressed) == len(set(addressed)) == 4
     assert AuditEvent.objects.filter(action=AuditAction.RETURN_REMINDED).count() == 3

@@ -5,10 +5,7 @@ national report with London's section and follows a figure to its returns.
 axe passes on every reporting page, errors included."""
 
 # ruff: noqa: F811  (the fixtures are imported from the reporting tests)
-import contextlib
-
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from organisations.models import Role
@@ -21,25 +18,8 @@ from tests.reporting.conftest import YEAR, history  # noqa: F401
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@contextlib.contextmanager
-def rollup_worker():
-    """A real worker in the PostgreSQL pass (tasks go to Redis); the embedded
-    default runs them eagerly, in the request."""
-    if not settings.REDIS_URL:
-        yield
-        return
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
-    from celery.contrib.testing.worker import start_worker
-
-    from saaf.celery import app
-
-    app.control.purge()
-    with start_worker(app, pool="solo", shutdown_timeout=30):
-        yield
-
-
 def test_lead_writes_chief_nurse_signs_national_admin_rolls_up(
-    live_server, page, sign_in, reference, history, submissions_purged_after
+    live_server, page, sign_in, reference, history, submissions_purged_after, real_worker
 ):
     lead = member(reference["Y56"], Role.REGIONAL_LEAD)
     chief_nurse = member(reference["Y56"], Role.REGIONAL_CHIEF_NURSE)
@@ -87,7 +67,7 @@ def test_lead_writes_chief_nurse_signs_national_admin_rolls_up(
     expect(
         page.get_by_text("The region's report has not been signed off yet.").first
     ).to_be_visible()
-    with rollup_worker():
+    with real_worker():
         page.get_by_role("button", name="Compute the figures").click()
         expect(page.get_by_role("heading", name="Computing the figures")).to_be_visible()
         assert_accessible(page)

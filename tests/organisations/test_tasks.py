@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from allauth.usersessions.models import UserSession
-from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -19,18 +18,10 @@ from tests.factories import UserFactory, member
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_restores_a_changed_reference_name(reference):
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
-    from celery.contrib.testing.worker import start_worker
-
-    from saaf.celery import app
-
-    if not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL: scripts/test runs it in the PostgreSQL pass")
-    assert not app.conf.task_always_eager
+def test_a_real_worker_restores_a_changed_reference_name(reference, real_worker):
     Organisation.objects.filter(code="QMF").update(name="Wrong name")
 
-    with start_worker(app, pool="solo", shutdown_timeout=30):
+    with real_worker():
         result = reference_data_refresh.delay()
         outcome = result.get(timeout=60)
 
@@ -75,17 +66,10 @@ def _assert_only_live_left(expired: str, live: str) -> None:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_purges_expired_sessions(reference):
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
-    from celery.contrib.testing.worker import start_worker
-
-    from saaf.celery import app
-
-    if not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL: scripts/test runs it in the PostgreSQL pass")
+def test_a_real_worker_purges_expired_sessions(reference, real_worker):
     expired, live = _sessions_one_expired_one_live()
 
-    with start_worker(app, pool="solo", shutdown_timeout=30):
+    with real_worker():
         outcome = sessions_purge.delay().get(timeout=60)
         again = sessions_purge.delay().get(timeout=60)  # safe to run twice
 

@@ -25,15 +25,9 @@ def _snapshot():
 
 
 @pytest.fixture
-def eager():
+def eager(eager_tasks):
     """Tasks run in the process, in the PostgreSQL pass too (test_worker.py
     runs them on real workers)."""
-    from saaf.celery import app
-
-    before = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 @pytest.mark.django_db

@@ -48,14 +48,9 @@ def _run_done(run_id):
     return ReportRun.objects.filter(pk=run_id, state=RunState.DONE).exists()
 
 
-def test_a_real_worker_runs_the_rollup(redis_only, national_admin, submissions_purged_after):
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker start uses)
-    from celery.contrib.testing.worker import start_worker
-
-    from saaf.celery import app
-
-    run = report_run_start(actor=national_admin, financial_year=YEAR)
-    with start_worker(app, pool="solo", shutdown_timeout=30):
+def test_a_real_worker_runs_the_rollup(real_worker, national_admin, submissions_purged_after):
+    with real_worker():
+        run = report_run_start(actor=national_admin, financial_year=YEAR)
         _wait_for(lambda: _run_done(run.pk), timeout=120, what="the rollup")
     run.refresh_from_db()
     assert run.regions_done == 7 and run.started_at and run.finished_at
