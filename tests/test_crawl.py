@@ -27,7 +27,8 @@ PERSONAS = [
 ]
 # Links that change state on GET or leave the portal are not followed.
 SKIP = re.compile(r"^/(accounts/logout|admin/logout|static/|media/)|\?.*(format|download)=")
-PAGES_PER_PERSONA = 120
+# Enough to reach each kind of page a persona has (the lists come first).
+PAGES_PER_PERSONA = 60
 
 
 def _links(html: str) -> list[str]:

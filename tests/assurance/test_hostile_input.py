@@ -49,14 +49,16 @@ HOSTILE = {
 COUNTED = (Post, Tenure, ToolkitVersion, Section, Standard, Metric, ReportingPeriod, AuditEvent)
 
 
-def posted_keys(form_class, **form_kwargs) -> list[str]:
-    """The names a browser posts for each field of the form: a date field's three boxes."""
+def posted_keys(form_class, **form_kwargs) -> list[tuple[str, ...]]:
+    """The names a browser posts for each field of the form, a date field's
+    three boxes together (each hostile text goes into all three at once: the
+    date is refused or kept whole, and the sweep costs a third)."""
     keys = []
     for name, field in form_class(**form_kwargs).fields.items():
         if isinstance(field.widget, forms.SelectDateWidget):
-            keys += [f"{name}_day", f"{name}_month", f"{name}_year"]
+            keys.append((f"{name}_day", f"{name}_month", f"{name}_year"))
         else:
-            keys.append(name)
+            keys.append((name,))
     return keys
 
 
@@ -76,13 +78,14 @@ def state(instance=None):
     return counts, model_to_dict(instance)
 
 
-def attack(client, url: str, baseline: dict, keys: list[str], instance=None) -> list[str]:
+def attack(client, url: str, baseline: dict, keys, instance=None) -> list[str]:
     """Post `baseline` with each key in turn set to each hostile text; return what went
     wrong. Each attempt is rolled back, so every one starts from the same data."""
     problems = []
-    for key in keys:
+    for names in keys:
+        key = "/".join(names)
         for label, text in HOSTILE.items():
-            data = {**baseline, key: text}
+            data = {**baseline, **dict.fromkeys(names, text)}
             with transaction.atomic():
                 before = state(instance)
                 events = AuditEvent.objects.count()
@@ -148,7 +151,7 @@ def test_tenure_forms(register_client, reference, world):  # noqa: F811
         **date_parts("training_date", datetime.date(2026, 5, 1)),
     }
     keys = posted_keys(TenureForm)
-    assert "capacity" in keys and "end_date_year" in keys
+    assert ("capacity",) in keys and ("end_date_day", "end_date_month", "end_date_year") in keys
     vacant = world["vacant"]
     problems = attack(
         register_client, reverse("assurance:tenure_new", args=[vacant.pk]), baseline, keys

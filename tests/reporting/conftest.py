@@ -5,6 +5,7 @@ write, sign and read the reports."""
 import datetime
 
 import pytest
+from django.db import transaction
 
 from assurance.national_history import national_history_generate
 from organisations.models import Role
@@ -21,6 +22,17 @@ YEAR = 2025
 def history(reference, toolkit, settings):
     """Every ICB's returns from Q2 2022/23 to Q4 2025/26, as generated."""
     return national_history_generate(seed=17, today=HISTORY_DAY)
+
+
+@pytest.fixture(scope="module")
+def module_history(django_db_setup, django_db_blocker):
+    """The same history made once for a module whose tests only read it
+    (about 15 s on PostgreSQL): made in a transaction rolled back after the
+    module, inside which each test's own transaction is a savepoint. Not for
+    `transaction=True` tests, whose flush it would meet."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield national_history_generate(seed=17, today=HISTORY_DAY)
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def direct_metric(region, year, metric):
 
 
 @pytest.mark.django_db
-def test_a_regions_figures_equal_a_direct_computation(history, london):
+def test_a_regions_figures_equal_a_direct_computation(module_history, london):
     figures = area_figures(financial_year=YEAR, area=london)
     rag = {(f.period.quarter, f.code): f.counts for f in figures if f.kind == FigureKind.RAG}
     expected = direct_rag(london, YEAR)
@@ -71,7 +71,7 @@ def test_a_regions_figures_equal_a_direct_computation(history, london):
 
 
 @pytest.mark.django_db
-def test_every_rag_figure_names_the_submissions_behind_it(history, london):
+def test_every_rag_figure_names_the_submissions_behind_it(module_history, london):
     figures = area_figures(financial_year=YEAR, area=london)
     for figure in figures:
         if figure.kind != FigureKind.RAG:
@@ -82,7 +82,7 @@ def test_every_rag_figure_names_the_submissions_behind_it(history, london):
 
 
 @pytest.mark.django_db
-def test_the_national_metric_series_notes_the_reorganisation(history, reference):
+def test_the_national_metric_series_notes_the_reorganisation(module_history, reference):
     england = Organisation.objects.get(code="X24")
     figures = area_figures(financial_year=2026, area=england)
     notes = [f for f in figures if f.kind == FigureKind.METRIC and f.note]
