@@ -19,8 +19,10 @@ other features read"):
 
 Each figure keeps what it was computed from: the current submissions' ids
 (RAG, metrics) or the ICBs' ids (findings, reviews, returns), for the page
-that lists them. Counting is done in SQL; the medians are taken in Python
-from one query's values (SQLite has no median).
+that lists them. Counting is done in SQL; on PostgreSQL the metrics' medians,
+sums and id lists too (`percentile_cont`, `array_agg`); on SQLite, which has
+no median, they are taken in Python from one query's values, to the same
+figures.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
 from assurance.completeness import period_completeness
@@ -169,18 +173,26 @@ def _expected_by_period(periods, icbs) -> dict[int, int]:
     }
 
 
-def metric_values(*, financial_year: int, icbs, codes) -> list[tuple]:
-    """(metric code, period id, ICB id, submission id, value) of the current
-    submissions over the trend's years: the computed value where the portal
-    computed one, else the figure reported. One query."""
+def _current_metric_values(*, financial_year: int, icbs, codes):
+    """The current submissions' values of the metrics `codes` over the
+    trend's years, annotated `counted`: the computed value where the portal
+    computed one, else the figure reported."""
     periods = year_periods(financial_year, TREND_YEARS)
     current = current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb__in=icbs))
-    return list(
+    return (
         SubmittedMetricValue.objects.filter(submission__in=current, metric__code__in=codes)
         # As floats: psycopg2 builds a Decimal per numeric, several times
         # slower over thousands of values; the figure is rounded to 2 places.
         .annotate(counted=Cast(Coalesce("computed_value", "value"), FloatField()))
         .filter(counted__isnull=False)
+    )
+
+
+def metric_values(*, financial_year: int, icbs, codes) -> list[tuple]:
+    """(metric code, period id, ICB id, submission id, value) of the current
+    submissions over the trend's years. One query."""
+    return list(
+        _current_metric_values(financial_year=financial_year, icbs=icbs, codes=codes)
         .values_list(
             "metric__code",
             "submission__quarterly_return__period_id",
@@ -192,11 +204,107 @@ def metric_values(*, financial_year: int, icbs, codes) -> list[tuple]:
     )
 
 
+class Median(Aggregate):
+    """PostgreSQL's median: the middle value, or the mean of the two middle
+    ones (interpolated, as `statistics.median` takes it)."""
+
+    function = "percentile_cont"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class MetricGroup:
+    """A metric's values in a quarter, combined: their median and sum, how
+    many, and the submissions and ICBs they came from (ascending)."""
+
+    median: float
+    total: float
+    values: int
+    submission_ids: list[int]
+    icb_ids: list[int]
+
+    def combined(self, unit: str) -> Decimal:
+        """Percentages and days take the median, counts the sum (`combine`)."""
+        return two_places(self.total if unit == MetricUnit.COUNT else self.median)
+
+
+def metric_groups(*, financial_year: int, icbs, codes) -> dict[tuple[str, int], MetricGroup]:
+    """The metrics' values per (code, period id), combined: on PostgreSQL
+    grouped in the query (`percentile_cont` and `array_agg`: 200 rows back
+    rather than thousands of values); elsewhere (SQLite has no median) in
+    Python, to the same figures."""
+    grouped = metric_groups_in_sql if connection.vendor == "postgresql" else metric_groups_in_python
+    return grouped(financial_year=financial_year, icbs=icbs, codes=codes)
+
+
+def metric_groups_in_sql(*, financial_year: int, icbs, codes) -> dict[tuple[str, int], MetricGroup]:
+    """PostgreSQL only. Grouped by metric id, not code: a quarter's values
+    are of its toolkit version's metrics, so the groups are the same, and
+    sorting integers rather than text halved the query's time."""
+    icb = "submission__quarterly_return__icb_id"
+    rows = (
+        _current_metric_values(financial_year=financial_year, icbs=icbs, codes=codes)
+        .values("metric_id", period_id=F("submission__quarterly_return__period_id"))
+        .annotate(
+            median=Median("counted"),
+            total=Sum("counted"),
+            n=Count("pk"),
+            submission_ids=ArrayAgg("submission_id", order_by="submission_id"),
+            icb_ids=ArrayAgg(icb, order_by=icb),
+        )
+        .order_by()
+    )
+    code_of = dict(Metric.objects.filter(code__in=codes).values_list("pk", "code"))
+    groups: dict[tuple[str, int], MetricGroup] = {}
+    for row in rows:
+        key = (code_of[row["metric_id"]], row["period_id"])
+        if key in groups:
+            # One quarter's values under two versions' metrics of a code (the
+            # services never write this): Python combines them across.
+            return metric_groups_in_python(financial_year=financial_year, icbs=icbs, codes=codes)
+        groups[key] = MetricGroup(
+            median=row["median"],
+            total=row["total"],
+            values=row["n"],
+            submission_ids=row["submission_ids"],
+            icb_ids=row["icb_ids"],
+        )
+    return groups
+
+
+def metric_groups_in_python(
+    *, financial_year: int, icbs, codes
+) -> dict[tuple[str, int], MetricGroup]:
+    """Any database: from `metric_values`' rows."""
+    found: dict[tuple[str, int], list[tuple[int, int, float]]] = defaultdict(list)
+    for code, period_id, icb_id, submission_id, value in metric_values(
+        financial_year=financial_year, icbs=icbs, codes=codes
+    ):
+        found[(code, period_id)].append((icb_id, submission_id, value))
+    return {
+        key: MetricGroup(
+            median=median([v for _, _, v in rows]),
+            total=sum(v for _, _, v in rows),
+            values=len(rows),
+            submission_ids=sorted(s for _, s, _ in rows),
+            icb_ids=sorted(i for i, _, _ in rows),
+        )
+        for key, rows in found.items()
+    }
+
+
+def two_places(value: float) -> Decimal:
+    """To 2 places (the submitted values have 2, so a median of two is exact
+    in 3; rounding to 6 first drops a float's last-digit noise, which the
+    two ways of adding up or interpolating may differ in)."""
+    return Decimal(repr(round(value, 6))).quantize(Decimal("0.01"))
+
+
 def combine(unit: str, values: list[float]) -> Decimal:
-    """Percentages and days take the median, counts the sum, to 2 places
-    (the submitted values have 2, so a median of two is exact in 3)."""
-    combined = sum(values) if unit == MetricUnit.COUNT else median(values)
-    return Decimal(repr(round(combined, 6))).quantize(Decimal("0.01"))
+    """Percentages and days take the median, counts the sum, to 2 places."""
+    return two_places(sum(values) if unit == MetricUnit.COUNT else median(values))
 
 
 def metric_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
@@ -204,17 +312,13 @@ def metric_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
     metrics = rated_metrics(financial_year)
     units = {m.code: m.unit for m in metrics}
     names = {m.code: m.name for m in metrics}
-    values: dict[tuple[str, int], list[tuple[int, int, float]]] = defaultdict(list)
-    for code, period_id, icb_id, submission_id, value in metric_values(
-        financial_year=financial_year, icbs=icbs, codes=list(units)
-    ):
-        values[(code, period_id)].append((icb_id, submission_id, value))
+    groups = metric_groups(financial_year=financial_year, icbs=icbs, codes=list(units))
     expected = _expected_by_period(periods, icbs)
     figures = []
     for code in units:
         previous_expected = None
         for period in periods:
-            found = values.get((code, period.pk))
+            found = groups.get((code, period.pk))
             note = ""
             if previous_expected and expected[period.pk] != previous_expected:
                 note = (
@@ -230,11 +334,11 @@ def metric_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
                     code=code,
                     label=names[code],
                     period=period,
-                    value=combine(units[code], [v for _, _, v in found]),
-                    counts={"icbs": len(found), "expected": expected[period.pk]},
+                    value=found.combined(units[code]),
+                    counts={"icbs": found.values, "expected": expected[period.pk]},
                     note=note,
-                    submission_ids=sorted(s for _, s, _ in found),
-                    icb_ids=sorted(i for i, _, _ in found),
+                    submission_ids=found.submission_ids,
+                    icb_ids=found.icb_ids,
                 )
             )
     return figures

@@ -6,10 +6,17 @@ from decimal import Decimal
 from statistics import median
 
 import pytest
+from django.db import connection
 
 from assurance.models import QuarterlyReturn, ReportingPeriod
 from organisations.models import Organisation
-from reporting.figures import area_figures, rated_metrics
+from reporting.figures import (
+    area_figures,
+    area_icbs,
+    metric_groups_in_python,
+    metric_groups_in_sql,
+    rated_metrics,
+)
 from reporting.models import FigureKind
 from tests.reporting.conftest import YEAR
 
@@ -87,3 +94,27 @@ def test_the_national_metric_series_notes_the_reorganisation(module_history, ref
     figures = area_figures(financial_year=2026, area=england)
     notes = [f for f in figures if f.kind == FigureKind.METRIC and f.note]
     assert notes and "36 ICBs" in notes[0].note and "Q1 2026/27" in notes[0].note
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's.")
+def test_the_metrics_grouped_in_postgresql_equal_the_python_grouping(module_history, reference):
+    # The national series, every rated metric: the medians, sums and id lists
+    # PostgreSQL aggregates are the figures SQLite's Python path gives.
+    england = Organisation.objects.get(code="X24")
+    metrics = rated_metrics(YEAR)
+    options = {"financial_year": YEAR, "icbs": area_icbs(england).values("pk")}
+    options["codes"] = [m.code for m in metrics]
+    in_sql = metric_groups_in_sql(**options)
+    in_python = metric_groups_in_python(**options)
+    assert in_sql and set(in_sql) == set(in_python)
+    units = {m.code: m.unit for m in metrics}
+    assert {"count", "percent"} <= set(units.values())
+    for (code, period_id), group in in_python.items():
+        other = in_sql[(code, period_id)]
+        assert other.combined(units[code]) == group.combined(units[code]), (code, period_id)
+        assert (other.values, other.submission_ids, other.icb_ids) == (
+            group.values,
+            group.submission_ids,
+            group.icb_ids,
+        )
