@@ -7,6 +7,7 @@ comments; loading the demo again adds nothing."""
 from collections import Counter
 from io import StringIO
 
+import pytest
 from django.core import mail
 from django.core.management import call_command
 
@@ -20,6 +21,10 @@ from assurance.models import (
 )
 from organisations.models import AuditAction, AuditEvent, Organisation
 from saaf.dates import today
+
+# The whole demo with its returns' history (20 to 30 s): run once, in the
+# PostgreSQL pass.
+pytestmark = pytest.mark.heavy
 
 
 def _load():

@@ -6,6 +6,7 @@ Loading the demo again changes nothing."""
 
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from markupsafe import escape
@@ -21,6 +22,10 @@ from reporting.models import (
     ReportRun,
     RunState,
 )
+
+# The whole demo with its returns' history (20 to 30 s): run once, in the
+# PostgreSQL pass.
+pytestmark = pytest.mark.heavy
 
 
 def _load(django_capture_on_commit_callbacks):
