@@ -13,6 +13,8 @@ from reporting.rollup import (
     report_run_region_complete,
     report_run_started,
 )
+from reporting.services import published_report_fail
+from reporting.services import published_report_render as published_report_render_service
 
 
 class RollupTask(Task):
@@ -43,3 +45,27 @@ def report_region_rollup(run_id: int, region_id: int) -> bool:
     if report_run_region_complete(run_id=run_id, region_id=region_id):
         return report_run_national_complete(run_id=run_id)
     return False
+
+
+class PublishTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        published_report_fail(published_id=args[0], error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=PublishTask,
+    name="reporting.published_report_render",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=5 * 60,
+    retry_jitter=False,
+    max_retries=5,
+    # A national report of 150 pages takes WeasyPrint about half a minute.
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def published_report_render(published_id: int) -> int:
+    """Make and store a published version's PDF (WeasyPrint, in the worker)."""
+    return published_report_render_service(published_id=published_id).pk
