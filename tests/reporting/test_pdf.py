@@ -279,3 +279,19 @@ def test_annual_report_writes_the_file(reference, toolkit, tmp_path):
         call_command("annual_report", str(YEAR), "--region", "QMF", "--pdf", str(out))
     with pytest.raises(CommandError, match="No reporting periods in 1999"):
         call_command("annual_report", "1999", "--pdf", str(out))
+
+
+@pytest.mark.django_db
+def test_pdf_national_is_measured_against_a_plain_pdf_of_as_many_pages(reference, toolkit):
+    from assurance.benchmark import run_benchmark
+
+    report = run_benchmark(runs=1, only=["pdf_national"])
+    measured = next(m for m in report.entries if m.name == "pdf_national")
+    assert measured.pages > 10 and measured.plain_ms > 0 and measured.median_ms > 0
+    assert measured.ratio == pytest.approx(measured.median_ms / measured.plain_ms)
+    assert measured.peak_rss_mb > 50
+    wording = next(iter(measured.targets))
+    assert wording.startswith("≤ 2× a plain text PDF of") and f"{measured.pages} pages" in wording
+    entry = report.as_json()["entries"]["pdf_national"]
+    assert {"pages", "plain_ms", "ratio", "peak_rss_mb"} <= set(entry)
+    assert "pdf_national" in report.table()
