@@ -295,3 +295,14 @@ def test_pdf_national_is_measured_against_a_plain_pdf_of_as_many_pages(reference
     entry = report.as_json()["entries"]["pdf_national"]
     assert {"pages", "plain_ms", "ratio", "peak_rss_mb"} <= set(entry)
     assert "pdf_national" in report.table()
+
+
+def test_a_table_split_across_pages_repeats_its_header(national):
+    header = "ICB Opened Published Open at year end Actions overdue"
+    pages = [_text(page) for page in national.pages]
+    continued = [
+        i for i in range(1, len(pages)) if pages[i].startswith(header) and header in pages[i - 1]
+    ]
+    assert continued, "England's table of reviews by ICB runs over a page, its header repeated"
+    for i in continued:
+        assert "Integrated Care Board" in pages[i]  # rows follow the repeated header
