@@ -188,7 +188,10 @@ def national_report_save(
     health_and_justice: str,
 ) -> NationalReport:
     """The national admin writes the foreword, the national update and the
-    Health & Justice section (which has no returns: narrative only)."""
+    Health & Justice section (which has no returns: narrative only). Once
+    published the text can still be corrected: what was published is frozen
+    in its PDF versions, and a correction reaches the archive by publishing
+    again (a new version)."""
     permission_require(
         can_write_national_report(actor), "Only the national team writes the national report."
     )
@@ -204,8 +207,6 @@ def national_report_save(
     with transaction.atomic():
         NationalReport.objects.get_or_create(financial_year=financial_year)
         report = NationalReport.objects.select_for_update().get(financial_year=financial_year)
-        if report.published:
-            raise ValidationError("This report is published and archived: it cannot change.")
         changes = field_changes(report, values)
         if changes:
             report.save()

@@ -187,3 +187,24 @@ def test_who_downloads_which_published_report(ready, publish, reference, london,
     client.force_login(london_lead)
     assert client.post(reverse("reporting:publish", args=[YEAR, "Y56"])).status_code == 404
     assert client.get(reverse("reporting:publication", args=[pending.pk])).status_code == 404
+
+
+def test_a_correction_after_publication_reaches_the_archive_as_a_new_version(
+    ready, publish, reference, national_admin
+):
+    from reporting.services import national_report_save
+
+    first = publish(reference[NATIONAL_CODE])
+    national_report_save(
+        actor=national_admin,
+        financial_year=YEAR,
+        foreword="Corrected foreword.",
+        achievements=[],
+        priorities=[],
+        health_and_justice="",
+    )
+    second = publish(reference[NATIONAL_CODE])
+    first.refresh_from_db()
+    assert first.superseded_by == second and first.sha256 != second.sha256
+    old = default_storage.open(first.pdf.name).read()
+    assert hashlib.sha256(old).hexdigest() == first.sha256  # the old PDF is untouched
