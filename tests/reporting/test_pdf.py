@@ -37,6 +37,10 @@ from reporting.spc_svg import _number
 from tests.factories import member
 from tests.reporting.conftest import HISTORY_DAY, YEAR
 
+# Every test is marked so that a process running only some of them (xdist)
+# still sets up the test database the module's fixture builds in.
+pytestmark = pytest.mark.django_db
+
 AS_OF = datetime.date(2026, 9, 30)
 ACHIEVEMENTS = {
     "Y56": ["Every London ICB now has a named nurse for looked after children."],
@@ -228,6 +232,20 @@ def test_the_same_data_gives_the_same_document(built):
     text = " ".join(_text(p) for p in first.pages)
     assert ACHIEVEMENTS["Y56"][0] in text and "London annual safeguarding assurance report" in text
     assert "Heatmaps" in text
+    contents = first.pages[1].extract_text()
+    listed = {
+        title.strip(): int(page)
+        for title, page in re.findall(r"^([^\n.]+?)[ .]+ (\d+)$", contents, re.MULTILINE)
+    }
+    assert set(listed) == {
+        "Introduction",
+        "Key achievements and outcomes",
+        "Priorities for next year",
+        "What the returns show",
+        "Heatmaps",
+    }
+    assert first.pages[listed["Introduction"] - 1].extract_text().startswith("Introduction")
+    assert "Heatmaps" in first.pages[listed["Heatmaps"] - 1].extract_text()
 
 
 class _Counting(BaseHTTPRequestHandler):
@@ -268,7 +286,6 @@ def test_a_network_address_in_the_html_is_never_fetched():
     assert "Text" in PdfReader(io.BytesIO(rendered.content)).pages[0].extract_text()
 
 
-@pytest.mark.django_db
 def test_annual_report_writes_the_file(reference, toolkit, tmp_path):
     out = tmp_path / "london.pdf"
     call_command("annual_report", str(YEAR), "--region", "Y56", "--pdf", str(out))
@@ -281,7 +298,6 @@ def test_annual_report_writes_the_file(reference, toolkit, tmp_path):
         call_command("annual_report", "1999", "--pdf", str(out))
 
 
-@pytest.mark.django_db
 def test_pdf_national_is_measured_against_a_plain_pdf_of_as_many_pages(reference, toolkit):
     from assurance.benchmark import run_benchmark
 
