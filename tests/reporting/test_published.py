@@ -208,3 +208,37 @@ def test_a_correction_after_publication_reaches_the_archive_as_a_new_version(
     assert first.superseded_by == second and first.sha256 != second.sha256
     old = default_storage.open(first.pdf.name).read()
     assert hashlib.sha256(old).hexdigest() == first.sha256  # the old PDF is untouched
+
+
+def test_the_archive_reads_a_fixed_number_of_queries(reference, national_admin, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def versions(region_codes, version):
+        for code in region_codes:
+            PublishedReport.objects.create(
+                financial_year=YEAR,
+                area=reference[code],
+                version=version,
+                state=PublishState.PUBLISHED,
+                requested_by=national_admin,
+                pdf=f"reports/{YEAR}/{code}-v{version}.pdf",
+                sha256="0" * 64,
+                size=1024,
+                pages=3,
+            )
+
+    nssg = member(reference[NATIONAL_CODE], Role.NSSG_MEMBER)
+    client.force_login(nssg)
+    versions(["Y56"], 1)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("reporting:archive")).status_code == 200
+    versions(["Y56", "Y63", "Y60", NATIONAL_CODE], 2)
+    versions(["Y61", "Y62"], 1)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("reporting:archive")).content.decode()
+    assert page.count("SHA-256 " + "0" * 64) == 7
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert (
+        "Archive of published reports" in client.get(reverse("organisations:home")).content.decode()
+    )
