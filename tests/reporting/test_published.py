@@ -231,6 +231,7 @@ def test_the_archive_reads_a_fixed_number_of_queries(reference, national_admin, 
     nssg = member(reference[NATIONAL_CODE], Role.NSSG_MEMBER)
     client.force_login(nssg)
     versions(["Y56"], 1)
+    client.get(reverse("reporting:archive"))  # the session's first request records it
     with CaptureQueriesContext(connection) as few:
         assert client.get(reverse("reporting:archive")).status_code == 200
     versions(["Y56", "Y63", "Y60", NATIONAL_CODE], 2)
