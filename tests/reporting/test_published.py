@@ -243,3 +243,26 @@ def test_the_archive_reads_a_fixed_number_of_queries(reference, national_admin, 
     assert (
         "Archive of published reports" in client.get(reverse("organisations:home")).content.decode()
     )
+
+
+def test_the_render_is_safe_to_run_twice_and_a_failure_can_be_published_again(
+    ready, publish, london, national_admin, django_capture_on_commit_callbacks
+):
+    from reporting.services import published_report_fail, published_report_render
+
+    published = publish(london)
+    again = published_report_render(published_id=published.pk)  # a redelivered task
+    assert again.sha256 == published.sha256 and again.pdf.name == published.pdf.name
+    assert len(default_storage.listdir(f"reports/{YEAR}")[1]) == 1  # no second file
+
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = report_publish(actor=national_admin, financial_year=YEAR, area=london)
+        # A second click while it is queued finds the same version.
+        assert report_publish(actor=national_admin, financial_year=YEAR, area=london) == queued
+    published_report_fail(published_id=queued.pk, error="SoftTimeLimitExceeded: took too long")
+    queued.refresh_from_db()
+    assert queued.state == PublishState.FAILED and "too long" in queued.error
+    retried = publish(london)
+    assert retried.version == 3 and retried.state == PublishState.PUBLISHED
+    published.refresh_from_db()
+    assert published.superseded_by == retried  # the failed version supersedes nothing
