@@ -200,6 +200,7 @@ def test_the_pdf_has_a_title_a_language_and_tags(national):
     assert root["/Lang"] == "en-GB"
     assert bool(root["/MarkInfo"]["/Marked"])
     roles = set()
+    alts = []
 
     def walk(node, depth=0):
         node = node.get_object()
@@ -208,6 +209,8 @@ def test_the_pdf_has_a_title_a_language_and_tags(national):
         if isinstance(node, dict):
             if "/S" in node:
                 roles.add(str(node["/S"]))
+                if node["/S"] == "/Figure" and "/Alt" in node:
+                    alts.append(str(node["/Alt"]))
             kids = node.get("/K")
             if kids is not None:
                 for kid in kids if isinstance(kids, list) else [kids]:
@@ -218,7 +221,10 @@ def test_the_pdf_has_a_title_a_language_and_tags(national):
                 walk(kid, depth + 1)
 
     walk(root["/StructTreeRoot"])
-    assert {"/H1", "/H2", "/H3", "/P", "/Table", "/TH", "/TD", "/L", "/LI"} <= roles
+    assert {"/H1", "/H2", "/H3", "/P", "/Table", "/TH", "/TD", "/L", "/LI", "/Figure"} <= roles
+    # Each chart is a figure whose alternative text is its title.
+    assert any(alt.startswith("Required designated posts filled: NHS England") for alt in alts)
+    assert national.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"]
     # Bookmarks nest the regions' subsections under their section.
     assert any(isinstance(item, list) for item in national.outline)
 
