@@ -1,6 +1,8 @@
 """The rollup on Celery: one task per region, in parallel on the workers;
 the last region to complete runs the national step (`reporting.rollup`), so
-no chord and no result backend are needed. Tasks take ids and reload."""
+no chord and no result backend are needed. A published report's PDF is made
+here too (WeasyPrint, half a minute for a national report: never in a
+request). Tasks take ids and reload."""
 
 from __future__ import annotations
 
