@@ -461,6 +461,9 @@ class AuditAction(models.TextChoices):
     REPORT_UNSIGNED = "report.unsigned", "Regional annual report sign-off withdrawn"
     REPORT_ROLLUP_REQUESTED = "report.rollup_requested", "Annual report figures requested"
     REPORT_ROLLUP_FINISHED = "report.rollup_finished", "Annual report figures computed"
+    REPORT_PUBLISH_REQUESTED = "report.publish_requested", "Annual report publication requested"
+    REPORT_PUBLISHED = "report.published", "Annual report published as a PDF"
+    REPORT_DOWNLOAD_REFUSED = "report.download_refused", "Published PDF failed its checksum"
 
 
 class AuditEventQuerySet(ScopedQuerySet):

@@ -7,14 +7,24 @@ series over five years, for England (`reporting.figures`) — and the same
 aggregates by one hand-written SQL query (`raw_sql_ms`, PostgreSQL's
 `percentile_cont` for the medians); `ratio` is the first over the second.
 Target: ≤ 3× the raw SQL at scale 1; ≤ 10× its own scale-1 time at scale 10.
+
+`pdf_national` times the national report's PDF (`reporting.pdf`: its HTML,
+WeasyPrint's layout and the tagged PDF) from the year's figures (computed
+first if there are none, inside the benchmark's rolled-back transaction),
+with its `pages`; `plain_ms` is WeasyPrint rendering a plain text document of
+as many pages, `ratio` the first over the second (target ≤ 2×), and
+`peak_rss_mb` the process's peak resident memory while rendering.
 """
 
 from __future__ import annotations
 
 import gc
+import resource
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import connection
 from django.db.models import Max
@@ -24,6 +34,7 @@ from assurance.models import QuarterlyReturn, ReportingPeriod
 from organisations.models import Organisation
 from organisations.reference_data import NATIONAL_CODE
 from reporting.figures import TREND_YEARS, area_icbs, metric_figures, rag_figures, rated_metrics
+from reporting.models import FigureKind, ReportFigure
 
 RAW_TARGET = 3
 
@@ -115,4 +126,111 @@ def rollup_national(bench: Bench) -> Measurement:
     measured.ratio = median_ms / raw_ms if raw_ms else None
     if measured.ratio is not None:
         measured.targets[f"≤ {RAW_TARGET}× raw SQL"] = measured.ratio <= RAW_TARGET
+    return measured
+
+
+PDF_TARGET = 2
+PDF_RUNS = 3  # half a minute each at scale 1: three are enough for a median
+
+PLAIN_PAGE = (
+    "<section style='break-after: page'><h2>Page {n}</h2>"
+    + "<p>The regions' annual reports describe the year's safeguarding work, the "
+    "assurance the integrated care boards gave each quarter and what the NSSG asks "
+    "of them next year.</p>" * 12 + "</section>"
+)
+
+
+@dataclass
+class PdfMeasurement(Measurement):
+    pages: int | None = None
+    plain_ms: float | None = None
+    peak_rss_mb: float | None = None
+
+
+def _peak_rss_reset() -> bool:
+    """Linux: start the process's peak RSS (VmHWM) again from its current RSS."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _median_ms(work: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+@entry("pdf_national")
+def pdf_national(bench: Bench) -> Measurement:
+    from weasyprint import HTML
+
+    from reporting.pdf import PDF_OPTIONS, report_pdf
+    from reporting.rollup import year_figures_write
+    from reporting.selectors import report_years
+
+    years = report_years()
+    if not years:
+        raise BenchmarkSkipped("no reporting periods: generate national data first")
+    year = (
+        QuarterlyReturn.objects.filter(submissions__isnull=False).aggregate(
+            year=Max("period__financial_year")
+        )["year"]
+        or years[0]
+    )
+    england = Organisation.objects.get(code=NATIONAL_CODE)
+    if not ReportFigure.objects.filter(
+        financial_year=year, area=england, kind=FigureKind.COMPLETENESS
+    ).exists():
+        year_figures_write(financial_year=year)
+    runs = min(bench.runs, PDF_RUNS)
+    _peak_rss_reset()
+    queries: list[str] = []
+    with connection.execute_wrapper(
+        lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)
+    ):
+        first = report_pdf(financial_year=year)  # also warms fonts and templates
+    pages = first.pages
+    median_ms = _median_ms(lambda: report_pdf(financial_year=year), runs)
+    peak = _peak_rss_mb()
+
+    plain = "<html lang='en-GB'><body>{}</body></html>".format(
+        "".join(PLAIN_PAGE.format(n=n) for n in range(pages))
+    )
+
+    def plain_pdf():
+        document = HTML(string=plain).render(**PDF_OPTIONS)
+        document.write_pdf(**PDF_OPTIONS)
+        return len(document.pages)
+
+    plain_pages = plain_pdf()
+    plain_ms = _median_ms(plain_pdf, runs)
+    measured = PdfMeasurement(
+        "pdf_national", f"national report PDF {year}", median_ms, len(queries), runs
+    )
+    measured.pages = pages
+    measured.plain_ms = plain_ms
+    measured.ratio = median_ms / plain_ms if plain_ms else None
+    measured.peak_rss_mb = round(peak, 1)
+    if measured.ratio is not None:
+        wording = (
+            f"≤ {PDF_TARGET}× a plain text PDF of {plain_pages} pages "
+            f"({pages} pages, plain {plain_ms:.0f} ms, ratio {measured.ratio:.1f}, "
+            f"peak RSS {measured.peak_rss_mb:.0f} MB)"
+        )
+        measured.targets[wording] = measured.ratio <= PDF_TARGET
     return measured

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 
 from assurance.models.periods import financial_year_label
+from organisations.choices import OrganisationKind
 from organisations.scoping import ScopedQuerySet
 
 
@@ -232,3 +233,105 @@ class ReportFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} {self.quarter_key}"
+
+
+class PublishState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RENDERING = "rendering", "Making the PDF"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+
+
+PUBLISH_ACTIVE_STATES = (PublishState.QUEUED, PublishState.RENDERING)
+
+
+class PublishedReportQuerySet(models.QuerySet["PublishedReport"]):
+    def published(self) -> PublishedReportQuerySet:
+        return self.filter(state=PublishState.PUBLISHED)
+
+    def current(self) -> PublishedReportQuerySet:
+        """The latest published version of each report."""
+        return self.published().filter(superseded_by__isnull=True)
+
+
+class PublishedReport(models.Model):
+    """A published version of an annual report: the national report (`area`
+    is the national organisation) or a region's, frozen as the PDF the NSSG
+    archives, stored with its SHA-256 so a download can prove it is the file
+    that was published. Republishing makes a new version; the old one stays
+    downloadable, marked superseded by it. The PDF is made by a task; this
+    row carries its progress (`state`, `progress`) for the page."""
+
+    financial_year = models.PositiveSmallIntegerField()
+    area = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveSmallIntegerField()
+    state = models.CharField(
+        max_length=20, choices=PublishState.choices, default=PublishState.QUEUED
+    )
+    progress = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.FileField(upload_to="reports/", max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    objects = PublishedReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-financial_year", "area__name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["financial_year", "area", "version"], name="published_report_version_once"
+            ),
+            # One publication of a report under way at a time.
+            models.UniqueConstraint(
+                fields=["financial_year", "area"],
+                condition=Q(state__in=["queued", "rendering"]),
+                name="published_report_one_active",
+            ),
+            models.CheckConstraint(
+                name="published_report_has_checksum",
+                condition=~Q(state="published") | (~Q(sha256="") & ~Q(pdf="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.year_label}, version {self.version}"
+
+    @property
+    def is_national(self) -> bool:
+        return self.area.kind == OrganisationKind.NATIONAL
+
+    @property
+    def title(self) -> str:
+        if self.is_national:
+            return "National annual safeguarding assurance report"
+        return f"{self.area.name} annual safeguarding assurance report"
+
+    @property
+    def year_label(self) -> str:
+        return financial_year_label(self.financial_year)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in PUBLISH_ACTIVE_STATES
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.superseded_by_id is not None
+
+    @property
+    def filename(self) -> str:
+        slug = "national" if self.is_national else self.area.code.lower()
+        return f"saaf-annual-report-{self.year_label.replace('/', '-')}-{slug}-v{self.version}.pdf"

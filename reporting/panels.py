@@ -42,6 +42,9 @@ def reports_panel(user) -> HomePanel | None:
                     reverse("reporting:national", args=[report.financial_year]),
                 )
             )
+    if scope.is_national or links:
+        # Where the published PDFs are, every version (whatever the year).
+        links.append(("Archive of published reports", reverse("reporting:archive")))
     if not links:
         return None
     return HomePanel(

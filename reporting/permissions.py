@@ -7,6 +7,9 @@
 - The national report: national admins write it and run the rollup; its
   draft is theirs alone. NSSG members and the regions read it once
   published.
+- A published report (its frozen PDF): NSSG members and national admins
+  download every one, national and regional; a region's lead and chief
+  nurse download their own region's. National admins publish.
 - The returns behind a figure are listed within the reader's own scope
   (`QuarterlyReturn.objects.visible_to`), whatever the figure counted.
 
@@ -21,7 +24,7 @@ from organisations.choices import Role
 from organisations.models import Organisation, OrganisationKind
 from organisations.permissions import is_national, is_national_admin, is_system
 from organisations.scoping import scope_of
-from reporting.models import NationalReport, RegionalReport
+from reporting.models import NationalReport, PublishedReport, RegionalReport
 
 
 def _holds(user, role: str, region: Organisation) -> bool:
@@ -77,3 +80,39 @@ def region_get_for_report(user, code: str) -> Organisation:
     if not (is_region_author(user, region) or is_national_admin(user) or is_system(user)):
         raise Http404("No such region.")
     return region
+
+
+def can_publish_reports(user) -> bool:
+    return is_national_admin(user) or is_system(user)
+
+
+def can_download_published_report(user, published: PublishedReport) -> bool:
+    """The national team (national admins and NSSG members) reads every
+    published report; a region's authors read their own region's."""
+    if is_national(user) or is_system(user):
+        return True
+    return published.area.kind == OrganisationKind.REGION and is_region_author(user, published.area)
+
+
+def published_reports_downloadable(user):
+    """The published versions `user` may download, as a queryset (the archive)."""
+    published = PublishedReport.objects.published()
+    if is_national(user) or is_system(user):
+        return published
+    own = [
+        m.organisation_id
+        for m in scope_of(user).memberships
+        if m.role in (Role.REGIONAL_LEAD, Role.REGIONAL_CHIEF_NURSE)
+    ]
+    return published.filter(area_id__in=own, area__kind=OrganisationKind.REGION)
+
+
+def published_report_get_downloadable(user, pk: int) -> PublishedReport:
+    """A published version `user` may download; 404 for one that is not
+    theirs, not published yet, or not there."""
+    published = (
+        PublishedReport.objects.published().select_related("area", "superseded_by").filter(pk=pk)
+    ).first()
+    if published is None or not can_download_published_report(user, published):
+        raise Http404("No such published report.")
+    return published

@@ -115,3 +115,20 @@ def report_run_fail(*, run_id: int, error: str) -> None:
     ReportRun.objects.filter(pk=run_id).exclude(state=RunState.DONE).update(
         state=RunState.FAILED, finished_at=timezone.now(), error=error[:2000]
     )
+
+
+def year_figures_write(*, financial_year: int) -> int:
+    """The whole rollup of a year in this process, region by region then
+    England, with no run row: for scripted use (`manage.py annual_report`)
+    and benchmarks. The same figures as a run's."""
+    from organisations.models import OrganisationKind
+
+    written = 0
+    areas = [
+        *Organisation.objects.filter(kind=OrganisationKind.REGION).order_by("name"),
+        Organisation.objects.get(code=NATIONAL_CODE),
+    ]
+    for area in areas:
+        with transaction.atomic():
+            written += figures_write(financial_year=financial_year, area=area)
+    return written

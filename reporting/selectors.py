@@ -20,14 +20,20 @@ from organisations.models import Organisation, OrganisationKind
 from organisations.permissions import is_national_admin, is_system
 from organisations.reference_data import NATIONAL_CODE
 from reporting.figures import rated_metrics
+from reporting.heatmaps import report_heatmaps
 from reporting.models import (
     FigureKind,
     NationalReport,
+    PublishedReport,
     RegionalReport,
     ReportFigure,
     ReportRun,
 )
-from reporting.permissions import can_read_national_report, is_region_author
+from reporting.permissions import (
+    can_read_national_report,
+    is_region_author,
+    published_reports_downloadable,
+)
 from reporting.spc import ChartPoint, SpcChart, spc_chart
 
 ACRONYMS_FILE = Path(__file__).parent / "data" / "acronyms.yaml"
@@ -251,3 +257,92 @@ def national_area() -> Organisation:
 
 def regions() -> list[Organisation]:
     return list(Organisation.objects.filter(kind=OrganisationKind.REGION).order_by("name"))
+
+
+# --- A report as a document (the page and the PDF read the same) -----------------------
+
+
+def national_report_document(financial_year: int) -> dict:
+    """What the national report shows, for its page and its PDF alike: the
+    report's parts, England's figures, a section per region (its narrative
+    once signed off, its figures) and the acronyms the text uses."""
+    report = national_report_for(financial_year)
+    sections = []
+    for region in regions():
+        regional = regional_report_for(region, financial_year)
+        sections.append(
+            {
+                "region": region,
+                "report": regional if regional.is_signed_off else None,
+                "figures": area_figures_read(area=region, financial_year=financial_year),
+            }
+        )
+    england = area_figures_read(area=national_area(), financial_year=financial_year)
+    texts = [
+        "ICB NSSG SAAF RAG SPC",  # the words of the page's own headings and notes
+        *(
+            [report.foreword, report.health_and_justice, *report.achievements, *report.priorities]
+            if report
+            else []
+        ),
+        *(
+            t
+            for s in sections
+            if s["report"]
+            for t in [s["report"].introduction, *s["report"].achievements, *s["report"].priorities]
+        ),
+        *(row.label for row in england.rag),
+        *(chart.name for chart in england.charts),
+    ]
+    return {
+        "report": report,
+        "year": financial_year,
+        "year_label": financial_year_label(financial_year),
+        "sections": sections,
+        "england": england,
+        "acronyms": acronyms_used(texts),
+    }
+
+
+def regional_report_document(*, user, region: Organisation, financial_year: int) -> dict:
+    """What a region's report shows, for its page and its PDF: the narrative,
+    the figures and the heatmaps (built within `user`'s scope)."""
+    return {
+        "report": regional_report_for(region, financial_year),
+        "region": region,
+        "year": financial_year,
+        "figures": area_figures_read(area=region, financial_year=financial_year),
+        "heatmaps": report_heatmaps(user=user, region=region, financial_year=financial_year),
+        "year_label": financial_year_label(financial_year),
+    }
+
+
+# --- The archive of published reports ----------------------------------------------------
+
+
+def published_reports_by_year(user) -> list[dict]:
+    """The published versions `user` may download, grouped by year (newest
+    first), the national report before the regions', newest version first."""
+    found = published_reports_downloadable(user).select_related("area", "superseded_by")
+    years: dict[int, list[PublishedReport]] = defaultdict(list)
+    for published in found:
+        years[published.financial_year].append(published)
+    return [
+        {
+            "year": year,
+            "label": financial_year_label(year),
+            "versions": sorted(
+                versions, key=lambda p: (not p.is_national, p.area.name, -p.version)
+            ),
+        }
+        for year, versions in sorted(years.items(), reverse=True)
+    ]
+
+
+def published_versions(*, financial_year: int, area: Organisation) -> list[PublishedReport]:
+    """A report's versions, newest first, whatever their state (for its page)."""
+    return list(
+        PublishedReport.objects.filter(financial_year=financial_year, area=area)
+        .select_related("area")
+        .order_by("-version")
+    )

@@ -1,6 +1,8 @@
 """The rollup on Celery: one task per region, in parallel on the workers;
 the last region to complete runs the national step (`reporting.rollup`), so
-no chord and no result backend are needed. Tasks take ids and reload."""
+no chord and no result backend are needed. A published report's PDF is made
+here too (WeasyPrint, half a minute for a national report: never in a
+request). Tasks take ids and reload."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from reporting.rollup import (
     report_run_region_complete,
     report_run_started,
 )
+from reporting.services import published_report_fail
+from reporting.services import published_report_render as published_report_render_service
 
 
 class RollupTask(Task):
@@ -43,3 +47,27 @@ def report_region_rollup(run_id: int, region_id: int) -> bool:
     if report_run_region_complete(run_id=run_id, region_id=region_id):
         return report_run_national_complete(run_id=run_id)
     return False
+
+
+class PublishTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        published_report_fail(published_id=args[0], error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=PublishTask,
+    name="reporting.published_report_render",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=5 * 60,
+    retry_jitter=False,
+    max_retries=5,
+    # A national report of 150 pages takes WeasyPrint about half a minute.
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def published_report_render(published_id: int) -> int:
+    """Make and store a published version's PDF (WeasyPrint, in the worker)."""
+    return published_report_render_service(published_id=published_id).pk

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views
+from reporting import views, views_published
 
 app_name = "reporting"
 
@@ -29,5 +29,16 @@ urlpatterns = [
         _YEAR + "icbs/<str:code>/metrics/<str:metric>/",
         views.icb_metric_chart,
         name="icb_metric",
+    ),
+]
+
+urlpatterns += [
+    path("reports/archive/", views_published.archive, name="archive"),
+    path(_YEAR + "publish/<str:code>/", views_published.report_publish, name="publish"),
+    path("reports/published/<int:pk>/", views_published.publication_progress, name="publication"),
+    path(
+        "reports/published/<int:pk>/download/",
+        views_published.published_download,
+        name="download",
     ),
 ]

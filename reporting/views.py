@@ -14,13 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assurance.models.periods import financial_year_label
 from organisations.permissions import is_national_admin, organisation_get_visible_by_code
+from organisations.reference_data import NATIONAL_CODE
 from organisations.scoping import scope_of
 from reporting import services
 from reporting.figures import icb_metric_series, rated_metrics
 from reporting.forms import NationalReportForm, RegionalNarrativeForm, UnsignForm, lines
-from reporting.heatmaps import report_heatmaps
-from reporting.models import ReportRun
+from reporting.models import PublishState, ReportRun
 from reporting.permissions import (
+    can_download_published_report,
+    can_publish_reports,
     can_read_national_report,
     can_read_regional_report,
     can_run_rollup,
@@ -30,15 +32,16 @@ from reporting.permissions import (
     region_get_for_report,
 )
 from reporting.selectors import (
-    acronyms_used,
-    area_figures_read,
     figure_get_readable,
     figure_icbs,
     figure_submissions,
     figure_title,
     latest_run,
     national_area,
+    national_report_document,
     national_report_for,
+    published_versions,
+    regional_report_document,
     regional_report_for,
     regions,
     report_years,
@@ -76,19 +79,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 def _regional_context(request, region, financial_year: int) -> dict:
-    report = regional_report_for(region, financial_year)
-    if not can_read_regional_report(request.user, report):
+    context = regional_report_document(
+        user=request.user, region=region, financial_year=financial_year
+    )
+    if not can_read_regional_report(request.user, context["report"]):
         raise Http404("No such report.")
-    figures = area_figures_read(area=region, financial_year=financial_year)
-    return {
-        "report": report,
-        "region": region,
-        "figures": figures,
-        "heatmaps": report_heatmaps(
-            user=request.user, region=region, financial_year=financial_year
-        ),
-        "year_label": financial_year_label(financial_year),
-    }
+    return context
 
 
 @require_GET
@@ -100,7 +96,20 @@ def regional_report(request: HttpRequest, financial_year: int, code: str) -> Htt
         "can_write": can_write_regional_report(request.user, region) and not report.is_signed_off,
         "can_sign": can_sign_off_regional_report(request.user, region),
         "history": _history(report),
+        "can_publish": can_publish_reports(request.user),
     }
+    versions = published_versions(financial_year=financial_year, area=region)
+    context["versions"] = versions if context["can_publish"] else []
+    context["current_version"] = next(
+        (
+            v
+            for v in versions
+            if v.state == PublishState.PUBLISHED
+            and not v.is_superseded
+            and can_download_published_report(request.user, v)
+        ),
+        None,
+    )
     return render(request, "reporting/regional.jinja", context)
 
 
@@ -205,49 +214,16 @@ def national_report(request: HttpRequest, financial_year: int) -> HttpResponse:
     report = national_report_for(financial_year)
     if not can_read_national_report(request.user, report):
         raise Http404("No such report.")
-    sections = []
-    for region in regions():
-        regional = regional_report_for(region, financial_year)
-        sections.append(
-            {
-                "region": region,
-                "report": regional if regional.is_signed_off else None,
-                "figures": area_figures_read(area=region, financial_year=financial_year),
-            }
-        )
-    england = area_figures_read(area=national_area(), financial_year=financial_year)
-    texts = [
-        "ICB NSSG SAAF RAG SPC",  # the words of the page's own headings and notes
-        *(
-            [report.foreword, report.health_and_justice, *report.achievements, *report.priorities]
-            if report
-            else []
-        ),
-        *(
-            t
-            for s in sections
-            if s["report"]
-            for t in [s["report"].introduction, *s["report"].achievements, *s["report"].priorities]
-        ),
-        *(row.label for row in england.rag),
-        *(chart.name for chart in england.charts),
-    ]
-    run = latest_run(financial_year)
-    return render(
-        request,
-        "reporting/national.jinja",
-        {
-            "report": report,
-            "year": financial_year,
-            "year_label": financial_year_label(financial_year),
-            "sections": sections,
-            "england": england,
-            "acronyms": acronyms_used(texts),
-            "can_write": can_write_national_report(request.user),
-            "can_run": can_run_rollup(request.user),
-            "run": run,
-        },
-    )
+    context = national_report_document(financial_year)
+    context |= {
+        "can_write": can_write_national_report(request.user),
+        "can_run": can_run_rollup(request.user),
+        "run": latest_run(financial_year),
+        "can_publish": can_publish_reports(request.user),
+        "versions": published_versions(financial_year=financial_year, area=national_area()),
+        "area_code": NATIONAL_CODE,
+    }
+    return render(request, "reporting/national.jinja", context)
 
 
 def national_report_edit(request: HttpRequest, financial_year: int) -> HttpResponse:

@@ -1,0 +1,330 @@
+"""The reports as PDF: what the NSSG reads (each region's name, achievements
+and the figures the returns imply), its shape (cover, contents whose page
+numbers are right, "Page X of Y", bookmarks), what screen readers need (a
+title, a language, tags), the same pages when built twice, and no network.
+
+The national PDF takes WeasyPrint about half a minute: it is built once for
+the module, from the generated national history, inside a transaction that
+is rolled back afterwards, and the tests read the result."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from pypdf import PdfReader
+
+from assurance.national_history import national_history_generate
+from organisations.models import Organisation, OrganisationKind, Role
+from organisations.reference_data import NATIONAL_CODE
+from reporting.models import FigureKind, ReportFigure
+from reporting.pdf import national_report_html, pdf_from_html, report_pdf
+from reporting.rollup import year_figures_write
+from reporting.services import (
+    national_report_save,
+    regional_report_narrative_save,
+    regional_report_sign_off,
+)
+from reporting.spc_svg import _number
+from tests.factories import member
+from tests.reporting.conftest import HISTORY_DAY, YEAR
+
+# Every test is marked so that a process running only some of them (xdist)
+# still sets up the test database the module's fixture builds in.
+pytestmark = pytest.mark.django_db
+
+AS_OF = datetime.date(2026, 9, 30)
+ACHIEVEMENTS = {
+    "Y56": ["Every London ICB now has a named nurse for looked after children."],
+    "Y63": ["North East and Yorkshire trained 400 GPs in Level 3 safeguarding adults."],
+}
+PRIORITIES = {
+    "Y56": ["CP-IS coverage of every unscheduled care setting."],
+    "Y63": ["Embed the MCA in discharge planning."],
+}
+FOREWORD = "This year the NSSG asked every region to show its figures alongside its narrative."
+
+
+def _text(page) -> str:
+    return " ".join(page.extract_text().split())
+
+
+@dataclass
+class Built:
+    national: bytes
+    national_pages: int
+    national_html_twice_equal: bool
+    regional: bytes
+    regional_again: bytes
+    regions: list[str]
+    rag_texts: list[str]
+    returns_rows: list[str]
+    chart_means: list[str]
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker) -> Built:
+    """The national history, two regions' signed-off narratives, the national
+    parts, the rollup, and the PDFs: built once, rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        national_history_generate(seed=17, today=HISTORY_DAY)
+        for code in ACHIEVEMENTS:
+            region = Organisation.objects.get(code=code)
+            lead = member(region, Role.REGIONAL_LEAD)
+            report = regional_report_narrative_save(
+                actor=lead,
+                region=region,
+                financial_year=YEAR,
+                introduction=f"{region.name}'s year in safeguarding.",
+                achievements=ACHIEVEMENTS[code],
+                priorities=PRIORITIES[code],
+            )
+            regional_report_sign_off(actor=member(region, Role.REGIONAL_CHIEF_NURSE), report=report)
+        national = Organisation.objects.get(code=NATIONAL_CODE)
+        national_report_save(
+            actor=member(national, Role.NATIONAL_ADMIN),
+            financial_year=YEAR,
+            foreword=FOREWORD,
+            achievements=["A national annual report built from the returns."],
+            priorities=["Publish the report to the Board each June."],
+            health_and_justice="Health & Justice commissioners joined the regional forums.",
+        )
+        year_figures_write(financial_year=YEAR)
+        rag = ReportFigure.objects.filter(
+            financial_year=YEAR, area=national, kind=FigureKind.RAG
+        ).select_related("period")
+        returns = ReportFigure.objects.filter(
+            financial_year=YEAR, area=national, kind=FigureKind.COMPLETENESS
+        ).select_related("period")
+        from reporting.selectors import area_figures_read
+
+        england = area_figures_read(area=national, financial_year=YEAR)
+        rendered = report_pdf(financial_year=YEAR, as_of=AS_OF)
+        london = Organisation.objects.get(code="Y56")
+        built = Built(
+            national=rendered.content,
+            national_pages=rendered.pages,
+            national_html_twice_equal=national_report_html(financial_year=YEAR, as_of=AS_OF)
+            == national_report_html(financial_year=YEAR, as_of=AS_OF),
+            regional=report_pdf(financial_year=YEAR, region=london, as_of=AS_OF).content,
+            regional_again=report_pdf(financial_year=YEAR, region=london, as_of=AS_OF).content,
+            regions=list(
+                Organisation.objects.filter(kind=OrganisationKind.REGION).values_list(
+                    "name", flat=True
+                )
+            ),
+            rag_texts=[
+                f"{c['red']} red, {c['amber']} amber, {c['green']} green, "
+                f"{c['not_applicable']} not applicable"
+                for c in (f.counts for f in rag)
+            ],
+            returns_rows=[
+                f"{f.period.label} {f.counts['expected']} {f.counts['on_time']} "
+                f"{f.counts['late']} {f.counts['not_submitted']}"
+                for f in returns
+            ],
+            chart_means=[
+                f"Mean {_number(m.chart.limits.mean)}" for m in england.charts if m.chart.limits
+            ],
+        )
+        transaction.set_rollback(True)
+    return built
+
+
+@pytest.fixture(scope="module")
+def national(built) -> PdfReader:
+    return PdfReader(io.BytesIO(built.national))
+
+
+@pytest.fixture(scope="module")
+def national_text(national) -> str:
+    return " ".join(_text(page) for page in national.pages)
+
+
+def test_the_pdf_holds_each_regions_name_achievements_and_figures(built, national_text):
+    for name in built.regions:
+        assert name in national_text
+    for items in [*ACHIEVEMENTS.values(), *PRIORITIES.values()]:
+        for item in items:
+            assert item in national_text
+    assert FOREWORD in national_text
+    assert built.rag_texts and all(t in national_text for t in built.rag_texts)
+    assert built.returns_rows and all(row in national_text for row in built.returns_rows)
+    # The SPC charts are inline SVG whose labels stay text.
+    assert built.chart_means and all(mean in national_text for mean in built.chart_means)
+    assert "Health & Justice commissioners joined the regional forums." in national_text
+    assert "Mental Capacity Act" in national_text  # MCA, in the acronyms it uses
+
+
+def test_the_cover_says_what_it_is_and_the_pages_are_numbered(built, national):
+    cover = _text(national.pages[0])
+    assert "National annual safeguarding assurance report" in cover
+    assert "2025/26" in cover and "OFFICIAL" in cover.upper() and "30 September 2026" in cover
+    total = len(national.pages)
+    assert total == built.national_pages > 20
+    assert f"Page 1 of {total}" in cover
+    assert f"Page {total} of {total}" in _text(national.pages[-1])
+    assert "Official" in _text(national.pages[total // 2])  # the running header
+
+
+def test_the_contents_page_numbers_are_where_the_sections_start(built, national):
+    contents = national.pages[1].extract_text()
+    assert contents.startswith("Contents")
+    listed = {
+        title.strip(): int(page)
+        for title, page in re.findall(r"^([^\n.]+?)[ .]+ (\d+)$", contents, re.MULTILINE)
+    }
+    assert {"Foreword", "National update", "London", "Acronyms"} <= set(listed)
+    assert len(listed) == 5 + len(built.regions)
+    for title, page in listed.items():
+        assert national.pages[page - 1].extract_text().startswith(title), title
+    bookmarks = {
+        item.title: national.get_destination_page_number(item) + 1
+        for item in national.outline
+        if not isinstance(item, list)
+    }
+    assert bookmarks == listed  # a bookmark per section, at the same page
+
+
+def test_the_pdf_has_a_title_a_language_and_tags(national):
+    assert national.metadata.title == "National annual safeguarding assurance report"
+    root = national.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    roles = set()
+    alts = []
+
+    def walk(node, depth=0):
+        node = node.get_object()
+        if depth > 40:
+            return
+        if isinstance(node, dict):
+            if "/S" in node:
+                roles.add(str(node["/S"]))
+                if node["/S"] == "/Figure" and "/Alt" in node:
+                    alts.append(str(node["/Alt"]))
+            kids = node.get("/K")
+            if kids is not None:
+                for kid in kids if isinstance(kids, list) else [kids]:
+                    if hasattr(kid, "get_object") or isinstance(kid, (dict, list)):
+                        walk(kid, depth + 1)
+        elif isinstance(node, list):
+            for kid in node:
+                walk(kid, depth + 1)
+
+    walk(root["/StructTreeRoot"])
+    assert {"/H1", "/H2", "/H3", "/P", "/Table", "/TH", "/TD", "/L", "/LI", "/Figure"} <= roles
+    # Each chart is a figure whose alternative text is its title.
+    assert any(alt.startswith("Required designated posts filled: NHS England") for alt in alts)
+    assert national.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"]
+    # Bookmarks nest the regions' subsections under their section.
+    assert any(isinstance(item, list) for item in national.outline)
+
+
+def test_the_same_data_gives_the_same_document(built):
+    assert built.national_html_twice_equal
+    first = PdfReader(io.BytesIO(built.regional))
+    again = PdfReader(io.BytesIO(built.regional_again))
+    assert len(first.pages) == len(again.pages) > 3
+    assert [_text(p) for p in first.pages] == [_text(p) for p in again.pages]
+    text = " ".join(_text(p) for p in first.pages)
+    assert ACHIEVEMENTS["Y56"][0] in text and "London annual safeguarding assurance report" in text
+    assert "Heatmaps" in text
+    contents = first.pages[1].extract_text()
+    listed = {
+        title.strip(): int(page)
+        for title, page in re.findall(r"^([^\n.]+?)[ .]+ (\d+)$", contents, re.MULTILINE)
+    }
+    assert set(listed) == {
+        "Introduction",
+        "Key achievements and outcomes",
+        "Priorities for next year",
+        "What the returns show",
+        "Heatmaps",
+    }
+    assert first.pages[listed["Introduction"] - 1].extract_text().startswith("Introduction")
+    assert "Heatmaps" in first.pages[listed["Heatmaps"] - 1].extract_text()
+
+
+class _Counting(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (the standard library's name)
+        _Counting.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_network_address_in_the_html_is_never_fetched():
+    server = HTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    here = f"http://127.0.0.1:{server.server_port}"
+    try:
+        html = (
+            '<html lang="en-GB"><head><title>T</title>'
+            f'<link rel="stylesheet" href="{here}/evil.css">'
+            '<link rel="stylesheet" href="/static/print/report.css"></head>'
+            f'<body><p>Text</p><img src="{here}/tracker.png" alt="">'
+            '<img src="file:///etc/hostname" alt=""></body></html>'
+        )
+        rendered = pdf_from_html(html)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Counting.hits == []
+    assert set(rendered.refused) == {
+        f"{here}/evil.css",
+        f"{here}/tracker.png",
+        "file:///etc/hostname",
+    }
+    assert rendered.pages == 1
+    assert "Text" in PdfReader(io.BytesIO(rendered.content)).pages[0].extract_text()
+
+
+def test_annual_report_writes_the_file(reference, toolkit, tmp_path):
+    out = tmp_path / "london.pdf"
+    call_command("annual_report", str(YEAR), "--region", "Y56", "--pdf", str(out))
+    reader = PdfReader(out)
+    assert reader.metadata.title == "London annual safeguarding assurance report"
+    assert ReportFigure.objects.filter(financial_year=YEAR, area__code=NATIONAL_CODE).exists()
+    with pytest.raises(CommandError, match="not a region's code"):
+        call_command("annual_report", str(YEAR), "--region", "QMF", "--pdf", str(out))
+    with pytest.raises(CommandError, match="No reporting periods in 1999"):
+        call_command("annual_report", "1999", "--pdf", str(out))
+
+
+def test_pdf_national_is_measured_against_a_plain_pdf_of_as_many_pages(reference, toolkit):
+    from assurance.benchmark import run_benchmark
+
+    report = run_benchmark(runs=1, only=["pdf_national"])
+    measured = next(m for m in report.entries if m.name == "pdf_national")
+    assert measured.pages > 10 and measured.plain_ms > 0 and measured.median_ms > 0
+    assert measured.ratio == pytest.approx(measured.median_ms / measured.plain_ms)
+    assert measured.peak_rss_mb > 50
+    wording = next(iter(measured.targets))
+    assert wording.startswith("≤ 2× a plain text PDF of") and f"{measured.pages} pages" in wording
+    entry = report.as_json()["entries"]["pdf_national"]
+    assert {"pages", "plain_ms", "ratio", "peak_rss_mb"} <= set(entry)
+    assert "pdf_national" in report.table()
+
+
+def test_a_table_split_across_pages_repeats_its_header(national):
+    header = "ICB Opened Published Open at year end Actions overdue"
+    pages = [_text(page) for page in national.pages]
+    continued = [
+        i for i in range(1, len(pages)) if pages[i].startswith(header) and header in pages[i - 1]
+    ]
+    assert continued, "England's table of reviews by ICB runs over a page, its header repeated"
+    for i in continued:
+        assert "Integrated Care Board" in pages[i]  # rows follow the repeated header
