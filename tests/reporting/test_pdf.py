@@ -38,8 +38,10 @@ from tests.factories import member
 from tests.reporting.conftest import HISTORY_DAY, YEAR
 
 # Every test is marked so that a process running only some of them (xdist)
-# still sets up the test database the module's fixture builds in.
-pytestmark = pytest.mark.django_db
+# still sets up the test database the module's fixture builds in. The
+# national PDF of the generated history takes a minute to build: the module
+# runs once, in the PostgreSQL pass.
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy]
 
 AS_OF = datetime.date(2026, 9, 30)
 ACHIEVEMENTS = {
