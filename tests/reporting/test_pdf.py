@@ -35,7 +35,7 @@ from reporting.services import (
 )
 from reporting.spc_svg import _number
 from tests.factories import member
-from tests.reporting.conftest import HISTORY_DAY, YEAR
+from tests.reporting.conftest import HISTORY_DAY, HISTORY_SINCE, YEAR
 
 # Every test is marked so that a process running only some of them (xdist)
 # still sets up the test database the module's fixture builds in. The
@@ -77,7 +77,7 @@ def built(django_db_setup, django_db_blocker) -> Built:
     """The national history, two regions' signed-off narratives, the national
     parts, the rollup, and the PDFs: built once, rolled back after."""
     with django_db_blocker.unblock(), transaction.atomic():
-        national_history_generate(seed=17, today=HISTORY_DAY)
+        national_history_generate(seed=17, today=HISTORY_DAY, since=HISTORY_SINCE)
         for code in ACHIEVEMENTS:
             region = Organisation.objects.get(code=code)
             lead = member(region, Role.REGIONAL_LEAD)
