@@ -16,6 +16,7 @@ from tests.reporting.conftest import YEAR
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.xdist_group("benchmark_history"),  # one module_history, one process
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="The benchmark is measured on PostgreSQL."
     ),

@@ -20,6 +20,8 @@ from reporting.figures import (
 from reporting.models import FigureKind
 from tests.reporting.conftest import YEAR
 
+pytestmark = pytest.mark.xdist_group("figures_history")  # one module_history, one process
+
 
 def _current(ret):
     return ret.submissions.order_by("-version").first()

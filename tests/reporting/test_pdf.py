@@ -40,8 +40,8 @@ from tests.reporting.conftest import HISTORY_DAY, HISTORY_SINCE, YEAR
 # Every test is marked so that a process running only some of them (xdist)
 # still sets up the test database the module's fixture builds in. The
 # national PDF of the generated history takes a minute to build: the module
-# runs once, in the PostgreSQL pass.
-pytestmark = [pytest.mark.django_db, pytest.mark.heavy]
+# runs once, in the PostgreSQL pass, in one process (`--dist loadgroup`).
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy, pytest.mark.xdist_group("national_pdf")]
 
 AS_OF = datetime.date(2026, 9, 30)
 ACHIEVEMENTS = {
