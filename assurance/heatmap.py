@@ -130,24 +130,24 @@ def trend_of(previous: str | None, current: str) -> str:
 # --- The current submission ---------------------------------------------------------
 
 
-def current_versions(returns: models.QuerySet) -> models.QuerySet:
-    """The current submissions of `returns` (the highest version of each), as
-    a queryset of submissions to filter answers with. One query: the ids are
-    read here, a few hundred at most."""
-    # Read first rather than nested: joined to the answers or values in one
-    # statement, PostgreSQL misjudged the correlated "latest version" on
-    # freshly loaded tables and counted for minutes; by ids it is a lookup.
+def current_versions(returns: models.QuerySet) -> list[int]:
+    """The ids of the current submissions of `returns` (the highest version
+    of each): a few hundred at most, for the answers or values to be read
+    by. One query."""
+    # Read first and given as a list, not nested: as a subquery PostgreSQL
+    # misjudged it, on freshly loaded tables counting for minutes, and even
+    # analysed reading every answer by standard then hash-joining them to the
+    # few submissions wanted; by the ids it is an index lookup per submission.
     latest = (
         Submission.objects.filter(quarterly_return=OuterRef("quarterly_return"))
         .order_by("-version")
         .values("version")[:1]
     )
-    ids = list(
+    return list(
         Submission.objects.filter(
             quarterly_return__in=returns, version=Subquery(latest)
         ).values_list("pk", flat=True)
     )
-    return Submission.objects.filter(pk__in=ids)
 
 
 def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
@@ -211,9 +211,9 @@ class Counted:
 
 
 def answer_counts(
-    submissions: models.QuerySet, key: str, answers: Q | None = None
+    submission_ids: list[int], key: str, answers: Q | None = None
 ) -> dict[tuple[int, int, str], Counted]:
-    """The current answers of `submissions` counted per (ICB id, period id,
+    """The answers of the submissions `submission_ids` counted per (ICB id, period id,
     column key), `key` being the answer's field that names the column
     (`standard__section__code` or `standard__code`): one query.
 
@@ -225,7 +225,7 @@ def answer_counts(
     per rating and basis in SQL gave the same figures, but compiling
     eighteen of them cost more than adding up these rows.)"""
     rows = (
-        SubmittedAnswer.objects.filter(submission__in=submissions)
+        SubmittedAnswer.objects.filter(submission_id__in=submission_ids)
         .filter(answers or Q())
         .values_list(
             "submission__quarterly_return__icb_id",
@@ -434,9 +434,9 @@ def _metric_text(value: Decimal | None, unit: str, reason: str) -> str:
     return number
 
 
-def _metric_cells(submissions) -> dict[tuple[int, str], tuple[str, str]]:
+def _metric_cells(submission_ids: list[int]) -> dict[tuple[int, str], tuple[str, str]]:
     """(rating, value text) per (ICB id, metric code) of the current submissions: one query."""
-    rows = SubmittedMetricValue.objects.filter(submission__in=submissions).values(
+    rows = SubmittedMetricValue.objects.filter(submission_id__in=submission_ids).values(
         "metric__code",
         "metric__unit",
         "metric__computed_from",

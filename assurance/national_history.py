@@ -58,8 +58,6 @@ from organisations.choices import Role
 from organisations.models import Organisation, User, succession_links
 from saaf.dates import LONDON
 
-# Where the history goes (PostgreSQL analyses them after the inserts).
-HISTORY_TABLES = [Submission, SubmittedAnswer, SubmittedAction, SubmittedMetricValue, ReturnComment]
 BATCH_SIZE = 2000
 CHUNK = 100  # returns built and inserted together
 FIRST_YEAR = 2022

@@ -99,9 +99,12 @@ def _version_of(financial_year: int) -> ToolkitVersion | None:
     )
 
 
-def _submissions_by_period(current) -> dict[int, list[int]]:
+def _submissions_by_period(current: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = defaultdict(list)
-    for pk, period_id in current.values_list("pk", "quarterly_return__period_id").order_by("pk"):
+    submissions = Submission.objects.filter(pk__in=current)
+    for pk, period_id in submissions.values_list("pk", "quarterly_return__period_id").order_by(
+        "pk"
+    ):
         found[period_id].append(pk)
     return found
 
@@ -115,7 +118,7 @@ def rag_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
     current = current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb__in=icbs))
     counted = answer_rating_expression()
     rows = list(
-        SubmittedAnswer.objects.filter(submission__in=current)
+        SubmittedAnswer.objects.filter(submission_id__in=current)
         .alias(_counted=counted)
         .values(
             period_id=F("submission__quarterly_return__period_id"),
@@ -180,7 +183,7 @@ def _current_metric_values(*, financial_year: int, icbs, codes):
     periods = year_periods(financial_year, TREND_YEARS)
     current = current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb__in=icbs))
     return (
-        SubmittedMetricValue.objects.filter(submission__in=current, metric__code__in=codes)
+        SubmittedMetricValue.objects.filter(submission_id__in=current, metric__code__in=codes)
         # As floats: psycopg2 builds a Decimal per numeric, several times
         # slower over thousands of values; the figure is rounded to 2 places.
         .annotate(counted=Cast(Coalesce("computed_value", "value"), FloatField()))
