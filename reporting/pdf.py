@@ -105,6 +105,8 @@ def _document_context(title: str, year_label: str, as_of: datetime.date, note: s
         "as_of": as_of,
         "cover_note": note,
         "year_label": year_label,
+        # The shared bodies leave out what only the page needs (folded tables).
+        "for_print": True,
     }
 
 

@@ -34,8 +34,9 @@ from reporting.permissions import (
     is_region_author,
     published_reports_downloadable,
 )
-from reporting.spc import ChartPoint, SpcChart, spc_chart
+from reporting.spc import ChartPoint, ChartRow, SpcChart, spc_chart
 
+RATINGS = ("red", "amber", "green", "not_applicable")
 ACRONYMS_FILE = Path(__file__).parent / "data" / "acronyms.yaml"
 
 
@@ -91,6 +92,15 @@ class MetricChart:
     figures: list[ReportFigure]
     notes: list[str]
 
+    def year_points(
+        self, quarters: list[ReportingPeriod]
+    ) -> list[tuple[ReportFigure, ChartRow] | None]:
+        """The chart's figure and row for each of the year's `quarters` (None
+        where the quarter has no value), for the key figures' table."""
+        rows = zip(self.figures, self.chart.rows, strict=True)
+        found = {figure.period_id: (figure, row) for figure, row in rows}
+        return [found.get(q.pk) for q in quarters]
+
 
 @dataclass
 class AreaFigures:
@@ -124,6 +134,22 @@ class AreaFigures:
             f"lead's validated rating, which was counted; the other "
             f"{self.answers - self.validated} are the ICBs' self-assessed ratings."
         )
+
+    def returns_by_quarter(self) -> list[ReportFigure | None]:
+        """Each quarter's returns figure (on time, late, not submitted)."""
+        found = {f.period_id: f for f in self.returns}
+        return [found.get(q.pk) for q in self.quarters]
+
+    def rag_totals(self) -> list[dict[str, int] | None]:
+        """Each quarter's answers by rating over every section: the sums of
+        the RAG table's cells (None for a quarter without submissions)."""
+        totals: list[dict[str, int] | None] = []
+        for i in range(len(self.quarters)):
+            cells = [row.cells[i] for row in self.rag if row.cells[i] is not None]
+            totals.append(
+                {k: sum(c.counts.get(k, 0) for c in cells) for k in RATINGS} if cells else None
+            )
+        return totals
 
     def names(self, ids: list[int]) -> str:
         return ", ".join(sorted(self.icb_names.get(i, str(i)) for i in ids))
@@ -265,8 +291,17 @@ def regions() -> list[Organisation]:
 def national_report_document(financial_year: int) -> dict:
     """What the national report shows, for its page and its PDF alike: the
     report's parts, England's figures, a section per region (its narrative
-    once signed off, its figures) and the acronyms the text uses."""
+    once signed off, its key figures, its published full report) and the
+    acronyms the text uses."""
     report = national_report_for(financial_year)
+    # Each region's full report, with every figure, is its own PDF: the
+    # national report summarises it and says which version is published.
+    published = {
+        p.area_id: p
+        for p in PublishedReport.objects.current().filter(
+            financial_year=financial_year, area__kind=OrganisationKind.REGION
+        )
+    }
     sections = []
     for region in regions():
         regional = regional_report_for(region, financial_year)
@@ -275,6 +310,7 @@ def national_report_document(financial_year: int) -> dict:
                 "region": region,
                 "report": regional if regional.is_signed_off else None,
                 "figures": area_figures_read(area=region, financial_year=financial_year),
+                "published": published.get(region.pk),
             }
         )
     england = area_figures_read(area=national_area(), financial_year=financial_year)

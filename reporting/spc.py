@@ -79,6 +79,9 @@ VARIATION_COLOURS = {
 }
 
 
+UNIT_WORDS = {"percent": "%", "days": "days", "count": "count"}
+
+
 # --- The maths -----------------------------------------------------------------------
 
 
@@ -233,6 +236,18 @@ class SpcChart:
             f"improvement (blue), on the {worse} side a concern (orange); grey points show "
             "common cause variation."
         )
+
+    @property
+    def direction_short(self) -> str:
+        """The direction in a few words, for a compact chart whose colours are
+        explained once above it."""
+        if self.higher_is_better is None:
+            return "No better direction."
+        return "Higher is better." if self.higher_is_better else "Lower is better."
+
+    @property
+    def unit_words(self) -> str:
+        return UNIT_WORDS.get(self.unit, self.unit)
 
     @property
     def variations(self) -> list[str]:

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from reporting.spc import VARIATION_COLOURS, SpcChart
 
 WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 20, 56
+LEFT, RIGHT, TOP, BOTTOM = 60, 16, 20, 66
 
 
 def _number(value: float) -> str:
@@ -53,7 +53,7 @@ def chart_svg(chart: SpcChart) -> Markup:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'class="app-spc" role="img" aria-labelledby="{ident}-t {ident}-d" '
-        f'font-family="Frutiger W01, Arial, sans-serif" font-size="12">',
+        f'font-family="Frutiger W01, Arial, sans-serif" font-size="15">',
         f'<title id="{ident}-t">{escape(chart.title)}</title>',
         f'<desc id="{ident}-d">{escape(_description(chart))}</desc>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
@@ -75,7 +75,10 @@ def chart_svg(chart: SpcChart) -> Markup:
         )
     path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
     out.append(f'<polyline points="{path}" fill="none" stroke="#768692" stroke-width="2"/>')
-    every = max(1, len(points) // 10)
+    # About six quarters named, counted back from the latest (always named):
+    # the table beside the chart names every one, and fewer labels stay
+    # legible at half a page's width.
+    every = max(1, -(-len(points) // 6))
     for i, (point, row) in enumerate(zip(points, chart.rows, strict=True)):
         colour = VARIATION_COLOURS[row.variation]
         out.append(
@@ -88,7 +91,7 @@ def chart_svg(chart: SpcChart) -> Markup:
                 'stroke="#330072" stroke-dasharray="2 3"/>'
                 f'<text x="{x(i) + 3:.1f}" y="{TOP + 10}" fill="#330072">*</text>'
             )
-        if i % every == 0 or i == len(points) - 1:
+        if (len(points) - 1 - i) % every == 0:
             out.append(
                 f'<text x="{x(i):.1f}" y="{TOP + plot_h + 16}" text-anchor="end" '
                 f'transform="rotate(-35 {x(i):.1f} {TOP + plot_h + 16})" '

@@ -3,9 +3,11 @@ and the figures the returns imply), its shape (cover, contents whose page
 numbers are right, "Page X of Y", bookmarks), what screen readers need (a
 title, a language, tags), the same pages when built twice, and no network.
 
-The national PDF takes WeasyPrint about half a minute: it is built once for
-the module, from the generated national history, inside a transaction that
-is rolled back afterwards, and the tests read the result."""
+The national PDF is Board-sized, in the shape of the NSSG's reports: England's
+figures, then per region its narrative and one table of its key figures (the
+region's own PDF has every figure). It is built once for the module, from the
+generated national history, inside a transaction that is rolled back
+afterwards, and the tests read the result."""
 
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ class Built:
     rag_texts: list[str]
     returns_rows: list[str]
     chart_means: list[str]
+    region_key_figures: dict[str, list[str]]
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +139,42 @@ def built(django_db_setup, django_db_blocker) -> Built:
             chart_means=[
                 f"Mean {_number(m.chart.limits.mean)}" for m in england.charts if m.chart.limits
             ],
+            region_key_figures={
+                region.name: _key_figures(region)
+                for region in Organisation.objects.filter(kind=OrganisationKind.REGION)
+            },
         )
         transaction.set_rollback(True)
     return built
+
+
+def _key_figures(region: Organisation) -> list[str]:
+    """What a region's key figures must say, from its stored figures: each
+    quarter's returns, its answers by rating summed over the sections, and
+    its metrics' values in the year."""
+    figures = ReportFigure.objects.filter(financial_year=YEAR, area=region)
+    texts = [
+        f"{c['on_time']} on time, {c['late']} late, {c['not_submitted']} not submitted, "
+        f"of {c['expected']}"
+        for c in figures.filter(kind=FigureKind.COMPLETENESS).values_list("counts", flat=True)
+    ]
+    totals: dict[int, dict[str, int]] = {}
+    for period, counts in figures.filter(kind=FigureKind.RAG).values_list("period", "counts"):
+        total = totals.setdefault(period, dict.fromkeys(("red", "amber", "green", "na"), 0))
+        for rating in ("red", "amber", "green"):
+            total[rating] += counts[rating]
+        total["na"] += counts["not_applicable"]
+    texts += [
+        f"{t['red']} red, {t['amber']} amber, {t['green']} green, {t['na']} not applicable"
+        for t in totals.values()
+    ]
+    texts += [
+        str(value)
+        for value in figures.filter(
+            kind=FigureKind.METRIC, period__financial_year=YEAR
+        ).values_list("value", flat=True)
+    ]
+    return texts
 
 
 @pytest.fixture(scope="module")
@@ -166,12 +202,39 @@ def test_the_pdf_holds_each_regions_name_achievements_and_figures(built, nationa
     assert "Mental Capacity Act" in national_text  # MCA, in the acronyms it uses
 
 
+def test_each_region_has_its_key_figures_and_points_to_its_full_report(built, national):
+    """A region's section: its narrative, one table of its key figures, and a
+    line saying its full report is its own PDF; not its detailed tables."""
+    pages = [_text(page) for page in national.pages]
+    for name, texts in built.region_key_figures.items():
+        # The region's pages: those whose footer names its section.
+        section = " ".join(
+            text
+            for number, text in enumerate(pages, start=1)
+            if text.endswith(f"{name} Page {number} of {len(pages)}")
+        )
+        assert f"Key figures, {name}, by quarter" in section, name
+        assert texts and all(t in section for t in texts), name
+        assert (
+            f"The region's full report, “{name} annual safeguarding assurance report 2025/26”, "
+            "with every figure by section, SPC chart, ICB and heatmap, is published separately "
+            "as its own PDF" in section
+        ), name
+    text = " ".join(pages)
+    # The detail is each region's own PDF's (and the page's), not the Board's.
+    for detail in ("Register findings by ICB", "Statutory reviews by ICB", "Figures of this chart"):
+        assert detail not in text
+    regional = " ".join(_text(p) for p in PdfReader(io.BytesIO(built.regional)).pages)
+    assert "Register findings by ICB" in regional and "Figures of this chart" in regional
+
+
 def test_the_cover_says_what_it_is_and_the_pages_are_numbered(built, national):
     cover = _text(national.pages[0])
     assert "National annual safeguarding assurance report" in cover
     assert "2025/26" in cover and "OFFICIAL" in cover.upper() and "30 September 2026" in cover
     total = len(national.pages)
-    assert total == built.national_pages > 20
+    # Board-sized: the seeds' reports run to 20-25 pages.
+    assert total == built.national_pages and 12 <= total <= 40
     assert f"Page 1 of {total}" in cover
     assert f"Page {total} of {total}" in _text(national.pages[-1])
     assert "Official" in _text(national.pages[total // 2])  # the running header
@@ -321,12 +384,26 @@ def test_pdf_national_is_measured_against_a_plain_pdf_of_as_many_pages(reference
     assert "pdf_national" in report.table()
 
 
-def test_a_table_split_across_pages_repeats_its_header(national):
-    header = "ICB Opened Published Open at year end Actions overdue"
-    pages = [_text(page) for page in national.pages]
-    continued = [
-        i for i in range(1, len(pages)) if pages[i].startswith(header) and header in pages[i - 1]
-    ]
-    assert continued, "England's table of reviews by ICB runs over a page, its header repeated"
-    for i in continued:
-        assert "Integrated Care Board" in pages[i]  # rows follow the repeated header
+def test_a_table_split_across_pages_repeats_its_header():
+    """The print stylesheet's tables: a long one (a region's findings by ICB
+    in its own report) runs over pages with its header repeated above the
+    rows that follow, and no page starts or ends on a lone row."""
+    rows = "".join(
+        f'<tr><th scope="row">NHS Region {n:02d} Integrated Care Board</th>'
+        f"<td>{n}</td><td>{n + 1}</td></tr>"
+        for n in range(90)
+    )
+    html = (
+        '<html lang="en-GB"><head><title>T</title>'
+        '<link rel="stylesheet" href="/static/print/report.css"></head><body><main>'
+        '<table class="nhsuk-table"><caption>Findings by ICB</caption>'
+        '<thead><tr><th scope="col">ICB</th><th scope="col">Missing</th>'
+        f'<th scope="col">Vacant</th></tr></thead><tbody>{rows}</tbody></table>'
+        "</main></body></html>"
+    )
+    rendered = pdf_from_html(html)
+    pages = [_text(p) for p in PdfReader(io.BytesIO(rendered.content)).pages]
+    assert rendered.pages == len(pages) >= 2
+    for text in pages[1:]:
+        assert text.startswith("ICB Missing Vacant NHS Region")
+    assert "NHS Region 89 Integrated Care Board 89 90" in pages[-1]

@@ -22,6 +22,7 @@ from reporting.services import (
     regional_report_sign_off,
     report_publish,
 )
+from saaf.dates import nhs_date
 from tests.assurance.conftest import with_totp
 from tests.factories import member
 from tests.reporting.conftest import YEAR
@@ -86,6 +87,26 @@ def test_republishing_supersedes_and_the_old_version_stays_downloadable(
     archive = client.get(reverse("reporting:archive")).content.decode()
     assert "Superseded" in archive and "by version 2" in archive and "Current" in archive
     assert first.sha256 in archive and second.sha256 in archive
+
+
+def test_the_national_report_names_each_regions_published_full_report(
+    ready, publish, london, client, national_admin
+):
+    """The national report summarises each region: its full report, with every
+    figure, is its own PDF, whose current version the section names."""
+    publish(london)
+    second = publish(london)
+    client.force_login(national_admin)
+    page = " ".join(client.get(reverse("reporting:national", args=[YEAR])).content.decode().split())
+    published_on = nhs_date(second.published_at)
+    assert (
+        "The region's full report, “London annual safeguarding assurance report 2025/26”, "
+        "with every figure by section, SPC chart, ICB and heatmap, is published separately "
+        f"as its own PDF (version 2, published on {published_on}), in " in page
+    )
+    assert page.count("(not published yet).") == 6  # the other regions
+    assert f"{reverse('reporting:archive')}#year-{YEAR}" in page
+    assert "Key figures, London, by quarter" in page
 
 
 def test_a_tampered_file_is_refused_not_sent(ready, publish, london, client, nssg):
