@@ -49,15 +49,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         toolkit_content_load(actor=system_actor())
 
 
+def reference_data_ensure() -> None:
+    """The reference organisations and the shipped toolkits (with their
+    periods), loaded again if a transactional test's flush took them: for
+    the fixtures below and the module-scoped ones that build on them."""
+    if not Organisation.objects.filter(code=NATIONAL_CODE).exists():
+        reference_data_load(actor=system_actor())
+    if not ToolkitVersion.objects.exists():
+        toolkit_content_load(actor=system_actor())
+
+
 @pytest.fixture
 def reference(db):
     """The reference organisations, by code: reference["QMJ"]."""
-    if not Organisation.objects.filter(code=NATIONAL_CODE).exists():
-        reference_data_load(actor=system_actor())
-    # The periods come with the toolkits: a test that only asks for the
-    # organisations still finds them after a transactional test's flush.
-    if not ToolkitVersion.objects.exists():
-        toolkit_content_load(actor=system_actor())
+    reference_data_ensure()
     return {org.code: org for org in Organisation.objects.all()}
 
 

@@ -11,6 +11,7 @@ from assurance.national_history import national_history_generate
 from organisations.models import Role
 from organisations.reference_data import NATIONAL_CODE
 from tests.assurance.conftest import with_totp
+from tests.conftest import reference_data_ensure
 from tests.factories import member
 
 # Late enough that every quarter of 2025/26 has closed, so 2025/26 is whole.
@@ -35,6 +36,7 @@ def module_history(django_db_setup, django_db_blocker):
     module, inside which each test's own transaction is a savepoint. Not for
     `transaction=True` tests, whose flush it would meet."""
     with django_db_blocker.unblock(), transaction.atomic():
+        reference_data_ensure()  # a transactional test in this process may have flushed it
         yield national_history_generate(seed=17, today=HISTORY_DAY, since=HISTORY_SINCE)
         transaction.set_rollback(True)
 

@@ -36,6 +36,7 @@ from reporting.services import (
     regional_report_sign_off,
 )
 from reporting.spc_svg import _number
+from tests.conftest import reference_data_ensure
 from tests.factories import member
 from tests.reporting.conftest import HISTORY_DAY, HISTORY_SINCE, YEAR
 
@@ -80,6 +81,7 @@ def built(django_db_setup, django_db_blocker) -> Built:
     """The national history, two regions' signed-off narratives, the national
     parts, the rollup, and the PDFs: built once, rolled back after."""
     with django_db_blocker.unblock(), transaction.atomic():
+        reference_data_ensure()  # a transactional test in this process may have flushed it
         national_history_generate(seed=17, today=HISTORY_DAY, since=HISTORY_SINCE)
         for code in ACHIEVEMENTS:
             region = Organisation.objects.get(code=code)
