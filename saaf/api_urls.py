@@ -1,7 +1,6 @@
 """The REST API's root, /api/v1/: each app's resources from its own `api/`
 package, the OpenAPI schema and its Swagger UI and ReDoc pages (behind
-sign-in, from our own static files). Resources still to come (the posts
-register, reviews, heatmaps, reports) slot in here the same way."""
+sign-in, from our own static files)."""
 
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
@@ -9,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from assurance.api import register, returns, toolkit
+from assurance.api import heatmaps, register, returns, toolkit
 from organisations.api import tokens as token_views
 from organisations.api import views as organisations
 from reviews.api import views as reviews
@@ -56,6 +55,21 @@ urlpatterns = [
         "periods/<int:financial_year>/<int:quarter>/completeness/",
         toolkit.PeriodCompleteness.as_view(),
         name="period_completeness",
+    ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/timeliness/",
+        heatmaps.PeriodTimeliness.as_view(),
+        name="period_timeliness",
+    ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/heatmap/",
+        heatmaps.NationalHeatmap.as_view(),
+        name="heatmap_national",
+    ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/regions/<str:region>/heatmap/",
+        heatmaps.RegionHeatmap.as_view(),
+        name="heatmap_region",
     ),
     path("returns/", returns.ReturnList.as_view(), name="returns"),
     path(_RETURN, returns.ReturnDetail.as_view(), name="return"),

@@ -28,7 +28,7 @@ from assurance.services.returns import (
 )
 from assurance.services.submissions import quarterly_return_review_start, quarterly_return_submit
 from organisations.audit import system_actor
-from organisations.models import Role
+from organisations.models import ICB_ROLES, Role
 from organisations.reference_data import NATIONAL_CODE
 from organisations.tokens import api_token_create
 from reviews.models.choices import AgeGroup, ConveningBody, ReviewKind
@@ -100,6 +100,7 @@ def _url(route: str, code: str) -> str:
         "<int:pk>": str(REVIEW_IDS.get(code, 999_999)),
         "<int:evidence>": str(EVIDENCE_IDS.get(code, 999_999)),
         "<str:code>": code,
+        "<str:region>": REGION.get(code, code),
         "<int:financial_year>": "2026",
         "<int:quarter>": "3",
         "<str:standard>": "LG1",
@@ -191,9 +192,11 @@ def _clients(user):
     return {"token": token, "session": session}
 
 
-def _sees(role, home: str | None, code: str) -> bool:
+def _sees(role, home: str | None, code: str, route: str = "") -> bool:
     if home is None:
         return True  # national roles read everything
+    if "<str:region>" in route and role in ICB_ROLES:
+        return False  # an ICB's team reads no region's pages
     return home == code
 
 
@@ -250,11 +253,12 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
                 assert response.status_code < 500, where
                 scoped = (
                     "<str:code>" in route
+                    or "<str:region>" in route
                     or "<int:pk>" in route
                     or "<int:evidence>" in route
                     or (name == "returns" and method == "post")
                 )
-                if scoped and not _sees(role, home, code):
+                if scoped and not _sees(role, home, code, route):
                     missing = _request(client, method, _url(route, MISSING), _body(name, MISSING))
                     assert response.status_code == 404, where
                     assert response.json() == missing.json(), where
