@@ -90,8 +90,10 @@ _Conflict = inline_serializer(
 PROBLEM = OpenApiResponse(_Problem, description="Problem details (application/problem+json).")
 
 
-def problems(*codes: int) -> dict[int, OpenApiResponse]:
-    """The error responses of an endpoint, for `extend_schema(responses=...)`."""
+def problems(*codes: int, conflict: bool = True) -> dict[int, OpenApiResponse]:
+    """The error responses of an endpoint, for `extend_schema(responses=...)`.
+    `conflict=False`: its 409 is a plain problem (a stored file refused), not
+    a stale revision with `current`."""
     words = {
         400: "Invalid input, or refused: `detail` says why, `errors` which fields.",
         401: "No valid token or session.",
@@ -100,9 +102,13 @@ def problems(*codes: int) -> dict[int, OpenApiResponse]:
         409: "Someone saved a newer revision: compare with `current` and retry.",
         429: "Too many requests: wait the `Retry-After` seconds.",
     }
+    if not conflict:
+        words[409] = "The stored file is not the one published: `detail` says what to do."
     codes = tuple(sorted({401, 429, *codes}))
     return {
-        code: OpenApiResponse(_Conflict if code == 409 else _Problem, description=words[code])
+        code: OpenApiResponse(
+            _Conflict if code == 409 and conflict else _Problem, description=words[code]
+        )
         for code in codes
     }
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from assurance.api import heatmaps, register, returns, toolkit
 from organisations.api import tokens as token_views
 from organisations.api import views as organisations
+from reporting.api import views as reports
 from reviews.api import views as reviews
 from saaf.api_docs import ApiDocs, ApiRedoc, redoc_csp
 
@@ -114,6 +115,20 @@ urlpatterns = [
     ),
     path("reviews/", reviews.ReviewList.as_view(), name="reviews"),
     path("reviews/<int:pk>/", reviews.ReviewDetail.as_view(), name="review"),
+    path("reports/", reports.ReportList.as_view(), name="reports"),
+    path("reports/runs/", reports.ReportRunList.as_view(), name="report_runs"),
+    path("reports/runs/<int:run>/", reports.ReportRunDetail.as_view(), name="report_run"),
+    path("reports/published/", reports.PublishedReportList.as_view(), name="reports_published"),
+    path(
+        "reports/published/<int:published>/",
+        reports.PublicationDetail.as_view(),
+        name="report_publication",
+    ),
+    path(
+        "reports/published/<int:published>/pdf/",
+        reports.PublishedReportDownload.as_view(),
+        name="report_pdf",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocs.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", redoc_csp(ApiRedoc.as_view(url_name="api:schema")), name="redoc"),

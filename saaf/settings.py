@@ -453,6 +453,10 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "assurance.models.ActionStatus",
         "ReviewKindEnum": "reviews.models.choices.ReviewKind",
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
+        "HeatmapRowStateEnum": "assurance.heatmap.CellState",
+        "ReturnStateEnum": "assurance.return_lists.ReturnState",
+        "ReportRunStateEnum": "reporting.models.RunState",
+        "PublishStateEnum": "reporting.models.PublishState",
     },
 }
 

@@ -7,11 +7,14 @@ anything; no request is a server error."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import itertools
 import json
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -31,6 +34,7 @@ from organisations.audit import system_actor
 from organisations.models import ICB_ROLES, Role
 from organisations.reference_data import NATIONAL_CODE
 from organisations.tokens import api_token_create
+from reporting.models import PublishedReport, PublishState, ReportRun
 from reviews.models.choices import AgeGroup, ConveningBody, ReviewKind
 from reviews.services import review_create
 from tests.factories import PlaceFactory, enrol_totp, member
@@ -92,6 +96,8 @@ def api_endpoints():
 
 REVIEW_IDS: dict[str, int] = {}  # each ICB's review, made by the world fixture
 EVIDENCE_IDS: dict[str, int] = {}  # each ICB's evidence file on LG1
+PUBLISHED_IDS: dict[str, int] = {}  # each ICB's region's published report
+RUN_IDS: list[int] = []  # a rollup run
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
@@ -99,6 +105,8 @@ def _url(route: str, code: str) -> str:
     values = {
         "<int:pk>": str(REVIEW_IDS.get(code, 999_999)),
         "<int:evidence>": str(EVIDENCE_IDS.get(code, 999_999)),
+        "<int:published>": str(PUBLISHED_IDS.get(code, 999_999)),
+        "<int:run>": str(RUN_IDS[0] if RUN_IDS and code in REGION else 999_999),
         "<str:code>": code,
         "<str:region>": REGION.get(code, code),
         "<int:financial_year>": "2026",
@@ -180,6 +188,21 @@ def world(reference, toolkit):
             notified_on=datetime.date(2026, 5, 4),
         )
         REVIEW_IDS[code] = review.pk
+        name = default_storage.save(f"reports/{code}.pdf", ContentFile(PDF))
+        PUBLISHED_IDS[code] = PublishedReport.objects.create(
+            financial_year=2025,
+            area=reference[REGION[code]],
+            version=1,
+            state=PublishState.PUBLISHED,
+            requested_by=people[(Role.NATIONAL_ADMIN, None)],
+            pdf=name,
+            sha256=hashlib.sha256(PDF).hexdigest(),
+        ).pk
+    RUN_IDS[:] = [
+        ReportRun.objects.create(
+            financial_year=2025, requested_by=people[(Role.NATIONAL_ADMIN, None)]
+        ).pk
+    ]
     return people
 
 
