@@ -13,6 +13,7 @@ from organisations.api import tokens as token_views
 from organisations.api import views as organisations
 from reporting.api import views as reports
 from reviews.api import views as reviews
+from reviews.api import writes as review_writes
 from saaf.api_docs import ApiDocs, ApiRedoc, redoc_csp
 
 _RETURN = returns.RETURN_PATH
@@ -115,6 +116,27 @@ urlpatterns = [
     ),
     path("reviews/", reviews.ReviewList.as_view(), name="reviews"),
     path("reviews/<int:pk>/", reviews.ReviewDetail.as_view(), name="review"),
+    path(
+        "reviews/<int:pk>/recommendations/",
+        review_writes.ReviewRecommendations.as_view(),
+        name="review_recommendations",
+    ),
+    path(
+        "recommendations/<int:recommendation>/",
+        review_writes.RecommendationDetail.as_view(),
+        name="recommendation",
+    ),
+    path(
+        "recommendations/<int:recommendation>/actions/",
+        review_writes.RecommendationActions.as_view(),
+        name="recommendation_actions",
+    ),
+    path("actions/<int:action>/", review_writes.ActionDetail.as_view(), name="action"),
+    path(
+        "actions/<int:action>/complete/",
+        review_writes.ActionComplete.as_view(),
+        name="action_complete",
+    ),
     path("reports/", reports.ReportList.as_view(), name="reports"),
     path("reports/runs/", reports.ReportRunList.as_view(), name="report_runs"),
     path("reports/runs/<int:run>/", reports.ReportRunDetail.as_view(), name="report_run"),

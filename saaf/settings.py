@@ -457,6 +457,9 @@ SPECTACULAR_SETTINGS = {
         "ReturnStateEnum": "assurance.return_lists.ReturnState",
         "ReportRunStateEnum": "reporting.models.RunState",
         "PublishStateEnum": "reporting.models.PublishState",
+        "ReviewStageEnum": "reviews.models.choices.Stage",
+        "ReviewActionStatusEnum": "reviews.models.choices.ActionStatus",
+        "ReviewActionProgressEnum": "reviews.api.writes.OPEN_ACTION_STATUSES",
     },
 }
 

@@ -36,7 +36,7 @@ from organisations.reference_data import NATIONAL_CODE
 from organisations.tokens import api_token_create
 from reporting.models import PublishedReport, PublishState, ReportRun
 from reviews.models.choices import AgeGroup, ConveningBody, ReviewKind
-from reviews.services import review_create
+from reviews.services import action_create, recommendation_create, review_create
 from tests.factories import PlaceFactory, enrol_totp, member
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db]
@@ -59,6 +59,13 @@ WRITERS = {
     ("return_review_accept", "post"): ({Role.REGIONAL_LEAD}, "region"),
     ("return_review_return", "post"): ({Role.REGIONAL_LEAD}, "region"),
     ("return_validated_rating", "put"): ({Role.REGIONAL_LEAD}, "region"),
+    ("reviews", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("review", "patch"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("review_recommendations", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("recommendation", "put"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("recommendation_actions", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("action", "patch"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("action_complete", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("return_comments", "post"): (
         {Role.ICB_EDITOR, Role.ICB_APPROVER, Role.REGIONAL_LEAD, Role.REGIONAL_CHIEF_NURSE},
         None,
@@ -76,6 +83,25 @@ BODIES = {
     "return_review_return": {"comment": "Please say more about LG1."},
     "return_validated_rating": {"rating": "amber", "rationale": "Evidence thin."},
     "return_comments": {"text": "A question about LG1."},
+    "reviews": {
+        "lead_icb": "{code}",
+        "kind": "sar",
+        "reference": "{code}-SAR-02",
+        "convening_body": "sab",
+        "area": "{area}",
+        "age_group": "adult",
+        "notified_on": "2026-06-01",
+    },
+    "review": {"stage": "scoping"},
+    "review_recommendations": {"text": "Share discharge plans."},
+    "recommendation": {"text": "Share discharge plans with social care."},
+    "recommendation_actions": {
+        "description": "Audit discharge letters.",
+        "owner": "{code}",
+        "due_on": "2026-12-31",
+    },
+    "action": {"status": "in_progress"},
+    "action_complete": {"completed_on": "2026-11-01", "evidence": "Audit presented."},
 }
 
 
@@ -95,6 +121,9 @@ def api_endpoints():
 
 
 REVIEW_IDS: dict[str, int] = {}  # each ICB's review, made by the world fixture
+RECOMMENDATION_IDS: dict[str, int] = {}  # its recommendation
+ACTION_IDS: dict[str, int] = {}  # and that recommendation's action
+AREA_CODES: dict[str, str] = {}  # a place under each ICB
 EVIDENCE_IDS: dict[str, int] = {}  # each ICB's evidence file on LG1
 PUBLISHED_IDS: dict[str, int] = {}  # each ICB's region's published report
 RUN_IDS: list[int] = []  # a rollup run
@@ -104,6 +133,8 @@ PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 def _url(route: str, code: str) -> str:
     values = {
         "<int:pk>": str(REVIEW_IDS.get(code, 999_999)),
+        "<int:recommendation>": str(RECOMMENDATION_IDS.get(code, 999_999)),
+        "<int:action>": str(ACTION_IDS.get(code, 999_999)),
         "<int:evidence>": str(EVIDENCE_IDS.get(code, 999_999)),
         "<int:published>": str(PUBLISHED_IDS.get(code, 999_999)),
         "<int:run>": str(RUN_IDS[0] if RUN_IDS and code in REGION else 999_999),
@@ -177,17 +208,29 @@ def world(reference, toolkit):
         quarterly_return_review_start(
             actor=people[(Role.REGIONAL_LEAD, code)], quarterly_return=ret
         )
+        area = PlaceFactory(parent=reference[code])
+        AREA_CODES[code] = area.code
+        editor = people[(Role.ICB_EDITOR, code)]
         review = review_create(
-            actor=people[(Role.ICB_EDITOR, code)],
+            actor=editor,
             lead_icb=reference[code],
             kind=ReviewKind.SAR,
             reference=f"{code}-SAR-01",
             convening_body=ConveningBody.SAB,
-            area=PlaceFactory(parent=reference[code]),
+            area=area,
             age_group=AgeGroup.ADULT,
             notified_on=datetime.date(2026, 5, 4),
         )
         REVIEW_IDS[code] = review.pk
+        recommendation = recommendation_create(actor=editor, review=review, text="Share plans.")
+        RECOMMENDATION_IDS[code] = recommendation.pk
+        ACTION_IDS[code] = action_create(
+            actor=editor,
+            recommendation=recommendation,
+            description="Audit letters.",
+            owner=reference[code],
+            due_on=datetime.date(2026, 12, 31),
+        ).pk
         name = default_storage.save(f"reports/{code}.pdf", ContentFile(PDF))
         PUBLISHED_IDS[code] = PublishedReport.objects.create(
             financial_year=2025,
@@ -249,7 +292,9 @@ def _request(client, method, url, body):
 
 
 def _body(name, code):
-    return json.loads(json.dumps(BODIES.get(name, {})).replace("{code}", code))
+    text = json.dumps(BODIES.get(name, {}))
+    text = text.replace("{code}", code).replace("{area}", AREA_CODES.get(code, "E00000000"))
+    return json.loads(text)
 
 
 def test_every_endpoint_as_every_role_leaks_nothing(world):
@@ -279,7 +324,9 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
                     or "<str:region>" in route
                     or "<int:pk>" in route
                     or "<int:evidence>" in route
-                    or (name == "returns" and method == "post")
+                    or "<int:recommendation>" in route
+                    or "<int:action>" in route
+                    or (name in ("returns", "reviews") and method == "post")
                 )
                 if scoped and not _sees(role, home, code, route):
                     missing = _request(client, method, _url(route, MISSING), _body(name, MISSING))
