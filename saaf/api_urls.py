@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from assurance.api import heatmaps, register, returns, toolkit
+from assurance.api import carry_forward, heatmaps, register, returns, toolkit
 from organisations.api import tokens as token_views
 from organisations.api import views as organisations
 from reporting.api import views as reports
@@ -107,6 +107,17 @@ urlpatterns = [
         returns.ValidatedRating.as_view(),
         name="return_validated_rating",
     ),
+    path(
+        _RETURN + "carry-forward/",
+        carry_forward.ReturnCarryForward.as_view(),
+        name="return_carry_forward",
+    ),
+    path(
+        _RETURN + "sections/<str:section>/confirm/",
+        carry_forward.SectionConfirm.as_view(),
+        name="return_section_confirm",
+    ),
+    path(_RETURN + "reopen/", carry_forward.ReturnReopen.as_view(), name="return_reopen"),
     path(_RETURN + "comments/", returns.CommentList.as_view(), name="return_comments"),
     path(_RETURN + "submissions/", returns.SubmissionList.as_view(), name="return_submissions"),
     path(

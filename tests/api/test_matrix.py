@@ -59,6 +59,8 @@ WRITERS = {
     ("return_review_accept", "post"): ({Role.REGIONAL_LEAD}, "region"),
     ("return_review_return", "post"): ({Role.REGIONAL_LEAD}, "region"),
     ("return_validated_rating", "put"): ({Role.REGIONAL_LEAD}, "region"),
+    ("return_carry_forward", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_section_confirm", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("reviews", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("review", "patch"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("review_recommendations", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
@@ -92,6 +94,8 @@ BODIES = {
         "age_group": "adult",
         "notified_on": "2026-06-01",
     },
+    "return_carry_forward": {"source": 1},
+    "return_reopen": {"reason": "The board met late.", "closes_on": "2099-01-01"},
     "review": {"stage": "scoping"},
     "review_recommendations": {"text": "Share discharge plans."},
     "recommendation": {"text": "Share discharge plans with social care."},
@@ -143,6 +147,7 @@ def _url(route: str, code: str) -> str:
         "<int:financial_year>": "2026",
         "<int:quarter>": "3",
         "<str:standard>": "LG1",
+        "<str:section>": "LG",
         "<str:metric>": "PREVENT_TRAINED",
         "<int:version>": "1",
     }
@@ -351,6 +356,8 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
         ("return_metric_value", "put"),
         ("return_submit", "post"),
         ("return_review_start", "post"),
+        ("return_carry_forward", "post"),
+        ("return_section_confirm", "post"),
     }
     assert written == set(WRITERS) - blocked_by_state
     assert cells > 1000
