@@ -45,7 +45,11 @@ class CarrySourceSerializer(serializers.Serializer):
 
 
 class CarryForwardInputSerializer(serializers.Serializer):
-    source = serializers.IntegerField(help_text="The `submission` of one of the sources offered.")
+    source = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The `submission` of one of the sources offered.",
+    )
 
 
 class CarriedSerializer(ReturnSerializer):

@@ -41,6 +41,7 @@ from saaf.nhs_forms import refuse_control_characters
 
 _TEXT = [refuse_control_characters]
 _LONG = 10_000
+_ID_MAX = 2**31 - 1  # an id the database can hold: a larger one is refused, not an error
 
 
 def _text(**kwargs):
@@ -73,7 +74,11 @@ class ReviewChangeSerializer(serializers.Serializer):
     published_on = _date()
     delay_reason = _text(required=False, allow_blank=True)
     continues = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The id of the rapid review it continues."
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=_ID_MAX,
+        help_text="The id of the rapid review it continues.",
     )
     icbs = serializers.ListField(
         child=serializers.CharField(max_length=20),
@@ -94,7 +99,9 @@ class ReviewChangeSerializer(serializers.Serializer):
         child=OneOf(choices=LearningTheme.choices), required=False, max_length=50
     )
     parallel_reviews = serializers.ListField(
-        child=serializers.IntegerField(), required=False, max_length=50
+        child=serializers.IntegerField(min_value=1, max_value=_ID_MAX),
+        required=False,
+        max_length=50,
     )
 
 
