@@ -73,6 +73,8 @@ urlpatterns = [
         heatmaps.RegionHeatmap.as_view(),
         name="heatmap_region",
     ),
+    path("icbs/<str:code>/heatmap/", heatmaps.IcbHeatmap.as_view(), name="icb_heatmap"),
+    path("icbs/<str:code>/record/", heatmaps.IcbRecord.as_view(), name="icb_record"),
     path("returns/", returns.ReturnList.as_view(), name="returns"),
     path(_RETURN, returns.ReturnDetail.as_view(), name="return"),
     path(_RETURN + "answers/", returns.BulkAnswers.as_view(), name="return_answers"),

@@ -455,6 +455,7 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
         "HeatmapRowStateEnum": "assurance.heatmap.CellState",
         "ReturnStateEnum": "assurance.return_lists.ReturnState",
+        "IcbRecordStateEnum": "assurance.api.heatmaps.RECORD_STATES",
         "ReportRunStateEnum": "reporting.models.RunState",
         "PublishStateEnum": "reporting.models.PublishState",
         "ReviewStageEnum": "reviews.models.choices.Stage",

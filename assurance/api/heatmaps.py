@@ -16,7 +16,9 @@ from rest_framework.response import Response
 
 from assurance.api.serializers import OneOf
 from assurance.api.toolkit import _require_reader
+from assurance.completeness import RECORD_LABELS, icb_record
 from assurance.heatmap import RATING_FILTERS, Basis, CellState, Heatmap, View, heatmap_build
+from assurance.heatmap_detail import icb_history
 from assurance.models import ReportingPeriod, Section
 from assurance.permissions import period_get
 from assurance.return_lists import ReturnState, period_return_rows
@@ -111,7 +113,7 @@ class HeatmapCellSerializer(serializers.Serializer):
 
 class HeatmapRowSerializer(serializers.Serializer):
     icb = OrganisationLinkSerializer()
-    state = OneOf(choices=CellState.values)
+    state = OneOf(choices=CellState.choices)
     marks = serializers.ListField(
         child=serializers.CharField(), help_text="Late, and where it stands in the review."
     )
@@ -249,7 +251,7 @@ class TimelinessQuerySerializer(serializers.Serializer):
 class TimelinessRowSerializer(serializers.Serializer):
     icb = OrganisationLinkSerializer()
     region = serializers.CharField(source="icb.parent.code", allow_null=True, default=None)
-    state = OneOf(choices=ReturnState.values)
+    state = OneOf(choices=ReturnState.choices)
     timeliness = serializers.CharField(
         allow_blank=True, help_text="On time, Late, Overdue, or empty before it is due."
     )
@@ -287,3 +289,95 @@ class PeriodTimeliness(GenericAPIView):
             region = region_get_visible(request.user, given.validated_data["region"])
         rows = period_return_rows(user=request.user, period=period, region=region)
         return Response(TimelinessRowSerializer(rows, many=True).data)
+
+
+# --- One ICB across the quarters -------------------------------------------------------
+
+
+def icb_get_visible(user, code: str) -> Organisation:
+    icb = organisation_get_visible_by_code(user, code)
+    if icb.kind != "icb":
+        raise Http404("No such ICB.")
+    return icb
+
+
+class IcbHeatmapQuerySerializer(serializers.Serializer):
+    basis = OneOf(
+        choices=[Basis.SELF, Basis.VALIDATED],
+        required=False,
+        default=Basis.VALIDATED,
+        help_text="Self-assessed, or validated where recorded.",
+    )
+
+
+class IcbQuarterSerializer(serializers.Serializer):
+    financial_year = serializers.IntegerField(source="period.financial_year")
+    quarter = serializers.IntegerField(source="period.quarter")
+    period = serializers.CharField(source="period.label")
+    icb = OrganisationLinkSerializer(source="row.icb")
+    predecessor = serializers.BooleanField(
+        source="is_predecessor", help_text="A predecessor's return, before the ICB existed."
+    )
+    state = OneOf(choices=CellState.choices, source="row.state")
+    marks = serializers.ListField(child=serializers.CharField(), source="row.marks")
+    version = serializers.IntegerField(allow_null=True, source="row.version")
+    cells = HeatmapCellSerializer(many=True, source="row.cells")
+
+
+class IcbHeatmapSerializer(serializers.Serializer):
+    icb = OrganisationLinkSerializer()
+    basis = serializers.CharField()
+    columns = HeatmapColumnSerializer(many=True, help_text="The newest toolkit's sections.")
+    predecessors = OrganisationLinkSerializer(many=True)
+    quarters = IcbQuarterSerializer(many=True, source="rows", help_text="Newest first.")
+
+
+class IcbHeatmap(GenericAPIView):
+    """An ICB's section ratings across its last eight quarters, with its
+    predecessors' quarters before it was established, as its heatmap page."""
+
+    serializer_class = IcbHeatmapSerializer
+    pagination_class = None
+    queryset = ReportingPeriod.objects.none()
+
+    @extend_schema(
+        parameters=[IcbHeatmapQuerySerializer],
+        responses={200: IcbHeatmapSerializer, **problems(400, 404)},
+    )
+    def get(self, request, code: str):
+        icb = icb_get_visible(request.user, code)
+        given = IcbHeatmapQuerySerializer(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        history = icb_history(user=request.user, icb=icb, basis=given.validated_data["basis"])
+        return Response(IcbHeatmapSerializer(history).data)
+
+
+# A quarter's timeliness in an ICB's record (named in the schema's enums).
+RECORD_STATES = list(RECORD_LABELS.items())
+
+
+class IcbRecordSerializer(serializers.Serializer):
+    financial_year = serializers.IntegerField(source="period.financial_year")
+    quarter = serializers.IntegerField(source="period.quarter")
+    period = serializers.CharField(source="period.label")
+    icb = OrganisationLinkSerializer()
+    predecessor = serializers.BooleanField(source="theirs")
+    state = OneOf(choices=RECORD_STATES)
+    label = serializers.CharField()
+    first_submitted_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField(allow_null=True, help_text="The return's status now.")
+
+
+class IcbRecord(GenericAPIView):
+    """An ICB's timeliness over its last eight quarters, newest first: on
+    time, late, missing or not due yet (a predecessor's before it existed)."""
+
+    serializer_class = IcbRecordSerializer
+    pagination_class = None
+    queryset = ReportingPeriod.objects.none()
+
+    @extend_schema(responses={200: IcbRecordSerializer(many=True), **problems(404)})
+    def get(self, request, code: str):
+        icb = icb_get_visible(request.user, code)
+        rows = icb_record(user=request.user, icb=icb)
+        return Response(IcbRecordSerializer(rows, many=True).data)

@@ -120,3 +120,24 @@ def test_queries_do_not_grow_with_the_icbs(reference, nssg, rated, django_assert
         assert api.get(Q3 + "heatmap/?view=metrics").status_code == 200
     with django_assert_max_num_queries(12):
         assert len(api.get(Q3 + "timeliness/").json()) > 10
+
+
+def test_an_icbs_quarters_and_record(reference, nssg, rated):
+    api = token_client(member(reference["Z9B2Z"], Role.ICB_EDITOR))
+    history = api.get("/api/v1/icbs/Z9B2Z/heatmap/?basis=self").json()
+    assert history["basis"] == "self" and history["icb"]["code"] == "Z9B2Z"
+    q3 = next(q for q in history["quarters"] if (q["financial_year"], q["quarter"]) == (2026, 3))
+    assert q3["state"] == "rated" and q3["predecessor"] is False
+    lg = next(c for c in q3["cells"] if c["column"] == "LG")
+    assert lg["rating"] == "amber"  # self-assessed: the region's red is not shown
+    record = api.get("/api/v1/icbs/Z9B2Z/record/").json()
+    q3 = next(q for q in record if (q["financial_year"], q["quarter"]) == (2026, 3))
+    assert q3["state"] == "late" and q3["label"] == "Late" and q3["status"] == "accepted"
+    assert api.get("/api/v1/icbs/Z9B2Z/heatmap/?basis=differ").json()["errors"]["basis"] == [
+        '"differ" is not one of self, validated.'
+    ]
+    for path in ("heatmap", "record"):
+        hidden = api.get(f"/api/v1/icbs/QHL/{path}/")
+        assert hidden.status_code == 404
+        assert hidden.json() == api.get(f"/api/v1/icbs/ZZZZZ/{path}/").json()
+        assert api.get(f"/api/v1/icbs/Y56/{path}/").status_code == 404
