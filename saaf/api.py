@@ -4,11 +4,31 @@ problem-details responses the schema documents for each endpoint."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
+
+
+class NoControlCharacters(RegexValidator):
+    """The pages' refusal of invisible control characters in text
+    (`refuse_control_characters`, with its message), published in the schema
+    as the field's `pattern`: a client (or a fuzzer) can see the rule before
+    it sends."""
+
+    def __init__(self):
+        super().__init__(regex=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+
+    def __call__(self, value):
+        from saaf.nhs_forms import refuse_control_characters
+
+        refuse_control_characters(value)
+
+
+# The validators of every free-text field a client sends.
+TEXT_VALIDATORS = [NoControlCharacters()]
 
 
 class ApiPagination(PageNumberPagination):

@@ -36,10 +36,9 @@ from reviews.permissions import (
     recommendation_get_visible,
     review_get_visible,
 )
-from saaf.api import problems
-from saaf.nhs_forms import refuse_control_characters
+from saaf.api import TEXT_VALIDATORS, problems
 
-_TEXT = [refuse_control_characters]
+_TEXT = TEXT_VALIDATORS
 _LONG = 10_000
 _ID_MAX = 2**31 - 1  # an id the database can hold: a larger one is refused, not an error
 
