@@ -4,13 +4,16 @@ evidence; through the tracker's services, so refused with the page's words,
 audited the same, and what is not yours not found."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from organisations.models import AuditAction, AuditEvent, Organisation, Role
-from reviews.models import Action, Review
+from reviews.models import Action, ActionEvidenceFile, Review
 from tests.api.conftest import session_client, token_client
 from tests.factories import PlaceFactory, member
 
 pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
 def _api(user):
@@ -211,3 +214,25 @@ def test_the_browser_session_needs_its_csrf_token(editor, camden):
     assert browser.post("/api/v1/reviews/", _body(), format="json").status_code == 403
     assert not Review.objects.exists()
     assert browser.get("/api/v1/reviews/").status_code == 200
+
+
+def test_an_action_completed_with_an_evidence_file(reference, editor, camden):
+    api = _api(editor)
+    made = api.post("/api/v1/reviews/", _body(), format="json").json()
+    rec = api.post(f"/api/v1/reviews/{made['id']}/recommendations/", {"text": "X."}).json()
+    action = api.post(
+        f"/api/v1/recommendations/{rec['id']}/actions/",
+        {"description": "Audit.", "owner": "Z9B2Z", "due_on": "2026-12-31"},
+    ).json()
+    done = api.post(
+        f"/api/v1/actions/{action['id']}/complete/",
+        {
+            "completed_on": "2026-11-01",
+            "evidence_file": SimpleUploadedFile("audit.pdf", PDF, content_type="application/pdf"),
+        },
+        format="multipart",
+    )
+    assert done.status_code == 200, done.json()
+    assert done.json()["status"] == "completed" and done.json()["evidence"] == ""
+    [kept] = ActionEvidenceFile.objects.filter(action_id=action["id"])
+    assert kept.display_name == "audit.pdf"
