@@ -146,6 +146,16 @@ urlpatterns = [
     ),
     path("actions/<int:action>/", review_writes.ActionDetail.as_view(), name="action"),
     path(
+        "actions/<int:action>/evidence/",
+        review_writes.ActionEvidenceList.as_view(),
+        name="action_evidence",
+    ),
+    path(
+        "action-evidence/<int:action_evidence>/",
+        review_writes.ActionEvidenceDetail.as_view(),
+        name="action_evidence_file",
+    ),
+    path(
         "actions/<int:action>/complete/",
         review_writes.ActionComplete.as_view(),
         name="action_complete",

@@ -28,6 +28,7 @@ class ReviewActionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionStatus.choices)
     completed_on = serializers.DateField(allow_null=True)
     evidence = serializers.CharField(allow_blank=True)
+    evidence_files = writes.ActionEvidenceSerializer(many=True, source="evidence_files.all")
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -149,7 +150,9 @@ def _review_read(user, pk: int) -> Review:
                 queryset=Recommendation.objects.order_by("number", "pk").prefetch_related(
                     Prefetch(
                         "actions",
-                        queryset=Action.objects.select_related("owner").order_by("due_on", "pk"),
+                        queryset=Action.objects.select_related("owner")
+                        .prefetch_related("evidence_files")
+                        .order_by("due_on", "pk"),
                     )
                 ),
             )

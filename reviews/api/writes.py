@@ -1,6 +1,6 @@
 """Writing the reviews tracker through the API: recording and changing a
 review, its recommendations and their actions, and completing an action with
-its evidence. Each goes through the service the page calls
+its evidence, and the evidence files on an action. Each goes through the service the page calls
 (`reviews.services`), which refuses anyone but the lead ICB's editors and
 approver with the page's words; organisations and linked reviews are named
 by code and id and checked against the same choices the page's form offers.
@@ -9,8 +9,10 @@ What the caller cannot read is not found."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -21,7 +23,7 @@ from organisations.models import Organisation, OrganisationKind
 from organisations.permissions import organisation_get_visible_by_code
 from reviews import services
 from reviews.forms import ActionForm, ReviewForm
-from reviews.models import Recommendation, Review
+from reviews.models import ActionEvidenceFile, Recommendation, Review
 from reviews.models.choices import (
     AbuseTheme,
     ActionStatus,
@@ -394,3 +396,94 @@ class ActionComplete(GenericAPIView):
             files=[upload] if upload else [],
         )
         return Response(ActionOutSerializer(saved).data)
+
+
+# --- Evidence files on an action ----------------------------------------------------------
+
+
+class ActionEvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Download it from /api/v1/action-evidence/{id}/.")
+    name = serializers.CharField(source="display_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+
+
+class ActionEvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A PDF, Word, Excel or image file of at most 20 MiB.")
+
+
+class ActionEvidenceList(GenericAPIView):
+    """Add an evidence file to an action (the lead ICB's editors and approver)."""
+
+    serializer_class = ActionEvidenceSerializer
+    pagination_class = None
+    queryset = ActionEvidenceFile.objects.none()
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ActionEvidenceUploadSerializer},
+        responses={201: ActionEvidenceSerializer, **problems(400, 403, 404)},
+    )
+    def post(self, request, action: int):
+        found = action_get_visible(request.user, action)
+        given = ActionEvidenceUploadSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            evidence = services.action_evidence_add(
+                actor=request.user, action=found, uploaded=given.validated_data["file"]
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                raise
+            # The file's checks speak of the file: on its field, as the page shows them.
+            raise ValidationError({"file": error.messages}) from None
+        return Response(ActionEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+def _action_evidence(user, pk: int) -> ActionEvidenceFile:
+    found = (
+        ActionEvidenceFile.objects.visible_to(user)
+        .select_related("action__recommendation__review__lead_icb")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such file.")
+    return found
+
+
+class ActionEvidenceDetail(GenericAPIView):
+    """An action's evidence file: its content, to whoever reads the action;
+    taking it off, for the lead ICB's editors and approver."""
+
+    serializer_class = ActionEvidenceSerializer
+    pagination_class = None
+    queryset = ActionEvidenceFile.objects.none()
+
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, as an attachment, in its own type."
+            ),
+            **problems(404),
+        }
+    )
+    def get(self, request, action_evidence: int):
+        found = _action_evidence(request.user, action_evidence)
+        try:
+            handle = default_storage.open(found.storage_name, "rb")
+        except FileNotFoundError:
+            raise Http404("No such file.") from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=found.display_name, content_type=found.content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(responses={204: None, **problems(400, 403, 404)})
+    def delete(self, request, action_evidence: int):
+        found = _action_evidence(request.user, action_evidence)
+        services.action_evidence_remove(actor=request.user, evidence=found)
+        return Response(status=status.HTTP_204_NO_CONTENT)

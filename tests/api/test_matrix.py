@@ -36,7 +36,12 @@ from organisations.reference_data import NATIONAL_CODE
 from organisations.tokens import api_token_create
 from reporting.models import PublishedReport, PublishState, ReportRun
 from reviews.models.choices import AgeGroup, ConveningBody, ReviewKind
-from reviews.services import action_create, recommendation_create, review_create
+from reviews.services import (
+    action_create,
+    action_evidence_add,
+    recommendation_create,
+    review_create,
+)
 from tests.factories import PlaceFactory, enrol_totp, member
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db]
@@ -68,6 +73,8 @@ WRITERS = {
     ("recommendation_actions", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("action", "patch"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("action_complete", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("action_evidence", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("action_evidence_file", "delete"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("return_comments", "post"): (
         {Role.ICB_EDITOR, Role.ICB_APPROVER, Role.REGIONAL_LEAD, Role.REGIONAL_CHIEF_NURSE},
         None,
@@ -127,6 +134,7 @@ def api_endpoints():
 REVIEW_IDS: dict[str, int] = {}  # each ICB's review, made by the world fixture
 RECOMMENDATION_IDS: dict[str, int] = {}  # its recommendation
 ACTION_IDS: dict[str, int] = {}  # and that recommendation's action
+ACTION_EVIDENCE_IDS: dict[str, int] = {}  # and that action's evidence file
 AREA_CODES: dict[str, str] = {}  # a place under each ICB
 EVIDENCE_IDS: dict[str, int] = {}  # each ICB's evidence file on LG1
 PUBLISHED_IDS: dict[str, int] = {}  # each ICB's region's published report
@@ -139,6 +147,7 @@ def _url(route: str, code: str) -> str:
         "<int:pk>": str(REVIEW_IDS.get(code, 999_999)),
         "<int:recommendation>": str(RECOMMENDATION_IDS.get(code, 999_999)),
         "<int:action>": str(ACTION_IDS.get(code, 999_999)),
+        "<int:action_evidence>": str(ACTION_EVIDENCE_IDS.get(code, 999_999)),
         "<int:evidence>": str(EVIDENCE_IDS.get(code, 999_999)),
         "<int:published>": str(PUBLISHED_IDS.get(code, 999_999)),
         "<int:run>": str(RUN_IDS[0] if RUN_IDS and code in REGION else 999_999),
@@ -229,12 +238,18 @@ def world(reference, toolkit):
         REVIEW_IDS[code] = review.pk
         recommendation = recommendation_create(actor=editor, review=review, text="Share plans.")
         RECOMMENDATION_IDS[code] = recommendation.pk
-        ACTION_IDS[code] = action_create(
+        action = action_create(
             actor=editor,
             recommendation=recommendation,
             description="Audit letters.",
             owner=reference[code],
             due_on=datetime.date(2026, 12, 31),
+        )
+        ACTION_IDS[code] = action.pk
+        ACTION_EVIDENCE_IDS[code] = action_evidence_add(
+            actor=editor,
+            action=action,
+            uploaded=SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
         ).pk
         name = default_storage.save(f"reports/{code}.pdf", ContentFile(PDF))
         PUBLISHED_IDS[code] = PublishedReport.objects.create(
@@ -287,7 +302,10 @@ def _may_write(name, method, role, home, code) -> bool:
 
 def _request(client, method, url, body):
     kind = "json"
-    if url.endswith("/answers/LG1/evidence/") and method == "post":
+    evidence = url.endswith("/answers/LG1/evidence/") or (
+        "/actions/" in url and url.endswith("/evidence/")
+    )
+    if evidence and method == "post":
         kind = "multipart"
         body = {"file": SimpleUploadedFile("a.pdf", PDF), "effective_on": "2026-10-01"}
     with transaction.atomic():
@@ -331,6 +349,7 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
                     or "<int:evidence>" in route
                     or "<int:recommendation>" in route
                     or "<int:action>" in route
+                    or "<int:action_evidence>" in route
                     or (name in ("returns", "reviews") and method == "post")
                 )
                 if scoped and not _sees(role, home, code, route):

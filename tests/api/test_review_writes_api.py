@@ -236,3 +236,41 @@ def test_an_action_completed_with_an_evidence_file(reference, editor, camden):
     assert done.json()["status"] == "completed" and done.json()["evidence"] == ""
     [kept] = ActionEvidenceFile.objects.filter(action_id=action["id"])
     assert kept.display_name == "audit.pdf"
+
+
+def test_evidence_files_on_an_action(reference, editor, camden):
+    api = _api(editor)
+    made = api.post("/api/v1/reviews/", _body(), format="json").json()
+    rec = api.post(f"/api/v1/reviews/{made['id']}/recommendations/", {"text": "X."}).json()
+    action = api.post(
+        f"/api/v1/recommendations/{rec['id']}/actions/",
+        {"description": "Audit.", "owner": "Z9B2Z", "due_on": "2026-12-31"},
+    ).json()
+    url = f"/api/v1/actions/{action['id']}/evidence/"
+    added = api.post(
+        url,
+        {"file": SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf")},
+        format="multipart",
+    )
+    assert added.status_code == 201, added.json()
+    evidence = added.json()
+    assert evidence["name"] == "plan.pdf" and evidence["size"] == len(PDF)
+    detail = api.get(f"/api/v1/reviews/{made['id']}/").json()
+    assert detail["recommendations"][0]["actions"][0]["evidence_files"][0]["id"] == evidence["id"]
+    file_url = f"/api/v1/action-evidence/{evidence['id']}/"
+    download = api.get(file_url)
+    assert b"".join(download.streaming_content) == PDF
+    assert download["X-Content-Type-Options"] == "nosniff"
+
+    stranger = _api(member(reference["QHL"], Role.ICB_EDITOR))
+    for method in ("get", "delete"):
+        hidden = getattr(stranger, method)(file_url)
+        assert hidden.status_code == 404
+        assert hidden.json() == getattr(stranger, method)("/api/v1/action-evidence/999999/").json()
+    viewer = _api(member(reference["Z9B2Z"], Role.ICB_VIEWER))
+    assert viewer.get(file_url).status_code == 200
+    assert viewer.delete(file_url).status_code == 403
+    bad = api.post(url, {"file": SimpleUploadedFile("x.exe", b"MZ\x90\x00")}, format="multipart")
+    assert bad.status_code == 400 and bad.json()["errors"]
+    assert api.delete(file_url).status_code == 204
+    assert not ActionEvidenceFile.objects.exists()
