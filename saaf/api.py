@@ -4,11 +4,31 @@ problem-details responses the schema documents for each endpoint."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
+
+
+class NoControlCharacters(RegexValidator):
+    """The pages' refusal of invisible control characters in text
+    (`refuse_control_characters`, with its message), published in the schema
+    as the field's `pattern`: a client (or a fuzzer) can see the rule before
+    it sends."""
+
+    def __init__(self):
+        super().__init__(regex=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+
+    def __call__(self, value):
+        from saaf.nhs_forms import refuse_control_characters
+
+        refuse_control_characters(value)
+
+
+# The validators of every free-text field a client sends.
+TEXT_VALIDATORS = [NoControlCharacters()]
 
 
 class ApiPagination(PageNumberPagination):
@@ -90,8 +110,10 @@ _Conflict = inline_serializer(
 PROBLEM = OpenApiResponse(_Problem, description="Problem details (application/problem+json).")
 
 
-def problems(*codes: int) -> dict[int, OpenApiResponse]:
-    """The error responses of an endpoint, for `extend_schema(responses=...)`."""
+def problems(*codes: int, conflict: bool = True) -> dict[int, OpenApiResponse]:
+    """The error responses of an endpoint, for `extend_schema(responses=...)`.
+    `conflict=False`: its 409 is a plain problem (a stored file refused), not
+    a stale revision with `current`."""
     words = {
         400: "Invalid input, or refused: `detail` says why, `errors` which fields.",
         401: "No valid token or session.",
@@ -100,9 +122,13 @@ def problems(*codes: int) -> dict[int, OpenApiResponse]:
         409: "Someone saved a newer revision: compare with `current` and retry.",
         429: "Too many requests: wait the `Retry-After` seconds.",
     }
+    if not conflict:
+        words[409] = "The stored file is not the one published: `detail` says what to do."
     codes = tuple(sorted({401, 429, *codes}))
     return {
-        code: OpenApiResponse(_Conflict if code == 409 else _Problem, description=words[code])
+        code: OpenApiResponse(
+            _Conflict if code == 409 and conflict else _Problem, description=words[code]
+        )
         for code in codes
     }
 

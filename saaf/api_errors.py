@@ -8,7 +8,9 @@ the messages that say what to fix.
 
 Services raise Django's `ValidationError` and `NotPermitted`; the return's
 services also raise `AnswerConflict` (a stale revision: 409, with the current
-answer) and `ReturnIncomplete` (the completeness check's problems). They are
+answer) and `ReturnIncomplete` (the completeness check's problems); the
+reports', `PublishedFileRefused` (a PDF that no longer matches its checksum:
+409). They are
 all mapped here, so a view never translates errors itself.
 """
 
@@ -37,6 +39,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "method-not-allowed": (405, "Method not allowed"),
     "not-acceptable": (406, "Not acceptable"),
     "conflict": (409, "Someone else changed this since you read it"),
+    "file-refused": (409, "The stored file cannot be sent"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "throttled": (429, "Too many requests"),
 }
@@ -125,6 +128,11 @@ def problem_exception_handler(exc, context):
     from assurance.api.serializers import check_problems
     from assurance.services.returns import AnswerConflict
     from assurance.services.submissions import ReturnIncomplete
+    from reporting.services import PublishedFileRefused
+
+    if isinstance(exc, PublishedFileRefused):
+        # The page's words: the file was changed or lost since it was published.
+        return _respond(problem("file-refused", str(exc)))
 
     if isinstance(exc, ReturnIncomplete):
         body = problem(

@@ -1,7 +1,6 @@
 """The REST API's root, /api/v1/: each app's resources from its own `api/`
 package, the OpenAPI schema and its Swagger UI and ReDoc pages (behind
-sign-in, from our own static files). Resources still to come (the posts
-register, reviews, heatmaps, reports) slot in here the same way."""
+sign-in, from our own static files)."""
 
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
@@ -9,10 +8,12 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from assurance.api import register, returns, toolkit
+from assurance.api import carry_forward, heatmaps, register, returns, toolkit
 from organisations.api import tokens as token_views
 from organisations.api import views as organisations
+from reporting.api import views as reports
 from reviews.api import views as reviews
+from reviews.api import writes as review_writes
 from saaf.api_docs import ApiDocs, ApiRedoc, redoc_csp
 
 _RETURN = returns.RETURN_PATH
@@ -57,6 +58,23 @@ urlpatterns = [
         toolkit.PeriodCompleteness.as_view(),
         name="period_completeness",
     ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/timeliness/",
+        heatmaps.PeriodTimeliness.as_view(),
+        name="period_timeliness",
+    ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/heatmap/",
+        heatmaps.NationalHeatmap.as_view(),
+        name="heatmap_national",
+    ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/regions/<str:region>/heatmap/",
+        heatmaps.RegionHeatmap.as_view(),
+        name="heatmap_region",
+    ),
+    path("icbs/<str:code>/heatmap/", heatmaps.IcbHeatmap.as_view(), name="icb_heatmap"),
+    path("icbs/<str:code>/record/", heatmaps.IcbRecord.as_view(), name="icb_record"),
     path("returns/", returns.ReturnList.as_view(), name="returns"),
     path(_RETURN, returns.ReturnDetail.as_view(), name="return"),
     path(_RETURN + "answers/", returns.BulkAnswers.as_view(), name="return_answers"),
@@ -91,6 +109,17 @@ urlpatterns = [
         returns.ValidatedRating.as_view(),
         name="return_validated_rating",
     ),
+    path(
+        _RETURN + "carry-forward/",
+        carry_forward.ReturnCarryForward.as_view(),
+        name="return_carry_forward",
+    ),
+    path(
+        _RETURN + "sections/<str:section>/confirm/",
+        carry_forward.SectionConfirm.as_view(),
+        name="return_section_confirm",
+    ),
+    path(_RETURN + "reopen/", carry_forward.ReturnReopen.as_view(), name="return_reopen"),
     path(_RETURN + "comments/", returns.CommentList.as_view(), name="return_comments"),
     path(_RETURN + "submissions/", returns.SubmissionList.as_view(), name="return_submissions"),
     path(
@@ -100,6 +129,51 @@ urlpatterns = [
     ),
     path("reviews/", reviews.ReviewList.as_view(), name="reviews"),
     path("reviews/<int:pk>/", reviews.ReviewDetail.as_view(), name="review"),
+    path(
+        "reviews/<int:pk>/recommendations/",
+        review_writes.ReviewRecommendations.as_view(),
+        name="review_recommendations",
+    ),
+    path(
+        "recommendations/<int:recommendation>/",
+        review_writes.RecommendationDetail.as_view(),
+        name="recommendation",
+    ),
+    path(
+        "recommendations/<int:recommendation>/actions/",
+        review_writes.RecommendationActions.as_view(),
+        name="recommendation_actions",
+    ),
+    path("actions/<int:action>/", review_writes.ActionDetail.as_view(), name="action"),
+    path(
+        "actions/<int:action>/evidence/",
+        review_writes.ActionEvidenceList.as_view(),
+        name="action_evidence",
+    ),
+    path(
+        "action-evidence/<int:action_evidence>/",
+        review_writes.ActionEvidenceDetail.as_view(),
+        name="action_evidence_file",
+    ),
+    path(
+        "actions/<int:action>/complete/",
+        review_writes.ActionComplete.as_view(),
+        name="action_complete",
+    ),
+    path("reports/", reports.ReportList.as_view(), name="reports"),
+    path("reports/runs/", reports.ReportRunList.as_view(), name="report_runs"),
+    path("reports/runs/<int:run>/", reports.ReportRunDetail.as_view(), name="report_run"),
+    path("reports/published/", reports.PublishedReportList.as_view(), name="reports_published"),
+    path(
+        "reports/published/<int:published>/",
+        reports.PublicationDetail.as_view(),
+        name="report_publication",
+    ),
+    path(
+        "reports/published/<int:published>/pdf/",
+        reports.PublishedReportDownload.as_view(),
+        name="report_pdf",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocs.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", redoc_csp(ApiRedoc.as_view(url_name="api:schema")), name="redoc"),

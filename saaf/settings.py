@@ -453,6 +453,14 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "assurance.models.ActionStatus",
         "ReviewKindEnum": "reviews.models.choices.ReviewKind",
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
+        "HeatmapRowStateEnum": "assurance.heatmap.CellState",
+        "ReturnStateEnum": "assurance.return_lists.ReturnState",
+        "IcbRecordStateEnum": "assurance.api.heatmaps.RECORD_STATES",
+        "ReportRunStateEnum": "reporting.models.RunState",
+        "PublishStateEnum": "reporting.models.PublishState",
+        "ReviewStageEnum": "reviews.models.choices.Stage",
+        "ReviewActionStatusEnum": "reviews.models.choices.ActionStatus",
+        "ReviewActionProgressEnum": "reviews.api.writes.OPEN_ACTION_STATUSES",
     },
 }
 

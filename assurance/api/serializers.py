@@ -11,10 +11,10 @@ from assurance.models import ActionStatus, ReturnStatus, SelfRating
 from assurance.models.returns import EXPLANATION_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from assurance.services.submissions import COMMENT_MAX_LENGTH, VALIDATED_RATINGS
 from organisations.api.serializers import OrganisationLinkSerializer
-from saaf.nhs_forms import refuse_control_characters
+from saaf.api import TEXT_VALIDATORS
 
 # The pages' text fields refuse invisible control characters: so does the API.
-_TEXT = [refuse_control_characters]
+_TEXT = TEXT_VALIDATORS
 
 
 class OneOf(serializers.ChoiceField):

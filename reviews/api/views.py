@@ -1,18 +1,19 @@
 """Statutory and mandatory case reviews through the API: the reviews an ICB
 leads or is involved in (as its tracker shows them), each with its
-recommendations and their actions. Read only for now: writes stay on the
-pages until the tracker's services get their API (to come)."""
+recommendations and their actions; recording and changing one
+(`reviews.api.writes`, through the tracker's services)."""
 
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from organisations.models import Organisation
+from reviews.api import writes
 from reviews.models import Action, Recommendation, Review
 from reviews.models.choices import ActionStatus, ReviewKind, Stage
 from reviews.permissions import review_get_visible
@@ -27,9 +28,11 @@ class ReviewActionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionStatus.choices)
     completed_on = serializers.DateField(allow_null=True)
     evidence = serializers.CharField(allow_blank=True)
+    evidence_files = writes.ActionEvidenceSerializer(many=True, source="evidence_files.all")
 
 
 class RecommendationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     number = serializers.IntegerField()
     text = serializers.CharField()
     actions = ReviewActionSerializer(many=True, source="actions.all")
@@ -99,6 +102,19 @@ class ReviewList(GenericAPIView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
+    @extend_schema(
+        request=writes.ReviewCreateSerializer,
+        responses={201: ReviewDetailSerializer, **problems(400, 403, 404)},
+        description="Record a review led by `lead_icb` (its editors and approver), with the "
+        "ICBs and providers involved, its themes and links.",
+    )
+    def post(self, request):
+        review = writes.review_create(request)
+        return Response(
+            ReviewDetailSerializer(_review_read(request.user, review.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
 
 class ReviewDetail(GenericAPIView):
     """One review with its recommendations and their actions."""
@@ -110,21 +126,36 @@ class ReviewDetail(GenericAPIView):
     @extend_schema(responses={200: ReviewDetailSerializer, **problems(404)})
     def get(self, request, pk: int):
         review_get_visible(request.user, pk)  # 404 for missing and not-yours alike
-        review = (
-            _reviews(request.user)
-            .prefetch_related(
-                Prefetch(
-                    "recommendations",
-                    queryset=Recommendation.objects.order_by("number", "pk").prefetch_related(
-                        Prefetch(
-                            "actions",
-                            queryset=Action.objects.select_related("owner").order_by(
-                                "due_on", "pk"
-                            ),
-                        )
-                    ),
-                )
+        return Response(ReviewDetailSerializer(_review_read(request.user, pk)).data)
+
+    @extend_schema(
+        request=writes.ReviewChangeSerializer,
+        responses={200: ReviewDetailSerializer, **problems(400, 403, 404)},
+        description="Change the fields sent (a list sent replaces the list): the lead ICB's "
+        "editors and approver.",
+    )
+    def patch(self, request, pk: int):
+        review = review_get_visible(request.user, pk)
+        writes.review_change(request, review)
+        return Response(ReviewDetailSerializer(_review_read(request.user, pk)).data)
+
+
+def _review_read(user, pk: int) -> Review:
+    """A review with its recommendations and their actions, in order."""
+    return (
+        _reviews(user)
+        .prefetch_related(
+            Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.order_by("number", "pk").prefetch_related(
+                    Prefetch(
+                        "actions",
+                        queryset=Action.objects.select_related("owner")
+                        .prefetch_related("evidence_files")
+                        .order_by("due_on", "pk"),
+                    )
+                ),
             )
-            .get(pk=pk)
         )
-        return Response(ReviewDetailSerializer(review).data)
+        .get(pk=pk)
+    )

@@ -7,11 +7,14 @@ anything; no request is a server error."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import itertools
 import json
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -28,11 +31,17 @@ from assurance.services.returns import (
 )
 from assurance.services.submissions import quarterly_return_review_start, quarterly_return_submit
 from organisations.audit import system_actor
-from organisations.models import Role
+from organisations.models import ICB_ROLES, Role
 from organisations.reference_data import NATIONAL_CODE
 from organisations.tokens import api_token_create
+from reporting.models import PublishedReport, PublishState, ReportRun
 from reviews.models.choices import AgeGroup, ConveningBody, ReviewKind
-from reviews.services import review_create
+from reviews.services import (
+    action_create,
+    action_evidence_add,
+    recommendation_create,
+    review_create,
+)
 from tests.factories import PlaceFactory, enrol_totp, member
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db]
@@ -55,6 +64,17 @@ WRITERS = {
     ("return_review_accept", "post"): ({Role.REGIONAL_LEAD}, "region"),
     ("return_review_return", "post"): ({Role.REGIONAL_LEAD}, "region"),
     ("return_validated_rating", "put"): ({Role.REGIONAL_LEAD}, "region"),
+    ("return_carry_forward", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("return_section_confirm", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("reviews", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("review", "patch"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("review_recommendations", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("recommendation", "put"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("recommendation_actions", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("action", "patch"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("action_complete", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("action_evidence", "post"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
+    ("action_evidence_file", "delete"): ({Role.ICB_EDITOR, Role.ICB_APPROVER}, "icb"),
     ("return_comments", "post"): (
         {Role.ICB_EDITOR, Role.ICB_APPROVER, Role.REGIONAL_LEAD, Role.REGIONAL_CHIEF_NURSE},
         None,
@@ -72,6 +92,27 @@ BODIES = {
     "return_review_return": {"comment": "Please say more about LG1."},
     "return_validated_rating": {"rating": "amber", "rationale": "Evidence thin."},
     "return_comments": {"text": "A question about LG1."},
+    "reviews": {
+        "lead_icb": "{code}",
+        "kind": "sar",
+        "reference": "{code}-SAR-02",
+        "convening_body": "sab",
+        "area": "{area}",
+        "age_group": "adult",
+        "notified_on": "2026-06-01",
+    },
+    "return_carry_forward": {"source": 1},
+    "return_reopen": {"reason": "The board met late.", "closes_on": "2099-01-01"},
+    "review": {"stage": "scoping"},
+    "review_recommendations": {"text": "Share discharge plans."},
+    "recommendation": {"text": "Share discharge plans with social care."},
+    "recommendation_actions": {
+        "description": "Audit discharge letters.",
+        "owner": "{code}",
+        "due_on": "2026-12-31",
+    },
+    "action": {"status": "in_progress"},
+    "action_complete": {"completed_on": "2026-11-01", "evidence": "Audit presented."},
 }
 
 
@@ -91,18 +132,31 @@ def api_endpoints():
 
 
 REVIEW_IDS: dict[str, int] = {}  # each ICB's review, made by the world fixture
+RECOMMENDATION_IDS: dict[str, int] = {}  # its recommendation
+ACTION_IDS: dict[str, int] = {}  # and that recommendation's action
+ACTION_EVIDENCE_IDS: dict[str, int] = {}  # and that action's evidence file
+AREA_CODES: dict[str, str] = {}  # a place under each ICB
 EVIDENCE_IDS: dict[str, int] = {}  # each ICB's evidence file on LG1
+PUBLISHED_IDS: dict[str, int] = {}  # each ICB's region's published report
+RUN_IDS: list[int] = []  # a rollup run
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
 def _url(route: str, code: str) -> str:
     values = {
         "<int:pk>": str(REVIEW_IDS.get(code, 999_999)),
+        "<int:recommendation>": str(RECOMMENDATION_IDS.get(code, 999_999)),
+        "<int:action>": str(ACTION_IDS.get(code, 999_999)),
+        "<int:action_evidence>": str(ACTION_EVIDENCE_IDS.get(code, 999_999)),
         "<int:evidence>": str(EVIDENCE_IDS.get(code, 999_999)),
+        "<int:published>": str(PUBLISHED_IDS.get(code, 999_999)),
+        "<int:run>": str(RUN_IDS[0] if RUN_IDS and code in REGION else 999_999),
         "<str:code>": code,
+        "<str:region>": REGION.get(code, code),
         "<int:financial_year>": "2026",
         "<int:quarter>": "3",
         "<str:standard>": "LG1",
+        "<str:section>": "LG",
         "<str:metric>": "PREVENT_TRAINED",
         "<int:version>": "1",
     }
@@ -168,17 +222,50 @@ def world(reference, toolkit):
         quarterly_return_review_start(
             actor=people[(Role.REGIONAL_LEAD, code)], quarterly_return=ret
         )
+        area = PlaceFactory(parent=reference[code])
+        AREA_CODES[code] = area.code
+        editor = people[(Role.ICB_EDITOR, code)]
         review = review_create(
-            actor=people[(Role.ICB_EDITOR, code)],
+            actor=editor,
             lead_icb=reference[code],
             kind=ReviewKind.SAR,
             reference=f"{code}-SAR-01",
             convening_body=ConveningBody.SAB,
-            area=PlaceFactory(parent=reference[code]),
+            area=area,
             age_group=AgeGroup.ADULT,
             notified_on=datetime.date(2026, 5, 4),
         )
         REVIEW_IDS[code] = review.pk
+        recommendation = recommendation_create(actor=editor, review=review, text="Share plans.")
+        RECOMMENDATION_IDS[code] = recommendation.pk
+        action = action_create(
+            actor=editor,
+            recommendation=recommendation,
+            description="Audit letters.",
+            owner=reference[code],
+            due_on=datetime.date(2026, 12, 31),
+        )
+        ACTION_IDS[code] = action.pk
+        ACTION_EVIDENCE_IDS[code] = action_evidence_add(
+            actor=editor,
+            action=action,
+            uploaded=SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
+        ).pk
+        name = default_storage.save(f"reports/{code}.pdf", ContentFile(PDF))
+        PUBLISHED_IDS[code] = PublishedReport.objects.create(
+            financial_year=2025,
+            area=reference[REGION[code]],
+            version=1,
+            state=PublishState.PUBLISHED,
+            requested_by=people[(Role.NATIONAL_ADMIN, None)],
+            pdf=name,
+            sha256=hashlib.sha256(PDF).hexdigest(),
+        ).pk
+    RUN_IDS[:] = [
+        ReportRun.objects.create(
+            financial_year=2025, requested_by=people[(Role.NATIONAL_ADMIN, None)]
+        ).pk
+    ]
     return people
 
 
@@ -191,9 +278,11 @@ def _clients(user):
     return {"token": token, "session": session}
 
 
-def _sees(role, home: str | None, code: str) -> bool:
+def _sees(role, home: str | None, code: str, route: str = "") -> bool:
     if home is None:
         return True  # national roles read everything
+    if "<str:region>" in route and role in ICB_ROLES:
+        return False  # an ICB's team reads no region's pages
     return home == code
 
 
@@ -213,7 +302,10 @@ def _may_write(name, method, role, home, code) -> bool:
 
 def _request(client, method, url, body):
     kind = "json"
-    if url.endswith("/answers/LG1/evidence/") and method == "post":
+    evidence = url.endswith("/answers/LG1/evidence/") or (
+        "/actions/" in url and url.endswith("/evidence/")
+    )
+    if evidence and method == "post":
         kind = "multipart"
         body = {"file": SimpleUploadedFile("a.pdf", PDF), "effective_on": "2026-10-01"}
     with transaction.atomic():
@@ -223,7 +315,9 @@ def _request(client, method, url, body):
 
 
 def _body(name, code):
-    return json.loads(json.dumps(BODIES.get(name, {})).replace("{code}", code))
+    text = json.dumps(BODIES.get(name, {}))
+    text = text.replace("{code}", code).replace("{area}", AREA_CODES.get(code, "E00000000"))
+    return json.loads(text)
 
 
 def test_every_endpoint_as_every_role_leaks_nothing(world):
@@ -250,11 +344,15 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
                 assert response.status_code < 500, where
                 scoped = (
                     "<str:code>" in route
+                    or "<str:region>" in route
                     or "<int:pk>" in route
                     or "<int:evidence>" in route
-                    or (name == "returns" and method == "post")
+                    or "<int:recommendation>" in route
+                    or "<int:action>" in route
+                    or "<int:action_evidence>" in route
+                    or (name in ("returns", "reviews") and method == "post")
                 )
-                if scoped and not _sees(role, home, code):
+                if scoped and not _sees(role, home, code, route):
                     missing = _request(client, method, _url(route, MISSING), _body(name, MISSING))
                     assert response.status_code == 404, where
                     assert response.json() == missing.json(), where
@@ -277,6 +375,8 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
         ("return_metric_value", "put"),
         ("return_submit", "post"),
         ("return_review_start", "post"),
+        ("return_carry_forward", "post"),
+        ("return_section_confirm", "post"),
     }
     assert written == set(WRITERS) - blocked_by_state
     assert cells > 1000
