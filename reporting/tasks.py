@@ -25,22 +25,24 @@ class RollupTask(Task):
         report_run_fail(run_id=args[0], error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(
-    base=RollupTask,
-    name="reporting.report_region_rollup",
-    acks_late=True,
-    # A killed worker child's task goes back on the queue at once.
-    reject_on_worker_lost=True,
-    # A database that is briefly away (failover, a dropped connection): try
-    # again, waiting longer each time.
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=5 * 60,
-    retry_jitter=False,
-    max_retries=5,
-    soft_time_limit=10 * 60,
-    time_limit=12 * 60,
-)
+# Both tasks: a killed worker child's task goes back on the queue at once; a
+# database that is briefly away (failover, a dropped connection) is tried
+# again, waiting longer each time. A national PDF of 150 pages takes
+# WeasyPrint about half a minute, well inside the limits.
+DURABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 5 * 60,
+    "retry_jitter": False,
+    "max_retries": 5,
+    "soft_time_limit": 10 * 60,
+    "time_limit": 12 * 60,
+}
+
+
+@shared_task(base=RollupTask, name="reporting.report_region_rollup", **DURABLE)
 def report_region_rollup(run_id: int, region_id: int) -> bool:
     """One region's figures; the national step too if this region is the last."""
     report_run_started(run_id=run_id)
@@ -54,20 +56,7 @@ class PublishTask(Task):
         published_report_fail(published_id=args[0], error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(
-    base=PublishTask,
-    name="reporting.published_report_render",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=5 * 60,
-    retry_jitter=False,
-    max_retries=5,
-    # A national report of 150 pages takes WeasyPrint about half a minute.
-    soft_time_limit=10 * 60,
-    time_limit=12 * 60,
-)
+@shared_task(base=PublishTask, name="reporting.published_report_render", **DURABLE)
 def published_report_render(published_id: int) -> int:
     """Make and store a published version's PDF (WeasyPrint, in the worker)."""
     return published_report_render_service(published_id=published_id).pk

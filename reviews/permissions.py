@@ -19,7 +19,7 @@ from django.http import Http404
 from organisations.models import Organisation
 from organisations.permissions import is_system
 from organisations.scoping import scope_of
-from reviews.models import Action, Recommendation, Review
+from reviews.models import Action, ActionEvidenceFile, Recommendation, Review
 
 
 def can_record_reviews_for(user, icb: Organisation) -> bool:
@@ -67,3 +67,15 @@ def action_get_visible(user, pk) -> Action:
     if action is None:
         raise Http404("No such action.")
     return action
+
+
+def action_evidence_get_visible(user, pk) -> ActionEvidenceFile:
+    evidence = (
+        ActionEvidenceFile.objects.visible_to(user)
+        .select_related("action__recommendation__review__lead_icb")
+        .filter(pk=pk)
+        .first()
+    )
+    if evidence is None:
+        raise Http404("No such file.")
+    return evidence

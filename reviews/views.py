@@ -29,6 +29,7 @@ from reviews.forms import (
 from reviews.models import ActionEvidenceFile, ActionStatus, Review
 from reviews.overview import overview_regions, reviews_overview
 from reviews.permissions import (
+    action_evidence_get_visible,
     action_get_visible,
     can_change_review,
     can_record_reviews_for,
@@ -383,14 +384,7 @@ def action_evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def action_evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then take a file off an action."""
-    evidence = (
-        ActionEvidenceFile.objects.visible_to(request.user)
-        .select_related("action__recommendation__review__lead_icb")
-        .filter(pk=pk)
-        .first()
-    )
-    if evidence is None:
-        raise Http404("No such file.")
+    evidence = action_evidence_get_visible(request.user, pk)
     review = evidence.action.recommendation.review
     _require_change(request, review)
     return _small_form(

@@ -34,6 +34,7 @@ from reviews.models.choices import (
     Stage,
 )
 from reviews.permissions import (
+    action_evidence_get_visible,
     action_get_visible,
     recommendation_get_visible,
     review_get_visible,
@@ -442,18 +443,6 @@ class ActionEvidenceList(GenericAPIView):
         return Response(ActionEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 
-def _action_evidence(user, pk: int) -> ActionEvidenceFile:
-    found = (
-        ActionEvidenceFile.objects.visible_to(user)
-        .select_related("action__recommendation__review__lead_icb")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such file.")
-    return found
-
-
 class ActionEvidenceDetail(GenericAPIView):
     """An action's evidence file: its content, to whoever reads the action;
     taking it off, for the lead ICB's editors and approver."""
@@ -471,7 +460,7 @@ class ActionEvidenceDetail(GenericAPIView):
         }
     )
     def get(self, request, action_evidence: int):
-        found = _action_evidence(request.user, action_evidence)
+        found = action_evidence_get_visible(request.user, action_evidence)
         try:
             handle = default_storage.open(found.storage_name, "rb")
         except FileNotFoundError:
@@ -484,6 +473,6 @@ class ActionEvidenceDetail(GenericAPIView):
 
     @extend_schema(responses={204: None, **problems(400, 403, 404)})
     def delete(self, request, action_evidence: int):
-        found = _action_evidence(request.user, action_evidence)
+        found = action_evidence_get_visible(request.user, action_evidence)
         services.action_evidence_remove(actor=request.user, evidence=found)
         return Response(status=status.HTTP_204_NO_CONTENT)
