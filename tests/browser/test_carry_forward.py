@@ -5,6 +5,7 @@ counts what was confirmed unchanged and what changed. axe passes on the
 carry-forward page and the confirmation page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import Answer, ReportingPeriod, Section
 from assurance.services.register import post_types_load
@@ -49,22 +50,22 @@ def test_an_editor_starts_the_next_quarter_from_the_last_accepted_return(
     base = f"{live_server.url}/returns/Z9B2Z/2026/3/"
     page.goto(base)
     page.get_by_role("link", name="Start from the last accepted return's answers instead").click()
-    assert page.get_by_role("heading", name="Start from an earlier return").is_visible()
+    expect(page.get_by_role("heading", name="Start from an earlier return")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Q2 2026/27 return (version 1, accepted)", exact=False).check()
     page.get_by_role("button", name="Start from these answers").click()
-    assert page.get_by_text(f"{total} answers carried forward from").is_visible()
-    assert page.get_by_text(f"{total} still to confirm or change").is_visible()
+    expect(page.get_by_text(f"{total} answers carried forward from")).to_be_visible()
+    expect(page.get_by_text(f"{total} still to confirm or change")).to_be_visible()
 
     # Confirm the first section with one button.
     page.goto(f"{base}sections/{first.code}/")
-    assert page.get_by_text("Carried forward — confirm or change").first.is_visible()
+    expect(page.get_by_text("Carried forward — confirm or change").first).to_be_visible()
     page.get_by_role("link", name="carried-forward answers in this section unchanged").click()
-    assert page.get_by_role("heading", name=f"Confirm {first.code}", exact=False).is_visible()
+    expect(page.get_by_role("heading", name=f"Confirm {first.code}", exact=False)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name=f"Confirm {first_count} answers unchanged").click()
     confirmed = f"{first_count} carried-forward answers confirmed unchanged"
-    assert page.get_by_text(confirmed).is_visible()
+    expect(page.get_by_text(confirmed)).to_be_visible()
     assert page.get_by_text("Carried forward — confirm or change").count() == 0
 
     # Change one answer in the second section.
@@ -72,11 +73,8 @@ def test_an_editor_starts_the_next_quarter_from_the_last_accepted_return(
     block = page.locator(f"#standard-{changed.code}")
     block.get_by_label("Narrative evidence", exact=False).fill("Re-audited in Q3: still met.")
     page.get_by_role("button", name="Save as draft").click()
-    assert (
-        page.locator(f"#standard-{changed.code}")
-        .get_by_text("Changed by", exact=False)
-        .is_visible()
-    )
+    changed_note = page.locator(f"#standard-{changed.code}").get_by_text("Changed by", exact=False)
+    expect(changed_note).to_be_visible()
 
     page.goto(f"{base}submit/")
     counts = page.locator("#carried-forward")

@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from assurance.heatmap import heatmap_build
@@ -49,7 +50,7 @@ def test_the_lead_drills_into_a_red_cell_and_validates_it(
     assert_accessible(page)
 
     page.goto(f"{live_server.url}/periods/2026/q1/regions/Y56/heatmap/?view=pie&rating=blue")
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)  # the filters' errors, with the default heatmap below
     page.get_by_role("combobox", name="Show").select_option("sections")
     page.get_by_role("combobox", name="Only ICBs with").select_option("")
@@ -61,7 +62,7 @@ def test_the_lead_drills_into_a_red_cell_and_validates_it(
     row = page.get_by_role("row").filter(has_text="NHS West and North London")
     row.get_by_role("link", name="Red – LG5, the answers behind it").click()
     page.get_by_role("heading", name="LG Leadership and governance").wait_for()
-    assert page.locator("#standard-LG5").get_by_text("Red").first.is_visible()
+    expect(page.locator("#standard-LG5").get_by_text("Red").first).to_be_visible()
     assert_accessible(page)
 
     page.locator("#standard-LG5").get_by_role("link", name="Record a validated rating").click()
@@ -71,7 +72,7 @@ def test_the_lead_drills_into_a_red_cell_and_validates_it(
         "The plan names the priorities; resourcing is partial."
     )
     lg5.get_by_role("button", name="Record validated rating for LG5").click()
-    assert page.get_by_text("LG5: validated rating recorded.").is_visible()
+    expect(page.get_by_text("LG5: validated rating recorded.")).to_be_visible()
     answer = SubmittedAnswer.objects.get(
         standard__code="LG5", submission__quarterly_return__icb__code="Z9B2Z"
     )
@@ -79,16 +80,16 @@ def test_the_lead_drills_into_a_red_cell_and_validates_it(
 
     page.goto(f"{live_server.url}/periods/2026/q1/regions/Y56/heatmap/?view=theme")
     row = page.get_by_role("row").filter(has_text="NHS West and North London")
-    assert row.get_by_text("Differs", exact=False).first.is_visible()
-    assert row.get_by_role("link", name="Amber – LG5, the answers behind it").is_visible()
+    expect(row.get_by_text("Differs", exact=False).first).to_be_visible()
+    expect(row.get_by_role("link", name="Amber – LG5, the answers behind it")).to_be_visible()
     page.get_by_role("link", name="Where they differ").click()
     row = page.get_by_role("row").filter(has_text="NHS West and North London")
-    assert row.get_by_text("self-assessed 1 red").is_visible()
+    expect(row.get_by_text("self-assessed 1 red")).to_be_visible()
 
     page.get_by_role("link", name="NHS West and North London Integrated Care Board").click()
     heading = page.get_by_role("heading", name="Section ratings over the last eight quarters")
-    assert heading.is_visible()
-    assert page.get_by_text("QRV's return").first.is_visible()
+    expect(heading).to_be_visible()
+    expect(page.get_by_text("QRV's return").first).to_be_visible()
     assert_accessible(page)
 
 

@@ -6,6 +6,7 @@ keys, Enter and typing: no clicks, no filling by selector. Each page passes axe.
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import PostType, Tenure
 from assurance.services.register import post_create, post_types_load
@@ -127,7 +128,7 @@ def test_keyboard_only_sign_in_record_a_holder_and_reach_the_post(
     page.keyboard.press("Enter")
 
     page.wait_for_url(f"**/register/posts/{post.pk}/")
-    assert page.get_by_text("Jo Midwife saved as named midwife").is_visible()
+    expect(page.get_by_text("Jo Midwife saved as named midwife")).to_be_visible()
     assert_accessible(page)
     tenure = Tenure.objects.get(post=post)
     assert str(tenure.whole_time_equivalent) == "0.80" and tenure.training_level == 4
@@ -144,6 +145,6 @@ def test_keyboard_only_sign_in_record_a_holder_and_reach_the_post(
     assert page.get_by_role("heading", level=1).inner_text() == (
         "Named midwife for safeguarding children"
     )
-    assert page.get_by_role("cell", name="Jo Midwife", exact=True).is_visible()
-    assert page.get_by_text("In post").is_visible()
+    expect(page.get_by_role("cell", name="Jo Midwife", exact=True)).to_be_visible()
+    expect(page.get_by_text("In post")).to_be_visible()
     assert_accessible(page)

@@ -4,6 +4,7 @@ finding goes; the register pages pass axe."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import PostType
 from assurance.services.register import post_create, post_types_load
@@ -40,7 +41,7 @@ def test_an_editor_fills_a_vacant_post_and_the_finding_goes(
     assert page.get_by_role("heading", level=1).inner_text() == "Posts register"
     assert_accessible(page)
     findings = page.locator("#findings + .saaf-table-scroll table")
-    assert findings.get_by_text("Vacant since 1 September 2026.").is_visible()
+    expect(findings.get_by_text("Vacant since 1 September 2026.")).to_be_visible()
 
     findings.get_by_role("link", name="Add holder for Named midwife").click()
     assert_accessible(page)
@@ -49,7 +50,7 @@ def test_an_editor_fills_a_vacant_post_and_the_finding_goes(
     page.get_by_role("radio", name="Whole-time equivalent").check()
     page.get_by_label("Whole-time equivalent (WTE)").fill("2")
     page.get_by_role("button", name="Save holder").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Whole-time equivalent (WTE)").fill("0.8")
     start = page.get_by_role("group", name="Start date")
@@ -64,7 +65,7 @@ def test_an_editor_fills_a_vacant_post_and_the_finding_goes(
     page.get_by_label("Safeguarding training level (optional)").select_option("4")
     page.get_by_role("button", name="Save holder").click()
 
-    assert page.get_by_text("Jo Midwife saved as named midwife").is_visible()
+    expect(page.get_by_text("Jo Midwife saved as named midwife")).to_be_visible()
     assert_accessible(page)  # the post's page with its history
     page.get_by_role("link", name="Back to the register").click()
     assert (
@@ -73,7 +74,7 @@ def test_an_editor_fills_a_vacant_post_and_the_finding_goes(
         .count()
         == 0
     )
-    assert page.get_by_role("cell", name="Jo Midwife").is_visible()
+    expect(page.get_by_role("cell", name="Jo Midwife")).to_be_visible()
 
 
 def test_region_and_national_overviews_are_accessible(
@@ -84,11 +85,11 @@ def test_region_and_national_overviews_are_accessible(
     sign_in(lead)
     page.goto(f"{live_server.url}/register/")
     assert "/register/regions/Y56/" in page.url
-    assert page.get_by_role(
-        "link", name="NHS West and North London Integrated Care Board"
-    ).is_visible()
+    expect(
+        page.get_by_role("link", name="NHS West and North London Integrated Care Board")
+    ).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="NHS West and North London Integrated Care Board").click()
-    assert page.get_by_text("Vacant since 1 September 2026.").first.is_visible()
+    expect(page.get_by_text("Vacant since 1 September 2026.").first).to_be_visible()
     assert page.get_by_role("link", name="Add holder").count() == 0  # reads, changes nothing
     assert_accessible(page)

@@ -15,6 +15,7 @@ this is the whole path through, once."""
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import ReportingPeriod, ReturnComment, ReturnStatus, Submission
 from assurance.services.register import post_types_load
@@ -86,10 +87,10 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     lg1.get_by_label("Owner").fill("Deputy chief nurse")
     assert_accessible(page)
     page.get_by_role("button", name="Save as draft").click()
-    assert page.get_by_text("Leadership and governance: saved.").is_visible()
+    expect(page.get_by_text("Leadership and governance: saved.")).to_be_visible()
     page.goto(base)
-    assert page.get_by_text("1 problem in Leadership and governance").is_visible()
-    assert page.get_by_text("Your ICB's approver submits the return.").is_visible()
+    expect(page.get_by_text("1 problem in Leadership and governance")).to_be_visible()
+    expect(page.get_by_text("Your ICB's approver submits the return.")).to_be_visible()
     assert_accessible(page)
 
     # The approver sees the one problem, puts it right and submits.
@@ -97,7 +98,7 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     page.goto(base)
     page.get_by_role("link", name="See what to put right before submitting").click()
     problem = page.get_by_role("link", name="LG1: Action 1 has no due date: give one.")
-    assert problem.first.is_visible()
+    expect(problem.first).to_be_visible()
     assert_accessible(page)
     problem.first.click()
     due = page.locator("#standard-LG1").get_by_role("group", name="Due date").first
@@ -106,11 +107,11 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     due.get_by_label("Year").fill("2027")
     page.get_by_role("button", name="Save as draft").click()
     page.goto(base + "submit/")
-    assert page.get_by_text("The completeness check finds nothing to put right.").is_visible()
+    expect(page.get_by_text("The completeness check finds nothing to put right.")).to_be_visible()
     page.get_by_label("I confirm this return is an accurate account", exact=False).check()
     assert_accessible(page)
     page.get_by_role("button", name="Submit").click()
-    assert page.get_by_text("awaiting the regional review").first.is_visible()
+    expect(page.get_by_text("awaiting the regional review").first).to_be_visible()
     assert_accessible(page)
 
     # London's lead reviews: a validated rating that differs, a comment, returned.
@@ -123,13 +124,13 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     lg1.get_by_label("Red").check()
     lg1.get_by_label("Rationale for LG1").fill("No date for the recruitment yet.")
     lg1.get_by_role("button", name="Record validated rating for LG1").click()
-    assert page.get_by_text("LG1: validated rating recorded.").is_visible()
+    expect(page.get_by_text("LG1: validated rating recorded.")).to_be_visible()
     assert_accessible(page)
     page.goto(base + "sections/LG/")
     page.get_by_label("Standard", exact=True).select_option("LG1")
     page.get_by_label("Comment on a standard").fill("How often does the board review it?")
     page.get_by_role("button", name="Post comment").click()
-    assert page.get_by_text("How often does the board review it?").is_visible()
+    expect(page.get_by_text("How often does the board review it?")).to_be_visible()
     assert_accessible(page)
     page.goto(base)
     page.get_by_label("Comments for the ICB").fill("LG1: say how often the board reviews it.")
@@ -154,12 +155,12 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     page.get_by_role("button", name="Save as draft").click()
     page.goto(base)
     page.get_by_role("link", name="What the draft changes since version 1").click()
-    assert page.get_by_text("1 standard changed in 1 section.").is_visible()
+    expect(page.get_by_text("1 standard changed in 1 section.")).to_be_visible()
     assert_accessible(page)
     page.goto(base + "submit/")
     page.get_by_label("I confirm this return is an accurate account", exact=False).check()
     page.get_by_role("button", name="Submit").click()
-    assert page.get_by_text("version 2", exact=False).first.is_visible()
+    expect(page.get_by_text("version 2", exact=False).first).to_be_visible()
     assert_accessible(page)
     assert list(Submission.objects.values_list("version", flat=True)) == [1, 2]
 
@@ -167,16 +168,17 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     _as(page, sign_in, lead)
     page.goto(base)
     page.get_by_role("link", name="Every version of this return").click()
-    assert page.get_by_role("heading", name="Version 2").is_visible()
-    assert page.get_by_text("LG1: say how often the board reviews it.").is_visible()
+    expect(page.get_by_role("heading", name="Version 2")).to_be_visible()
+    expect(page.get_by_text("LG1: say how often the board reviews it.")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Read version 1").click()
-    assert page.get_by_text("No date for the recruitment yet.").is_visible()
+    expect(page.get_by_text("No date for the recruitment yet.")).to_be_visible()
     assert_accessible(page)
     page.goto(base)
     page.get_by_role("link", name="Compare version 2 with the previous version").click()
-    assert page.get_by_role("heading", name="What changed from version 1 to version 2").is_visible()
-    assert page.get_by_text("1 standard changed in 1 section.").is_visible()
+    compared = "What changed from version 1 to version 2"
+    expect(page.get_by_role("heading", name=compared)).to_be_visible()
+    expect(page.get_by_text("1 standard changed in 1 section.")).to_be_visible()
     narrative = page.locator("#standard-LG1 .saaf-diff")
     assert narrative.locator("del").text_content() == "[removed: quarterly]"
     assert narrative.locator("ins").text_content() == "[added: monthly]"
@@ -187,7 +189,7 @@ def test_from_the_last_answer_to_acceptance_with_the_differences(
     page.get_by_role("button", name="Accept").click()
     ret.refresh_from_db()
     assert ret.status == ReturnStatus.ACCEPTED
-    assert page.get_by_text("Accepted", exact=False).first.is_visible()
+    expect(page.get_by_text("Accepted", exact=False).first).to_be_visible()
     assert_accessible(page)
 
 

@@ -7,6 +7,7 @@ serious or critical violations on any of them."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import ReportingPeriod
 from assurance.return_lists import latest_period
@@ -63,14 +64,14 @@ def test_each_role_reads_its_list_of_returns(live_server, page, sign_in, referen
     national = member(reference["X24"], Role.NSSG_MEMBER)
     sign_in(national)
     page.goto(f"{live_server.url}/periods/{fy}/q{q}/returns/")
-    assert page.get_by_role("table", name="Totals by region").is_visible()
-    assert page.get_by_role("heading", level=2, name="London").is_visible()
+    expect(page.get_by_role("table", name="Totals by region")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="London")).to_be_visible()
     assert_accessible(page)
 
     viewer = member(reference["Z9B2Z"], Role.ICB_VIEWER)
     sign_in(viewer)
     page.goto(f"{live_server.url}/returns/")
     page.wait_for_url("**/returns/Z9B2Z/")
-    assert page.get_by_role("table", name="Returns of NHS West and North London").is_visible()
+    expect(page.get_by_role("table", name="Returns of NHS West and North London")).to_be_visible()
     assert page.get_by_role("heading", name="Returns completed for the ICBs it succeeded").count()
     assert_accessible(page)

@@ -5,6 +5,7 @@ bad file is refused with its list. axe passes on the upload and result pages."""
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import Answer, ReportingPeriod
 from assurance.services.returns import quarterly_return_start
@@ -56,11 +57,11 @@ def test_an_editor_downloads_the_template_fills_it_and_uploads_it(
     page.get_by_label("Workbook to upload").set_input_files(str(template))
     page.get_by_role("button", name="Upload the workbook").click()
 
-    assert page.get_by_role("heading", name="Workbook uploaded").is_visible()
-    assert page.get_by_text("3 answers changed").is_visible()
-    assert page.get_by_role("heading", name="What changed").is_visible()
-    assert page.get_by_text("Board minutes, 12 March.").is_visible()
-    assert page.get_by_text("no due date", exact=False).first.is_visible()  # LG2's warning too
+    expect(page.get_by_role("heading", name="Workbook uploaded")).to_be_visible()
+    expect(page.get_by_text("3 answers changed")).to_be_visible()
+    expect(page.get_by_role("heading", name="What changed")).to_be_visible()
+    expect(page.get_by_text("Board minutes, 12 March.")).to_be_visible()
+    expect(page.get_by_text("no due date", exact=False).first).to_be_visible()  # LG2's warning too
     assert_accessible(page)
     assert Answer.objects.get(quarterly_return=ret, standard__code="LG1").rating == "green"
 
@@ -69,8 +70,8 @@ def test_an_editor_downloads_the_template_fills_it_and_uploads_it(
     page.get_by_role("link", name="Upload another workbook").click()
     page.get_by_label("Workbook to upload").set_input_files(str(template))
     page.get_by_role("button", name="Upload the workbook").click()
-    assert page.get_by_role("heading", name="The workbook was not uploaded").is_visible()
-    assert page.get_by_role("table", name="What to fix, row by row").is_visible()
-    assert page.get_by_text("“Purple” is not one of the choices.").first.is_visible()
+    expect(page.get_by_role("heading", name="The workbook was not uploaded")).to_be_visible()
+    expect(page.get_by_role("table", name="What to fix, row by row")).to_be_visible()
+    expect(page.get_by_text("“Purple” is not one of the choices.").first).to_be_visible()
     assert_accessible(page)
     assert not Answer.objects.filter(quarterly_return=ret, standard__code="LG3").exists()

@@ -4,6 +4,7 @@ approver sees the progress; a stale save shows the conflict page; axe passes
 on the task list, a section page, the conflict page and the history page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import Answer, EvidenceFile, ReportingPeriod
 from assurance.services.returns import AnswerInput, answer_save, quarterly_return_start
@@ -33,7 +34,7 @@ def test_an_editor_fills_two_sections_and_the_approver_sees_progress(
 
     page.goto(base)
     page.get_by_role("button", name="Start the return").click()
-    assert page.get_by_text("0 of").first.is_visible()
+    expect(page.get_by_text("0 of").first).to_be_visible()
     assert_accessible(page)
 
     # First section: every standard green except one red with an action.
@@ -76,7 +77,7 @@ def test_an_editor_fills_two_sections_and_the_approver_sees_progress(
         if not metric.is_computed:
             page.locator(f"#id_{metric.code}-value").fill("5")
     page.get_by_role("button", name="Save as draft").click()
-    assert page.get_by_text(f"{second.title}: saved.").is_visible()
+    expect(page.get_by_text(f"{second.title}: saved.")).to_be_visible()
 
     red_answer = Answer.objects.get(quarterly_return__icb__code="Z9B2Z", standard=standards[0])
     assert red_answer.rating == "red" and red_answer.actions.get().owner == "Deputy chief nurse"
@@ -89,14 +90,14 @@ def test_an_editor_fills_two_sections_and_the_approver_sees_progress(
     sign_in(approver)
     page.goto(base)
     sections = version.sections.count()
-    assert page.get_by_text(f"2 of {sections} sections complete").is_visible()
+    expect(page.get_by_text(f"2 of {sections} sections complete")).to_be_visible()
     page.goto(f"{live_server.url}/")
-    assert page.get_by_role(
-        "link", name=f"Q3 2026/27 return: {reference['Z9B2Z'].name}"
-    ).is_visible()
+    expect(
+        page.get_by_role("link", name=f"Q3 2026/27 return: {reference['Z9B2Z'].name}")
+    ).to_be_visible()
 
     page.goto(f"{base}history/")
-    assert page.get_by_text("Evidence file added").first.is_visible()
+    expect(page.get_by_text("Evidence file added").first).to_be_visible()
     assert_accessible(page)
 
 
@@ -119,8 +120,8 @@ def test_a_stale_save_shows_the_conflict_page(live_server, page, sign_in, refere
         revision=0,
     )
     page.get_by_role("button", name="Save as draft").click()
-    assert page.get_by_role("heading", name="Nothing has been lost").is_visible()
-    assert page.get_by_text("Their version").first.is_visible()
+    expect(page.get_by_role("heading", name="Nothing has been lost")).to_be_visible()
+    expect(page.get_by_text("Their version").first).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Narrative to save (yours: edit to merge)").fill("Merged version")
     page.get_by_role("button", name="Save this version").click()

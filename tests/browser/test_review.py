@@ -8,6 +8,7 @@ page's completeness table."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import ReportingPeriod, ReturnComment, SubmittedAnswer
 from assurance.services.register import post_types_load
@@ -48,20 +49,20 @@ def test_the_lead_validates_and_comments_and_the_approver_replies(
     lg1 = page.locator("#standard-LG1")
     lg1.get_by_label("Red").check()
     lg1.get_by_role("button", name="Record validated rating for LG1").click()
-    assert page.get_by_text("Say why you rate the standard this way.").first.is_visible()
+    expect(page.get_by_text("Say why you rate the standard this way.").first).to_be_visible()
     assert_accessible(page)
     lg1 = page.locator("#standard-LG1")
     lg1.get_by_label("Rationale for LG1").fill("The minutes do not show the board's review.")
     lg1.get_by_role("button", name="Record validated rating for LG1").click()
-    assert page.get_by_text("LG1: validated rating recorded.").is_visible()
+    expect(page.get_by_text("LG1: validated rating recorded.")).to_be_visible()
     answer = SubmittedAnswer.objects.get(standard__code="LG1")
     assert (answer.rating, answer.validated_rating) == ("green", "red")
 
     page.goto(base)
     page.get_by_label("Comment on the return").fill("Line one\nLine <two>")
     page.get_by_role("button", name="Post comment").click()
-    assert page.get_by_text("Comment posted.").is_visible()
-    assert page.get_by_text("Line <two>", exact=False).is_visible()
+    expect(page.get_by_text("Comment posted.")).to_be_visible()
+    expect(page.get_by_text("Line <two>", exact=False)).to_be_visible()
     assert_accessible(page)
 
     page.context.clear_cookies()
@@ -74,17 +75,17 @@ def test_the_lead_validates_and_comments_and_the_approver_replies(
     page.get_by_role("button", name="Post reply").first.click()
     reply = ReturnComment.objects.get(text="Board minutes attached to LG1.")
     assert reply.parent.text == "Line one\nLine <two>" and reply.author == approver
-    assert page.get_by_text("Board minutes attached to LG1.").is_visible()
+    expect(page.get_by_text("Board minutes attached to LG1.")).to_be_visible()
 
     page.goto(base + "sections/LG/")
     page.get_by_label("Standard", exact=True).select_option("LG1")
     page.get_by_label("Comment on a standard").fill("Which minutes do you mean?")
     page.get_by_role("button", name="Post comment").click()
-    assert page.get_by_text("Which minutes do you mean?").is_visible()
+    expect(page.get_by_text("Which minutes do you mean?")).to_be_visible()
     assert_accessible(page)
 
     page.goto(f"{live_server.url}/periods/2026/q3/")
-    assert page.get_by_role("heading", name="Completeness and timeliness").is_visible()
+    expect(page.get_by_role("heading", name="Completeness and timeliness")).to_be_visible()
     assert_accessible(page)
 
 
@@ -100,10 +101,11 @@ def test_the_national_admin_reopens_a_locked_return(live_server, page, sign_in, 
     sign_in(admin)
     base = f"{live_server.url}/returns/Z9B2Z/2026/3/"
     page.goto(base)
-    assert page.get_by_text("ask the national team to reopen it", exact=False).first.is_visible()
+    reopen_hint = page.get_by_text("ask the national team to reopen it", exact=False)
+    expect(reopen_hint.first).to_be_visible()
     page.get_by_role("link", name="Reopen this return").click()
     page.get_by_role("button", name="Reopen the return").click()
-    assert page.get_by_text("Say why the return is reopened.").first.is_visible()
+    expect(page.get_by_text("Say why the return is reopened.").first).to_be_visible()
     assert_accessible(page)
     new = today() + datetime.timedelta(days=7)
     page.get_by_label("Why the return is reopened").fill("The ICB's system was down.")
@@ -111,5 +113,5 @@ def test_the_national_admin_reopens_a_locked_return(live_server, page, sign_in, 
     page.locator("#id_closes_on_month").fill(str(new.month))
     page.locator("#id_closes_on_year").fill(str(new.year))
     page.get_by_role("button", name="Reopen the return").click()
-    assert page.get_by_text("Reopened by the national team until", exact=False).is_visible()
+    expect(page.get_by_text("Reopened by the national team until", exact=False)).to_be_visible()
     assert_accessible(page)

@@ -6,6 +6,7 @@ review page pass axe."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from organisations.models import Role
 from reviews.models import Action, ActionStatus, Review
@@ -41,8 +42,8 @@ def test_an_editor_records_a_sar_and_completes_an_action(live_server, page, sign
     page.get_by_label("Self-neglect").check()
     page.get_by_label("Mental capacity").check()
     page.get_by_role("button", name="Record review").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
-    assert page.get_by_text("Remove the NHS number (943 476 5919)").first.is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(page.get_by_text("Remove the NHS number (943 476 5919)").first).to_be_visible()
     assert_accessible(page)
     assert not Review.objects.exists()
 
@@ -59,7 +60,7 @@ def test_an_editor_records_a_sar_and_completes_an_action(live_server, page, sign
     page.get_by_label("Owner").select_option(index=1)
     _date(page, "Due date", datetime.date(2026, 6, 1))
     page.get_by_role("button", name="Add action").click()
-    assert page.get_by_text("Overdue", exact=True).is_visible()
+    expect(page.get_by_text("Overdue", exact=True)).to_be_visible()
 
     page.get_by_role("link", name="Complete action due 1 June 2026").click()
     _date(page, "Date completed", datetime.date(2026, 6, 10))
@@ -69,11 +70,11 @@ def test_an_editor_records_a_sar_and_completes_an_action(live_server, page, sign
     )
     assert_accessible(page)
     page.get_by_role("button", name="Complete action").click()
-    assert page.get_by_text("Action completed.").is_visible()
+    expect(page.get_by_text("Action completed.")).to_be_visible()
     action = Action.objects.get()
     assert action.status == ActionStatus.COMPLETED and action.evidence
     link = page.get_by_role("link", name="audit.pdf", exact=True)
-    assert link.is_visible()
+    expect(link).to_be_visible()
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename == "audit.pdf"

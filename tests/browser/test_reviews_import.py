@@ -6,6 +6,7 @@ page passes axe."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from organisations.models import Role
 from reviews.models import Action, Review
@@ -60,11 +61,11 @@ def test_an_editor_imports_reviews_after_fixing_a_bad_row(live_server, page, sig
 
     bad = dict(REVIEW, **{"Date of notification": "31/02/2026"})
     _upload(page, workbook_bytes(editor, z9, [bad], [RECOMMENDATION], [ACTION]), "Check the file")
-    assert page.get_by_role(
-        "heading", name="The file has 1 problem: nothing has been saved"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name="The file has 1 problem: nothing has been saved")
+    ).to_be_visible()
     table = page.get_by_role("table", name="Problems by sheet, row and column")
-    assert table.is_visible()
+    expect(table).to_be_visible()
     cells = table.get_by_role("row").nth(1).get_by_role("cell").all_inner_texts()
     assert cells[:3] == ["Reviews", "2", "J (Date of notification)"]
     assert "not a date" in cells[3]
@@ -73,7 +74,7 @@ def test_an_editor_imports_reviews_after_fixing_a_bad_row(live_server, page, sig
 
     good = workbook_bytes(editor, z9, [REVIEW], [RECOMMENDATION], [ACTION])
     _upload(page, good, "Check the file")
-    assert page.get_by_role("heading", name="The file is ready to import").is_visible()
+    expect(page.get_by_role("heading", name="The file is ready to import")).to_be_visible()
     created = page.get_by_role("table", name="Reviews that would be created")
     assert "CAMDEN-SAR-2026-07" in created.inner_text()
     assert_accessible(page)
@@ -82,8 +83,8 @@ def test_an_editor_imports_reviews_after_fixing_a_bad_row(live_server, page, sig
     # After a check that passed, the form offers the import.
     assert page.get_by_label("Import: create").is_checked()
     _upload(page, good, "Import: create")
-    assert page.get_by_text("Imported 1 review, 1 recommendation and 1 action.").is_visible()
+    expect(page.get_by_text("Imported 1 review, 1 recommendation and 1 action.")).to_be_visible()
     assert page.get_by_role("heading", level=1).inner_text() == "Reviews tracker"
-    assert page.get_by_role("link", name="CAMDEN-SAR-2026-07").is_visible()
+    expect(page.get_by_role("link", name="CAMDEN-SAR-2026-07")).to_be_visible()
     review = Review.objects.get()
     assert review.lead_icb == z9 and Action.objects.get().owner == z9

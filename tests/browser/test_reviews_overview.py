@@ -5,6 +5,7 @@ the same figures; axe finds no serious or critical violations."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from organisations.models import Role
 from reviews import services
@@ -40,12 +41,12 @@ def test_the_london_lead_sees_the_theme_chart(live_server, page, sign_in, refere
     page.get_by_role("link", name="overview of the reviews you can read").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Reviews overview"
     chart = page.get_by_role("img", name="How often each learning theme appears in reviews")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     assert chart.locator("text", has_text="Supervision").count() == 1
     table = page.get_by_role("table", name="Learning themes")
-    assert table.get_by_role("row", name="Supervision 2").is_visible()
+    expect(table.get_by_role("row", name="Supervision 2")).to_be_visible()
     recurring = page.get_by_role("table", name="Recurring themes by ICB")
-    assert recurring.get_by_role("cell", name="Supervision").is_visible()
+    expect(recurring.get_by_role("cell", name="Supervision")).to_be_visible()
     assert_accessible(page)
 
 
@@ -57,5 +58,5 @@ def test_a_national_reader_narrows_the_overview_to_london(live_server, page, sig
     page.get_by_label("Region").select_option(label="London")
     page.get_by_role("button", name="Show").click()
     assert "region=Y56" in page.url
-    assert page.get_by_text("led by ICBs in London").is_visible()
+    expect(page.get_by_text("led by ICBs in London")).to_be_visible()
     assert_accessible(page)

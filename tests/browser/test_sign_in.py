@@ -1,6 +1,7 @@
 """Signing in for real: password, then the TOTP code, in Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from organisations.models import Role
 from tests.browser.conftest import assert_accessible
@@ -27,14 +28,16 @@ def test_z9b2z_approver_signs_in_with_password_and_totp(live_server, page, refer
     assert_accessible(page)
     page.get_by_label("Code", exact=True).fill("000000")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Incorrect code").first.is_visible()
+    expect(page.get_by_text("Incorrect code").first).to_be_visible()
     page.get_by_label("Code", exact=True).fill(totp_code(TEST_TOTP_SECRET))
     page.get_by_role("button", name="Sign in").click()
 
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role(
-        "heading", name="NHS West and North London Integrated Care Board", exact=False
-    ).first.is_visible()
+    expect(
+        page.get_by_role(
+            "heading", name="NHS West and North London Integrated Care Board", exact=False
+        ).first
+    ).to_be_visible()
     assert "Amara Okafor" in page.locator("header").inner_text()
     page.goto(f"{live_server.url}/organisations/QMJ/")
     assert page.get_by_role("heading", level=1).inner_text() == (

@@ -8,6 +8,7 @@ view."""
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from assurance.models import ReportingPeriod, ReturnStatus, Submission
 from assurance.services.register import post_types_load
@@ -58,11 +59,11 @@ def test_the_approver_puts_the_last_problem_right_and_submits(
     sign_in(approver)
     base = f"{live_server.url}/returns/Z9B2Z/2026/3/"
     page.goto(base)
-    assert page.get_by_text("1 problem in Leadership and governance").is_visible()
+    expect(page.get_by_text("1 problem in Leadership and governance")).to_be_visible()
     page.get_by_role("link", name="See what to put right before submitting").click()
     assert_accessible(page)
     page.get_by_role("link", name="LG1: Rated red with no action").first.click()
-    assert page.locator("#id_LG1-a0-description").is_visible()
+    expect(page.locator("#id_LG1-a0-description")).to_be_visible()
     lg1 = page.locator("#standard-LG1")
     lg1.get_by_label("What will be done").fill("Recruit to the vacant post")
     lg1.get_by_label("Owner").fill("Deputy chief nurse")
@@ -73,14 +74,14 @@ def test_the_approver_puts_the_last_problem_right_and_submits(
     page.get_by_role("button", name="Save as draft").click()
 
     page.goto(base + "submit/")
-    assert page.get_by_text("The completeness check finds nothing to put right.").is_visible()
+    expect(page.get_by_text("The completeness check finds nothing to put right.")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Submit").click()
-    assert page.get_by_text("Tick the declaration").first.is_visible()
+    expect(page.get_by_text("Tick the declaration").first).to_be_visible()
     page.get_by_label("I confirm this return is an accurate account", exact=False).check()
     page.get_by_role("button", name="Submit").click()
-    assert page.get_by_text("version 1", exact=False).first.is_visible()
-    assert page.get_by_text("awaiting the regional review").first.is_visible()
+    expect(page.get_by_text("version 1", exact=False).first).to_be_visible()
+    expect(page.get_by_text("awaiting the regional review").first).to_be_visible()
     assert_accessible(page)
     submission = Submission.objects.get()
     assert submission.submitted_by == approver and not submission.late
@@ -100,5 +101,5 @@ def test_the_approver_puts_the_last_problem_right_and_submits(
     page.context.clear_cookies()
     sign_in(approver)
     page.goto(base)
-    assert page.get_by_text("LG1: attach the recruitment plan.").is_visible()
-    assert page.get_by_text("it will be version 2", exact=False).is_visible()
+    expect(page.get_by_text("LG1: attach the recruitment plan.")).to_be_visible()
+    expect(page.get_by_text("it will be version 2", exact=False)).to_be_visible()
