@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from assurance.heatmap import (
+    SECTION_KEY,
     Basis,
     Cell,
     Column,
     Row,
     answer_counts,
-    current_versions,
+    current_submissions,
     returns_with_versions,
     row_of,
 )
@@ -175,8 +176,8 @@ def icb_history(
         for ret in returns_with_versions([p.pk for p in periods], icb_ids)
     }
     counts = answer_counts(
-        current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb_id__in=icb_ids)),
-        "standard__section__code",
+        current_submissions(QuarterlyReturn.objects.filter(period__in=periods, icb_id__in=icb_ids)),
+        SECTION_KEY,
     )
     rows = []
     for period, org, is_predecessor in wanted:
