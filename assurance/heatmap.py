@@ -34,7 +34,6 @@ previous one's are read in one query, and only those counts reach Python.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -187,24 +186,30 @@ def heatmap_period(today: datetime.date | None = None) -> ReportingPeriod | None
 # --- Counting answers ------------------------------------------------------------------
 
 
-@dataclass
-class Counted:
-    """The counts behind one cell: the ratings of its answers on both bases
-    and how many the region validated differently."""
+_COUNTED = (*STANDARD_ORDER, NOT_APPLICABLE)  # the order of a count's four figures
+_NONE = (0, 0, 0, 0)
 
-    self_counts: dict[str, int]
-    validated_counts: dict[str, int]
+
+def _add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+@dataclass(slots=True)
+class Counted:
+    """The counts behind one cell: its answers' ratings on both bases (red,
+    amber, green and not applicable, in that order) and how many the region
+    validated differently."""
+
+    self_counts: tuple[int, int, int, int]
+    validated_counts: tuple[int, int, int, int]
     differing: int = 0
     # Each basis's cell once: a heatmap asks a cell for it several times.
     _cells: dict[str, CellRating] = field(default_factory=dict, repr=False, compare=False)
 
     def __add__(self, other: Counted) -> Counted:
-        def add(a, b):
-            return {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
-
         return Counted(
-            add(self.self_counts, other.self_counts),
-            add(self.validated_counts, other.validated_counts),
+            _add(self.self_counts, other.self_counts),
+            _add(self.validated_counts, other.validated_counts),
             self.differing + other.differing,
         )
 
@@ -213,16 +218,24 @@ class Counted:
         found = self._cells.get(basis)
         if found is None:
             counts = self.self_counts if basis == Basis.SELF else self.validated_counts
-            counts = {r: n for r, n in counts.items() if n}
-            worst = next((r for r in STANDARD_ORDER if counts.get(r)), "")
-            if not worst and counts.get(NOT_APPLICABLE):
-                worst = NOT_APPLICABLE
-            found = self._cells[basis] = CellRating(worst, counts)
+            red, amber, green, not_applicable = counts
+            worst = (
+                "red"
+                if red
+                else "amber"
+                if amber
+                else "green"
+                if green
+                else NOT_APPLICABLE
+                if not_applicable
+                else ""
+            )
+            named = {r: n for r, n in zip(_COUNTED, counts, strict=True) if n}
+            found = self._cells[basis] = CellRating(worst, named)
         return found
 
 
 SECTION_KEY = "standard__section__code"
-_COUNTED = (*STANDARD_ORDER, NOT_APPLICABLE)
 _SECTION_COUNTS = (*_COUNTED, *(f"validated_{r}" for r in _COUNTED), "differing")
 
 
@@ -242,7 +255,6 @@ def answer_counts(
         return {}
     ids = list(submissions)
     found: dict[tuple[int, int, str], Counted] = {}
-    width = len(_COUNTED)
     if key == SECTION_KEY:
         sections = SubmittedSection.objects.filter(submission_id__in=ids)
         if codes is not None:
@@ -250,11 +262,7 @@ def answer_counts(
         rows = sections.values_list("submission_id", "section__code", *_SECTION_COUNTS)
         for submission_id, code, *n in rows:
             icb_id, period_id = submissions[submission_id]
-            found[icb_id, period_id, code] = Counted(
-                {r: c for r, c in zip(_COUNTED, n[:width], strict=True) if c},
-                {r: c for r, c in zip(_COUNTED, n[width : 2 * width], strict=True) if c},
-                n[-1],
-            )
+            found[icb_id, period_id, code] = Counted(tuple(n[:4]), tuple(n[4:8]), n[8])
         return found
     answers = SubmittedAnswer.objects.filter(submission_id__in=ids)
     if codes is not None:
@@ -265,11 +273,15 @@ def answer_counts(
         region_rated = validated in STANDARD_ORDER
         shown = validated if region_rated else rating
         found[icb_id, period_id, code] = Counted(
-            {rating: 1} if rating else {},
-            {shown: 1} if shown else {},
+            _ONE.get(rating, _NONE),
+            _ONE.get(shown, _NONE),
             int(region_rated and validated != rating),
         )
     return found
+
+
+# One answer's count, by its rating.
+_ONE = {r: tuple(int(r == other) for other in _COUNTED) for r in _COUNTED}
 
 
 # --- The matrix ------------------------------------------------------------------------
@@ -475,22 +487,31 @@ def _metric_cells(submission_ids: list[int]) -> dict[tuple[int, str], tuple[str,
 
 
 def _metric_counted(rating: str) -> Counted | None:
-    counts = {rating: 1} if rating else {}
-    return Counted(counts, counts) if rating else None
+    return Counted(_ONE[rating], _ONE[rating]) if rating else None
 
 
-def returns_with_versions(period_ids: Iterable[int], icb_ids: Iterable[int]):
-    """Those periods' returns of those ICBs with their current version and
-    whether the first submission was late: one query."""
+def returns_with_versions(where: Q):
+    """The returns `where` selects with their current version, the id of their
+    current submission (`current_submission`, None for a draft never
+    submitted) and whether the first submission was late: one query."""
     first_late = (
         Submission.objects.filter(quarterly_return=OuterRef("pk"), version=1)
         .order_by()  # one row: not sorted by the return's period and ICB name
         .values("late")[:1]
     )
+    current = (
+        Submission.objects.filter(quarterly_return=OuterRef("pk"))
+        .order_by("-version")
+        .values("pk")[:1]
+    )
     return (
-        QuarterlyReturn.objects.filter(period_id__in=list(period_ids), icb_id__in=list(icb_ids))
+        QuarterlyReturn.objects.filter(where)
         .select_related("completed_by")
-        .annotate(version=Max("submissions__version"), first_late=Subquery(first_late))
+        .annotate(
+            version=Max("submissions__version"),
+            first_late=Subquery(first_late),
+            current_submission=Subquery(current),
+        )
     )
 
 
@@ -535,6 +556,7 @@ def _previous_ratings(
     previous: ReportingPeriod,
     compared: dict[int, list[Organisation]],
     counts: dict[tuple[int, int, str], Counted],
+    submissions: dict[int, tuple[int, int]],
 ) -> dict[tuple[int, str], str]:
     """Last quarter's rating per (ICB id, column key), combining predecessors
     by the worst-of rule: from `counts` (which hold the previous period's
@@ -544,10 +566,9 @@ def _previous_ratings(
         return {}
     found: dict[tuple[int, str], str] = {}
     if view == View.METRICS:
-        submissions = current_versions(
-            QuarterlyReturn.objects.filter(period=previous, icb_id__in=ids)
+        metrics = _metric_cells(
+            [pk for pk, (_, period_id) in submissions.items() if period_id == previous.pk]
         )
-        metrics = _metric_cells(submissions)
         for icb_id, group in compared.items():
             for column in columns:
                 ratings = [metrics.get((o.pk, column.key), ("", ""))[0] for o in group]
@@ -591,34 +612,40 @@ def heatmap_build(
     icbs = list(icbs)
     columns = _columns(period, view, section)
     ids = [i.pk for i in icbs]
-    returns = {ret.icb_id: ret for ret in returns_with_versions([period.pk], ids)}
     previous = previous_period(period)
     compared = _compared_with(icbs, previous) if previous else {}
+    # This quarter's returns and those the trend compares with, in one query,
+    # with the ids of their current submissions to read the answers by.
+    wanted = Q(period=period, icb_id__in=ids)
+    earlier = {o.pk for group in compared.values() for o in group}
+    if earlier:
+        wanted |= Q(period=previous, icb_id__in=earlier)
+    read = list(returns_with_versions(wanted))
+    returns = {ret.icb_id: ret for ret in read if ret.period_id == period.pk}
+    submissions = {
+        ret.current_submission: (ret.icb_id, ret.period_id)
+        for ret in read
+        if ret.current_submission is not None
+    }
     counts: dict[tuple[int, int, str], Counted] = {}
     if view == View.METRICS:
-        submissions = current_versions(
-            QuarterlyReturn.objects.filter(period=period, icb_id__in=ids)
+        metric_cells = _metric_cells(
+            [pk for pk, (_, period_id) in submissions.items() if period_id == period.pk]
         )
-        metric_cells = _metric_cells(submissions)
         counted = {k: _metric_counted(r) for k, (r, _) in metric_cells.items()}
     else:
-        # This quarter's answers and those the trend compares with, in one count.
-        wanted = Q(period=period, icb_id__in=ids)
-        earlier = {o.pk for group in compared.values() for o in group}
-        if earlier:
-            wanted |= Q(period=previous, icb_id__in=earlier)
-        counts = answer_counts(
-            current_submissions(QuarterlyReturn.objects.filter(wanted)),
-            _answer_column(view),
-            [c.key for c in columns],
-        )
+        counts = answer_counts(submissions, _answer_column(view), [c.key for c in columns])
         counted = {
             (icb_id, column): n
             for (icb_id, period_id, column), n in counts.items()
             if period_id == period.pk
         }
         metric_cells = {}
-    before = _previous_ratings(view, basis, columns, previous, compared, counts) if previous else {}
+    before = (
+        _previous_ratings(view, basis, columns, previous, compared, counts, submissions)
+        if previous
+        else {}
+    )
 
     rows = []
     for icb in icbs:
