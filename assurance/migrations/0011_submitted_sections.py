@@ -15,17 +15,22 @@ COLUMNS = [
     *RATINGS,
     *(f"validated_{r}" for r in RATINGS),
     "differing",
+    "validated",
+    "answers",
 ]
 
 
 def _counts(a: str, sign: str) -> list[str]:
-    """The nine counts of answer `a` (a row or a table alias), times `sign`."""
+    """The eleven counts of answer `a` (a row or a table alias), times `sign`."""
     shown = f"CASE WHEN {a}.validated_rating IN {VALIDATED} THEN {a}.validated_rating ELSE {a}.rating END"
     return [
         *(f"CASE WHEN {a}.rating = '{r}' THEN {sign} ELSE 0 END" for r in RATINGS),
         *(f"CASE WHEN {shown} = '{r}' THEN {sign} ELSE 0 END" for r in RATINGS),
         f"CASE WHEN {a}.validated_rating IN {VALIDATED} AND {a}.validated_rating <> {a}.rating "
         f"THEN {sign} ELSE 0 END",
+        f"CASE WHEN {a}.validated_rating IN {VALIDATED} THEN {sign} ELSE 0 END",
+        # Every answer, rated or not (inserted once, never deleted: the update's +1 and -1 cancel).
+        sign,
     ]
 
 
@@ -138,6 +143,8 @@ class Migration(migrations.Migration):
                 ('validated_green', models.IntegerField(default=0)),
                 ('validated_not_applicable', models.IntegerField(default=0)),
                 ('differing', models.IntegerField(default=0)),
+                ('validated', models.IntegerField(default=0)),
+                ('answers', models.IntegerField(default=0)),
                 ('section', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assurance.section')),
                 ('submission', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='section_counts', to='assurance.submission')),
             ],

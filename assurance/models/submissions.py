@@ -101,8 +101,9 @@ class SubmittedAnswer(models.Model):
 class SubmittedSection(models.Model):
     """A submission's answers in one section counted by rating: as the ICB
     rated them (`red` … `not_applicable`), on the validated basis (the
-    region's rating where recorded, else the ICB's: `validated_red` …) and
-    how many the region rated otherwise (`differing`).
+    region's rating where recorded, else the ICB's: `validated_red` …), how
+    many the region rated otherwise (`differing`), how many it rated at all
+    (`validated`) and how many answers there are (`answers`).
 
     Kept by the database itself, not by the services: triggers on
     `SubmittedAnswer` (migration `0011_submitted_sections`) add each answer
@@ -123,6 +124,8 @@ class SubmittedSection(models.Model):
     validated_green = models.IntegerField(default=0)
     validated_not_applicable = models.IntegerField(default=0)
     differing = models.IntegerField(default=0)
+    validated = models.IntegerField(default=0)  # the answers the region rated
+    answers = models.IntegerField(default=0)  # every answer, rated or not
 
     class Meta:
         constraints = [

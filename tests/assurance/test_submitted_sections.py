@@ -29,6 +29,8 @@ FIELDS = (
     *RATINGS,
     *(f"validated_{r}" for r in RATINGS),
     "differing",
+    "validated",
+    "answers",
 )
 
 
@@ -45,6 +47,8 @@ def counted_again() -> dict[tuple[int, int], tuple[int, ...]]:
         tally[rating] += 1
         tally[f"validated_{shown}"] += 1
         tally["differing"] += int(region_rated and validated != rating)
+        tally["validated"] += int(region_rated)
+        tally["answers"] += 1
     return {key: tuple(tally[f] for f in FIELDS) for key, tally in counts.items()}
 
 
