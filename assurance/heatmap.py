@@ -420,15 +420,25 @@ class Heatmap:
         return RegionSummary(counts)
 
 
-def _columns(period: ReportingPeriod, view: str, section: Section | None) -> list[Column]:
+def _columns(
+    period: ReportingPeriod,
+    view: str,
+    section: Section | None,
+    sections: list[Section] | None = None,
+) -> list[Column]:
     """The view's columns in toolkit order; `section` narrows any view to
-    one section (and names the section whose standards a standards view shows)."""
+    one section (and names the section whose standards a standards view
+    shows). `sections`, the period's sections in order if the caller has
+    read them already, saves reading them again."""
     version = period.toolkit_version_id
     if view == View.SECTIONS:
-        sections = Section.objects.filter(version_id=version)
-        if section is not None:
-            sections = sections.filter(pk=section.pk)
-        return [Column(s.code, s.code, s.title, s.code) for s in sections.order_by("position")]
+        if sections is None:
+            sections = list(Section.objects.filter(version_id=version).order_by("position"))
+        return [
+            Column(s.code, s.code, s.title, s.code)
+            for s in sections
+            if section is None or s.pk == section.pk
+        ]
     if view == View.METRICS:
         metrics = Metric.objects.filter(version_id=version).select_related("section")
         if section is not None:
@@ -599,18 +609,20 @@ def heatmap_build(
     section: Section | None = None,
     rating: str = "",
     today: datetime.date | None = None,
+    sections: list[Section] | None = None,
 ) -> Heatmap:
     """The heatmap of `period` for the ICBs expected to return that `user`
     may read (in `region`, if given), grouped by region, with each region's
     answer counts per column. A fixed number of queries: ICBs, columns,
     returns, the previous period, its links, and the answers of both periods
-    counted (for metrics: this quarter's values, then last quarter's)."""
+    counted (for metrics: this quarter's values, then last quarter's).
+    `sections`: the period's sections in order, where the caller has them."""
     today = today or dates.today()
     icbs = expected_icbs(period).visible_to(user).order_by("parent__name", "name")
     if region is not None:
         icbs = icbs.filter(parent=region)
     icbs = list(icbs)
-    columns = _columns(period, view, section)
+    columns = _columns(period, view, section, sections)
     ids = [i.pk for i in icbs]
     previous = previous_period(period)
     compared = _compared_with(icbs, previous) if previous else {}

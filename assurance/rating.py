@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django.db import models
 from django.db.models import F, Value
@@ -77,7 +78,7 @@ class CellRating:
     rating: str
     counts: dict[str, int]
 
-    @property
+    @cached_property  # a heatmap reads it several times per cell
     def text(self) -> str:
         parts = [f"{self.counts[r]} {r}" for r in STANDARD_ORDER if self.counts.get(r)]
         if self.counts.get(NOT_APPLICABLE):

@@ -241,7 +241,9 @@ def _heatmap_page(
     if form.is_bound:
         form.is_valid()  # a wrong choice is shown as an error; its default is used
     choices = form.choices()
-    heatmap = heatmap_build(user=request.user, period=period, region=region, **choices)
+    heatmap = heatmap_build(
+        user=request.user, period=period, region=region, sections=sections, **choices
+    )
     place = region.name if region else ("England" if is_national(request.user) else "your scope")
     what = {
         View.THEME: f"theme heatmap ({period.theme})",
