@@ -12,6 +12,7 @@ from assurance.api import (
     carry_forward,
     heatmap_cell,
     heatmaps,
+    period_writes,
     register,
     returns,
     toolkit,
@@ -105,7 +106,7 @@ urlpatterns = [
     ),
     path(
         "periods/<int:financial_year>/<int:quarter>/splits/",
-        toolkit_writes.PeriodSplits.as_view(),
+        period_writes.PeriodSplits.as_view(),
         name="period_splits",
     ),
     path(

@@ -11,6 +11,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from assurance import selectors
+from assurance.api.period_writes import PeriodDatesSerializer, period_dates_save
 from assurance.api.serializers import (
     CompletenessSerializer,
     PeriodDetailSerializer,
@@ -18,12 +19,7 @@ from assurance.api.serializers import (
     ToolkitVersionDetailSerializer,
     ToolkitVersionSerializer,
 )
-from assurance.api.toolkit_writes import (
-    PeriodDatesSerializer,
-    ToolkitCopyInputSerializer,
-    period_dates_save,
-    toolkit_version_copy_respond,
-)
+from assurance.api.toolkit_writes import ToolkitCopyInputSerializer, toolkit_version_copy_respond
 from assurance.completeness import period_completeness
 from assurance.models import Metric, ReportingPeriod, Standard
 from assurance.permissions import can_read_toolkit, period_get, version_get

@@ -1,11 +1,10 @@
 """The national admin's toolkit and reporting-period management through the
 API, as on the pages (`assurance.views.toolkit`): start a draft as a copy of
 a published version, add, change and remove its sections, standards and
-metrics, publish it (which creates its year's periods), move a period's
-opening, due and closing dates, and name which successor completes a split
-ICB's return. Each goes through the service the page calls
-(`assurance.services.toolkit`, `returns.quarterly_return_name_successor`),
-which refuses a published version with the page's words; everyone else is
+metrics, and publish it (which creates its year's periods); the periods'
+writes are in `period_writes`. Each goes through the service the page calls
+(`assurance.services.toolkit`), which refuses a published version with the
+page's words; everyone else is
 refused with the page's words too (everyone with a role reads the toolkit,
 so nothing here is hidden: a 404 is a version, item or period that is not
 there)."""
@@ -30,7 +29,6 @@ from assurance.forms.toolkit import ToolkitCopyForm
 from assurance.models import (
     RegisterGroup,
     RegisterScope,
-    ReportingPeriod,
     Section,
     ToolkitVersion,
 )
@@ -38,16 +36,12 @@ from assurance.models.periods import Quarter
 from assurance.models.toolkit import ComputedFrom, MetricUnit, code_validator
 from assurance.permissions import (
     can_manage_toolkit,
-    can_read_toolkit,
     metric_get,
-    period_get,
     section_get,
     standard_get,
     version_get,
 )
-from assurance.services import returns as returns_services
 from assurance.services import toolkit as services
-from organisations.api.serializers import OrganisationLinkSerializer
 from saaf.api import TEXT_VALIDATORS, problems
 
 _TEXT = TEXT_VALIDATORS
@@ -471,90 +465,3 @@ class MetricDetail(_DraftItem):
         found = metric_get(version_get(financial_year), metric)
         services.metric_delete(actor=request.user, metric=found)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# --- Reporting periods ----------------------------------------------------------------
-
-
-class PeriodDatesSerializer(serializers.Serializer):
-    opens_on = serializers.DateField(help_text="ICBs can start their returns from this day.")
-    due_on = serializers.DateField(help_text="Submitted after this day, a return is late.")
-    closes_on = serializers.DateField(help_text="After this day drafts lock.")
-
-
-def period_dates_save(request, financial_year: int, quarter: int) -> ReportingPeriod:
-    """Move a period's opening, due and closing dates (all three, as the page's form)."""
-    require_manager(request.user)
-    period = period_get(financial_year, quarter)
-    given = PeriodDatesSerializer(data=request.data)
-    given.is_valid(raise_exception=True)
-    return services.reporting_period_update(
-        actor=request.user, period=period, **given.validated_data
-    )
-
-
-class SplitSerializer(serializers.Serializer):
-    icb = OrganisationLinkSerializer(help_text="The dissolved ICB that owes the return.")
-    successors = OrganisationLinkSerializer(many=True)
-    completed_by = OrganisationLinkSerializer(
-        allow_null=True, help_text="The successor named to complete it, if one is."
-    )
-
-
-class SuccessorInputSerializer(serializers.Serializer):
-    icb = serializers.CharField(max_length=20, help_text="The split ICB's code.")
-    successor = serializers.CharField(max_length=20, help_text="One of its successors' codes.")
-    reason = serializers.CharField(
-        max_length=2000, validators=_TEXT, help_text="Why this successor completes it."
-    )
-
-
-class PeriodSplits(GenericAPIView):
-    """The period's expected ICBs that have since split between several
-    successors, and naming which successor completes each one's return (the
-    national admin, as on the period's page)."""
-
-    serializer_class = SplitSerializer
-    pagination_class = None
-    queryset = ReportingPeriod.objects.none()
-
-    @extend_schema(responses={200: SplitSerializer(many=True), **problems(403, 404)})
-    def get(self, request, financial_year: int, quarter: int):
-        if not can_read_toolkit(request.user):
-            raise PermissionDenied("You need a role in the portal to read the toolkit.")
-        period = period_get(financial_year, quarter)
-        return Response(SplitSerializer(selectors.split_predecessors(period), many=True).data)
-
-    @extend_schema(
-        request=SuccessorInputSerializer,
-        responses={200: SplitSerializer, **problems(400, 403, 404)},
-    )
-    def post(self, request, financial_year: int, quarter: int):
-        require_manager(request.user)
-        period = period_get(financial_year, quarter)
-        given = SuccessorInputSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
-        splits = selectors.split_predecessors(period)
-        split = next((s for s in splits if s.icb.code == data["icb"]), None)
-        if split is None:
-            raise ValidationError(
-                {"icb": "No split ICB with that code owes a return for this period."}
-            )
-        chosen = next((o for o in split.successors if o.code == data["successor"]), None)
-        if chosen is None:
-            raise ValidationError(
-                {
-                    "successor": f"{split.icb.name}: choose the successor that completes its "
-                    f"return ({', '.join(o.code for o in split.successors)})."
-                }
-            )
-        returns_services.quarterly_return_name_successor(
-            actor=request.user,
-            icb=split.icb,
-            period=period,
-            successor=chosen,
-            reason=data["reason"].strip(),
-        )
-        split = next(s for s in selectors.split_predecessors(period) if s.icb.pk == split.icb.pk)
-        return Response(SplitSerializer(split).data)

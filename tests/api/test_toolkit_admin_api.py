@@ -6,10 +6,18 @@ everyone else refused with the page's words and nothing changed."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from assurance.models import ReportingPeriod, Section, ToolkitStatus, ToolkitVersion
+from assurance.models import (
+    QuarterlyReturn,
+    ReportingPeriod,
+    Section,
+    ToolkitStatus,
+    ToolkitVersion,
+)
 from assurance.services.toolkit import published_refusal
 from organisations.models import AuditAction, AuditEvent, Role
 from organisations.reference_data import NATIONAL_CODE
@@ -239,3 +247,39 @@ def test_only_the_national_admin_changes_them(admin, others, toolkit):
             assert response.json()["detail"] == REFUSED
     assert list(AuditEvent.objects.values_list("pk", flat=True)) == before
     assert ToolkitVersion.objects.count() == 3
+
+
+def test_the_national_admin_names_a_split_icbs_successor(admin, others, reference):
+    api = _api(admin)
+    url = "/api/v1/periods/2025/4/splits/"
+    api.get(url)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as queries:
+        listed = api.get(url)
+    assert listed.status_code == 200
+    qm7 = next(s for s in listed.json() if s["icb"]["code"] == "QM7")
+    assert "D7T5G" in {o["code"] for o in qm7["successors"]} and qm7["completed_by"] is None
+    # A fixed number of queries: the selector's, whatever the splits' number.
+    assert len(queries) <= 8, [q["sql"] for q in queries.captured_queries]
+
+    wrong = api.post(url, {"icb": "QM7", "successor": "Z9B2Z", "reason": "Nearest."})
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"]["successor"][0].startswith(
+        f"{reference['QM7'].name}: choose the successor that completes its return ("
+    )
+    no_reason = api.post(url, {"icb": "QM7", "successor": "D7T5G", "reason": " "})
+    assert set(no_reason.json()["errors"]) == {"reason"}
+    assert not QuarterlyReturn.objects.filter(icb=reference["QM7"]).exists()
+    named = api.post(url, {"icb": "QM7", "successor": "D7T5G", "reason": "Most of QM7's people."})
+    assert named.status_code == 200, named.json()
+    assert named.json()["completed_by"]["code"] == "D7T5G"
+    ret = QuarterlyReturn.objects.get(icb=reference["QM7"], period__financial_year=2025)
+    assert ret.completed_by == reference["D7T5G"] and ret.started_by == admin
+    event = AuditEvent.objects.get(action=AuditAction.RETURN_SUCCESSOR_NAMED)
+    assert event.reason == "Most of QM7's people."
+    # Everyone with a role reads the list; only the national admin names.
+    nssg = _api(others[0])
+    assert nssg.get(url).json() == api.get(url).json()
+    assert (
+        nssg.post(url, {"icb": "QM7", "successor": "D7T5G", "reason": "x"}).json()["detail"]
+        == REFUSED
+    )
