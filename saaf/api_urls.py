@@ -8,15 +8,26 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from assurance.api import carry_forward, heatmaps, register, returns, toolkit
+from assurance.api import (
+    carry_forward,
+    heatmap_cell,
+    heatmaps,
+    period_writes,
+    register,
+    returns,
+    toolkit,
+    toolkit_writes,
+)
 from organisations.api import tokens as token_views
 from organisations.api import views as organisations
 from reporting.api import views as reports
+from reporting.api import writes as report_writes
 from reviews.api import views as reviews
 from reviews.api import writes as review_writes
 from saaf.api_docs import ApiDocs, ApiRedoc, redoc_csp
 
 _RETURN = returns.RETURN_PATH
+_REPORT = "reports/<int:financial_year>/"
 
 
 class NoSuchEndpoint(APIView):
@@ -47,6 +58,41 @@ urlpatterns = [
         toolkit.ToolkitVersionDetail.as_view(),
         name="toolkit_version",
     ),
+    path(
+        "toolkit-versions/<int:financial_year>/publish/",
+        toolkit_writes.ToolkitVersionPublish.as_view(),
+        name="toolkit_version_publish",
+    ),
+    path(
+        "toolkit-versions/<int:financial_year>/sections/",
+        toolkit_writes.SectionCreate.as_view(),
+        name="toolkit_sections",
+    ),
+    path(
+        "toolkit-versions/<int:financial_year>/sections/<str:section>/",
+        toolkit_writes.SectionDetail.as_view(),
+        name="toolkit_section",
+    ),
+    path(
+        "toolkit-versions/<int:financial_year>/sections/<str:section>/standards/",
+        toolkit_writes.StandardCreate.as_view(),
+        name="toolkit_standards",
+    ),
+    path(
+        "toolkit-versions/<int:financial_year>/standards/<str:standard>/",
+        toolkit_writes.StandardDetail.as_view(),
+        name="toolkit_standard",
+    ),
+    path(
+        "toolkit-versions/<int:financial_year>/metrics/",
+        toolkit_writes.MetricCreate.as_view(),
+        name="toolkit_metrics",
+    ),
+    path(
+        "toolkit-versions/<int:financial_year>/metrics/<str:metric>/",
+        toolkit_writes.MetricDetail.as_view(),
+        name="toolkit_metric",
+    ),
     path("periods/", toolkit.PeriodList.as_view(), name="periods"),
     path(
         "periods/<int:financial_year>/<int:quarter>/",
@@ -57,6 +103,11 @@ urlpatterns = [
         "periods/<int:financial_year>/<int:quarter>/completeness/",
         toolkit.PeriodCompleteness.as_view(),
         name="period_completeness",
+    ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/splits/",
+        period_writes.PeriodSplits.as_view(),
+        name="period_splits",
     ),
     path(
         "periods/<int:financial_year>/<int:quarter>/timeliness/",
@@ -72,6 +123,11 @@ urlpatterns = [
         "periods/<int:financial_year>/<int:quarter>/regions/<str:region>/heatmap/",
         heatmaps.RegionHeatmap.as_view(),
         name="heatmap_region",
+    ),
+    path(
+        "periods/<int:financial_year>/<int:quarter>/heatmap/icbs/<str:code>/sections/<str:section>/",
+        heatmap_cell.HeatmapCell.as_view(),
+        name="heatmap_cell",
     ),
     path("icbs/<str:code>/heatmap/", heatmaps.IcbHeatmap.as_view(), name="icb_heatmap"),
     path("icbs/<str:code>/record/", heatmaps.IcbRecord.as_view(), name="icb_record"),
@@ -161,6 +217,45 @@ urlpatterns = [
         name="action_complete",
     ),
     path("reports/", reports.ReportList.as_view(), name="reports"),
+    path(
+        _REPORT + "regions/<str:region>/",
+        report_writes.RegionalReportDetail.as_view(),
+        name="report_regional",
+    ),
+    path(
+        _REPORT + "regions/<str:region>/narrative/",
+        report_writes.RegionalReportNarrative.as_view(),
+        name="report_regional_narrative",
+    ),
+    path(
+        _REPORT + "regions/<str:region>/sign-off/",
+        report_writes.RegionalReportSignOff.as_view(),
+        name="report_regional_sign_off",
+    ),
+    path(
+        _REPORT + "regions/<str:region>/withdraw-sign-off/",
+        report_writes.RegionalReportUnsign.as_view(),
+        name="report_regional_unsign",
+    ),
+    path(
+        _REPORT + "regions/<str:region>/publish/",
+        report_writes.RegionalReportPublish.as_view(),
+        name="report_regional_publish",
+    ),
+    path(
+        _REPORT + "national/", report_writes.NationalReportDetail.as_view(), name="report_national"
+    ),
+    path(
+        _REPORT + "national/narrative/",
+        report_writes.NationalReportNarrative.as_view(),
+        name="report_national_narrative",
+    ),
+    path(
+        _REPORT + "national/publish/",
+        report_writes.NationalReportPublish.as_view(),
+        name="report_national_publish",
+    ),
+    path(_REPORT + "rollup/", report_writes.RollupStart.as_view(), name="report_rollup"),
     path("reports/runs/", reports.ReportRunList.as_view(), name="report_runs"),
     path("reports/runs/<int:run>/", reports.ReportRunDetail.as_view(), name="report_run"),
     path("reports/published/", reports.PublishedReportList.as_view(), name="reports_published"),

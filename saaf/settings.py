@@ -461,6 +461,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewStageEnum": "reviews.models.choices.Stage",
         "ReviewActionStatusEnum": "reviews.models.choices.ActionStatus",
         "ReviewActionProgressEnum": "reviews.api.writes.OPEN_ACTION_STATUSES",
+        "RegisterFindingKindEnum": "assurance.findings.FindingKind.LABELS",
     },
 }
 

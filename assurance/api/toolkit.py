@@ -11,6 +11,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from assurance import selectors
+from assurance.api.period_writes import PeriodDatesSerializer, period_dates_save
 from assurance.api.serializers import (
     CompletenessSerializer,
     PeriodDetailSerializer,
@@ -18,6 +19,7 @@ from assurance.api.serializers import (
     ToolkitVersionDetailSerializer,
     ToolkitVersionSerializer,
 )
+from assurance.api.toolkit_writes import ToolkitCopyInputSerializer, toolkit_version_copy_respond
 from assurance.completeness import period_completeness
 from assurance.models import Metric, ReportingPeriod, Standard
 from assurance.permissions import can_read_toolkit, period_get, version_get
@@ -42,6 +44,15 @@ class ToolkitVersionList(GenericAPIView):
         _require_reader(request.user)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ToolkitVersionSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=ToolkitCopyInputSerializer,
+        responses={201: ToolkitVersionSerializer, **problems(400, 403)},
+        description="The national admin starts a financial year's draft as a copy of a "
+        "published version, codes and thresholds included; the source does not change.",
+    )
+    def post(self, request):
+        return toolkit_version_copy_respond(request)
 
 
 class ToolkitVersionDetail(GenericAPIView):
@@ -141,6 +152,16 @@ class PeriodDetail(GenericAPIView):
             ],
         }
         return Response(PeriodDetailSerializer(data).data)
+
+    @extend_schema(
+        request=PeriodDatesSerializer,
+        responses={200: PeriodSerializer, **problems(400, 403, 404)},
+        description="The national admin moves the period's opening, due and closing dates "
+        "(all three, as the page's form).",
+    )
+    def put(self, request, financial_year: int, quarter: int):
+        period = period_dates_save(request, financial_year, quarter)
+        return Response(PeriodSerializer(period).data)
 
 
 class PeriodCompleteness(GenericAPIView):
