@@ -10,7 +10,10 @@ pages have something to show each persona:
   published);
 - a completed rollup of the year's figures, started by the national admin
   (the tasks run in-process in the embedded default, on the worker where a
-  broker is configured).
+  broker is configured);
+- the national report published once (its PDF made by the same task as a
+  publication from the page), so an NSSG member has a report to read and
+  download from the archive.
 
 Made through the services, after the London returns' history
 (`assurance.demo_history`) whose figures it rolls up: it is left out when
@@ -21,17 +24,28 @@ again changes nothing.
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from assurance.models import ReportingPeriod
 from assurance.models.periods import financial_year_of
 from organisations import services as organisation_services
 from organisations.audit import system_actor
 from organisations.demo import DEMO_DOMAIN, demo_populators
 from organisations.models import Organisation, Role, User
-from reporting.models import NationalReport, RegionalReport, ReportRun
+from organisations.reference_data import NATIONAL_CODE
+from reporting.models import (
+    FigureKind,
+    NationalReport,
+    PublishedReport,
+    RegionalReport,
+    ReportFigure,
+    ReportRun,
+)
 from reporting.services import (
     national_report_save,
     regional_report_narrative_save,
     regional_report_sign_off,
+    report_publish,
     report_run_start,
 )
 from saaf.dates import today
@@ -162,3 +176,22 @@ def populate() -> None:
     # Queued once this commits; eager in the embedded default, so complete on return.
     if not ReportRun.objects.filter(financial_year=year).exists():
         report_run_start(actor=admin, financial_year=year)
+
+    # Published once the rollup has computed the figures: after it, as the
+    # rollup is queued on commit (at once outside a transaction, and eager in
+    # the embedded default, so the figures are there; with a worker still
+    # computing them, a later run of the demo publishes).
+    transaction.on_commit(lambda: _national_publish(admin, year))
+
+
+def _national_publish(admin: User, year: int) -> None:
+    england = Organisation.objects.filter(code=NATIONAL_CODE).first()
+    computed = ReportFigure.objects.filter(
+        financial_year=year, area=england, kind=FigureKind.COMPLETENESS
+    ).exists()
+    if (
+        england is not None
+        and computed
+        and not PublishedReport.objects.filter(financial_year=year, area=england).exists()
+    ):
+        report_publish(actor=admin, financial_year=year, area=england)

@@ -1,8 +1,8 @@
 """The demo annual reports: after `load_demo_data` (with the London returns'
 history), London's report for the last complete year is written and signed
-off, North West's is a draft, the national report's parts are written and a
-completed rollup's figures show; each persona's pages show what it may read.
-Loading the demo again changes nothing."""
+off, North West's is a draft, the national report's parts are written, a
+completed rollup's figures show and the national report is published; each
+persona's pages show what it may read. Loading the demo again changes nothing."""
 
 from io import StringIO
 
@@ -17,6 +17,8 @@ from reporting import demo
 from reporting.models import (
     FigureKind,
     NationalReport,
+    PublishedReport,
+    PublishState,
     RegionalReport,
     ReportFigure,
     ReportRun,
@@ -71,7 +73,10 @@ def test_the_demo_reports_show_each_persona_the_narrative_and_figures(
     draft = RegionalReport.objects.get(region=north_west, financial_year=year)
     assert not draft.is_signed_off and draft.introduction
     national = NationalReport.objects.get(financial_year=year)
-    assert national.foreword and national.health_and_justice and not national.published
+    assert national.foreword and national.health_and_justice and national.published
+    published = PublishedReport.objects.get(financial_year=year, area__code="X24")
+    assert published.state == PublishState.PUBLISHED and published.version == 1
+    assert published.pages > 1 and published.sha256
     run = ReportRun.objects.get(financial_year=year)
     assert run.state == RunState.DONE and run.regions_done == run.regions_total
 
@@ -113,10 +118,18 @@ def test_the_demo_reports_show_each_persona_the_narrative_and_figures(
     assert reverse("reporting:figure", args=[england_rag.pk]) in page
     assert _page(client, "reporting:figure", england_rag.pk)
 
-    # The NSSG reads the national report once published: the draft is not theirs.
+    # The NSSG reads the published national report and downloads its PDF from
+    # the archive; the regions' reports are not theirs.
     _persona(client, "nssg")
-    assert "You have no annual reports to read" in _page(client, "reporting:list")
-    assert client.get(reverse("reporting:national", args=[year])).status_code == 404
+    page = _page(client, "reporting:national", year)
+    assert _shows(page, demo.FOREWORD) and _shows(page, demo.LONDON_INTRODUCTION)
+    archive = _page(client, "reporting:archive")
+    download = reverse("reporting:download", args=[published.pk])
+    assert download in archive
+    response = client.get(download)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert client.get(reverse("reporting:regional", args=[year, london.code])).status_code == 404
 
     # Loading the demo again changes nothing.
     counts = (
@@ -124,6 +137,7 @@ def test_the_demo_reports_show_each_persona_the_narrative_and_figures(
         NationalReport.objects.count(),
         ReportRun.objects.count(),
         ReportFigure.objects.count(),
+        PublishedReport.objects.count(),
         AuditEvent.objects.count(),
     )
     _load(django_capture_on_commit_callbacks)
@@ -132,6 +146,7 @@ def test_the_demo_reports_show_each_persona_the_narrative_and_figures(
         NationalReport.objects.count(),
         ReportRun.objects.count(),
         ReportFigure.objects.count(),
+        PublishedReport.objects.count(),
         AuditEvent.objects.count(),
     )
     assert RegionalReport.objects.get(pk=signed.pk).signed_off_at == signed.signed_off_at
