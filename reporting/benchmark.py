@@ -33,7 +33,7 @@ from assurance.benchmark import Bench, BenchmarkSkipped, Measurement, entry
 from assurance.models import QuarterlyReturn, ReportingPeriod
 from organisations.models import Organisation
 from organisations.reference_data import NATIONAL_CODE
-from reporting.figures import TREND_YEARS, area_icbs, metric_figures, rag_figures, rated_metrics
+from reporting.figures import TREND_YEARS, area_icbs, rated_figures, rated_metrics
 from reporting.models import FigureKind, ReportFigure
 
 RAW_TARGET = 3
@@ -108,9 +108,7 @@ def rollup_national(bench: Bench) -> Measurement:
     codes = [m.code for m in rated_metrics(year)]
 
     def orm() -> None:
-        icbs = area_icbs(england).values("pk")
-        rag_figures(financial_year=year, icbs=icbs)
-        metric_figures(financial_year=year, icbs=icbs)
+        rated_figures(financial_year=year, icbs=area_icbs(england).values("pk"))
 
     def raw() -> None:
         with connection.cursor() as cursor:

@@ -4,7 +4,7 @@ other features read"):
 
 - **RAG distribution** per section and quarter: the answers of the ICBs'
   current submissions (latest accepted version, else latest submitted: the
-  highest version, `assurance.heatmap.current_versions`) counted red, amber,
+  highest version, `assurance.heatmap.current_submissions`) counted red, amber,
   green and not applicable, each answer's validated rating where recorded,
   else its self-assessment; the figure keeps how many answers were validated,
   so the report says which it counted;
@@ -39,7 +39,7 @@ from django.db.models import Aggregate, Count, F, FloatField, OuterRef, Q, Subqu
 from django.db.models.functions import Cast, Coalesce
 
 from assurance.completeness import period_completeness
-from assurance.heatmap import current_versions
+from assurance.heatmap import current_submissions
 from assurance.models import (
     Metric,
     MetricUnit,
@@ -98,27 +98,38 @@ def _version_of(financial_year: int) -> ToolkitVersion | None:
     )
 
 
-def _submissions_by_period(current: list[int]) -> dict[int, list[int]]:
+Current = dict[int, tuple[int, int]]  # submission id: (ICB id, period id)
+
+
+def trend_submissions(*, financial_year: int, icbs) -> Current:
+    """The current submissions of `icbs` over the trend's years (the RAG
+    figures read the year's, the metrics all): one query, shared."""
+    periods = year_periods(financial_year, TREND_YEARS)
+    return current_submissions(QuarterlyReturn.objects.filter(period__in=periods, icb__in=icbs))
+
+
+def _submissions_by_period(current: Current) -> dict[int, list[int]]:
     found: dict[int, list[int]] = defaultdict(list)
-    submissions = Submission.objects.filter(pk__in=current)
-    for pk, period_id in submissions.values_list("pk", "quarterly_return__period_id").order_by(
-        "pk"
-    ):
-        found[period_id].append(pk)
+    for pk in sorted(current):
+        found[current[pk][1]].append(pk)
     return found
 
 
 # --- RAG distribution -----------------------------------------------------------------
 
 
-def rag_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
+def rag_figures(*, financial_year: int, icbs, current: Current | None = None) -> list[ReportFigure]:
     """Per quarter and section, the current submissions' answers counted
     (validated where recorded, else self-assessed): summed from the counts
-    the database keeps per submitted section (`SubmittedSection`)."""
+    the database keeps per submitted section (`SubmittedSection`). `current`:
+    `trend_submissions`, if read already."""
     periods = year_periods(financial_year)
-    current = current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb__in=icbs))
+    by_period = {p.pk: p for p in periods}
+    if current is None:
+        current = trend_submissions(financial_year=financial_year, icbs=icbs)
+    current = {pk: where for pk, where in current.items() if where[1] in by_period}
     rows = list(
-        SubmittedSection.objects.filter(submission_id__in=current)
+        SubmittedSection.objects.filter(submission_id__in=list(current))
         .values(
             period_id=F("submission__quarterly_return__period_id"),
             code=F("section__code"),
@@ -130,7 +141,6 @@ def rag_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
         )
         .order_by()
     )
-    by_period = {p.pk: p for p in periods}
     submissions = _submissions_by_period(current)
     titles = dict(
         Section.objects.filter(version__financial_year=financial_year).values_list("code", "title")
@@ -164,25 +174,25 @@ def rated_metrics(financial_year: int) -> list[Metric]:
 
 def _expected_by_period(periods, icbs) -> dict[int, int]:
     lifetimes = list(Organisation.objects.filter(pk__in=icbs).values_list("established", "closed"))
-    return {
-        p.pk: sum(
+    found = {}
+    for period in periods:
+        day = period.ends_on  # computed, so once per period
+        found[period.pk] = sum(
             1
             for established, closed in lifetimes
-            if (established is None or established <= p.ends_on)
-            and (closed is None or closed >= p.ends_on)
+            if (established is None or established <= day) and (closed is None or closed >= day)
         )
-        for p in periods
-    }
+    return found
 
 
-def _current_metric_values(*, financial_year: int, icbs, codes):
+def _current_metric_values(*, financial_year: int, icbs, codes, current: Current | None = None):
     """The current submissions' values of the metrics `codes` over the
     trend's years, annotated `counted`: the computed value where the portal
     computed one, else the figure reported."""
-    periods = year_periods(financial_year, TREND_YEARS)
-    current = current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb__in=icbs))
+    if current is None:
+        current = trend_submissions(financial_year=financial_year, icbs=icbs)
     return (
-        SubmittedMetricValue.objects.filter(submission_id__in=current, metric__code__in=codes)
+        SubmittedMetricValue.objects.filter(submission_id__in=list(current), metric__code__in=codes)
         # As floats: psycopg2 builds a Decimal per numeric, several times
         # slower over thousands of values; the figure is rounded to 2 places.
         .annotate(counted=Cast(Coalesce("computed_value", "value"), FloatField()))
@@ -190,11 +200,15 @@ def _current_metric_values(*, financial_year: int, icbs, codes):
     )
 
 
-def metric_values(*, financial_year: int, icbs, codes) -> list[tuple]:
+def metric_values(
+    *, financial_year: int, icbs, codes, current: Current | None = None
+) -> list[tuple]:
     """(metric code, period id, ICB id, submission id, value) of the current
-    submissions over the trend's years. One query."""
+    submissions over the trend's years. One query (two without `current`)."""
     return list(
-        _current_metric_values(financial_year=financial_year, icbs=icbs, codes=codes)
+        _current_metric_values(
+            financial_year=financial_year, icbs=icbs, codes=codes, current=current
+        )
         .values_list(
             "metric__code",
             "submission__quarterly_return__period_id",
@@ -232,29 +246,37 @@ class MetricGroup:
         return two_places(self.total if unit == MetricUnit.COUNT else self.median)
 
 
-def metric_groups(*, financial_year: int, icbs, codes) -> dict[tuple[str, int], MetricGroup]:
+def metric_groups(
+    *, financial_year: int, icbs, codes, current: Current | None = None
+) -> dict[tuple[str, int], MetricGroup]:
     """The metrics' values per (code, period id), combined: on PostgreSQL
     grouped in the query (`percentile_cont` and `array_agg`: 200 rows back
     rather than thousands of values); elsewhere (SQLite has no median) in
     Python, to the same figures."""
     grouped = metric_groups_in_sql if connection.vendor == "postgresql" else metric_groups_in_python
-    return grouped(financial_year=financial_year, icbs=icbs, codes=codes)
+    return grouped(financial_year=financial_year, icbs=icbs, codes=codes, current=current)
 
 
-def metric_groups_in_sql(*, financial_year: int, icbs, codes) -> dict[tuple[str, int], MetricGroup]:
+def metric_groups_in_sql(
+    *, financial_year: int, icbs, codes, current: Current | None = None
+) -> dict[tuple[str, int], MetricGroup]:
     """PostgreSQL only. Grouped by metric id, not code: a quarter's values
     are of its toolkit version's metrics, so the groups are the same, and
     sorting integers rather than text halved the query's time."""
     icb = "submission__quarterly_return__icb_id"
     rows = (
-        _current_metric_values(financial_year=financial_year, icbs=icbs, codes=codes)
+        _current_metric_values(
+            financial_year=financial_year, icbs=icbs, codes=codes, current=current
+        )
         .values("metric_id", period_id=F("submission__quarterly_return__period_id"))
         .annotate(
             median=Median("counted"),
             total=Sum("counted"),
             n=Count("pk"),
-            submission_ids=ArrayAgg("submission_id", order_by="submission_id"),
-            icb_ids=ArrayAgg(icb, order_by=icb),
+            # Unordered: sorting inside each group cost a third of the query;
+            # the lists are sorted below, a few dozen ids each.
+            submission_ids=ArrayAgg("submission_id"),
+            icb_ids=ArrayAgg(icb),
         )
         .order_by()
     )
@@ -265,24 +287,26 @@ def metric_groups_in_sql(*, financial_year: int, icbs, codes) -> dict[tuple[str,
         if key in groups:
             # One quarter's values under two versions' metrics of a code (the
             # services never write this): Python combines them across.
-            return metric_groups_in_python(financial_year=financial_year, icbs=icbs, codes=codes)
+            return metric_groups_in_python(
+                financial_year=financial_year, icbs=icbs, codes=codes, current=current
+            )
         groups[key] = MetricGroup(
             median=row["median"],
             total=row["total"],
             values=row["n"],
-            submission_ids=row["submission_ids"],
-            icb_ids=row["icb_ids"],
+            submission_ids=sorted(row["submission_ids"]),
+            icb_ids=sorted(row["icb_ids"]),
         )
     return groups
 
 
 def metric_groups_in_python(
-    *, financial_year: int, icbs, codes
+    *, financial_year: int, icbs, codes, current: Current | None = None
 ) -> dict[tuple[str, int], MetricGroup]:
     """Any database: from `metric_values`' rows."""
     found: dict[tuple[str, int], list[tuple[int, int, float]]] = defaultdict(list)
     for code, period_id, icb_id, submission_id, value in metric_values(
-        financial_year=financial_year, icbs=icbs, codes=codes
+        financial_year=financial_year, icbs=icbs, codes=codes, current=current
     ):
         found[(code, period_id)].append((icb_id, submission_id, value))
     return {
@@ -309,12 +333,16 @@ def combine(unit: str, values: list[float]) -> Decimal:
     return two_places(sum(values) if unit == MetricUnit.COUNT else median(values))
 
 
-def metric_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
+def metric_figures(
+    *, financial_year: int, icbs, current: Current | None = None
+) -> list[ReportFigure]:
     periods = year_periods(financial_year, TREND_YEARS)
     metrics = rated_metrics(financial_year)
     units = {m.code: m.unit for m in metrics}
     names = {m.code: m.name for m in metrics}
-    groups = metric_groups(financial_year=financial_year, icbs=icbs, codes=list(units))
+    groups = metric_groups(
+        financial_year=financial_year, icbs=icbs, codes=list(units), current=current
+    )
     expected = _expected_by_period(periods, icbs)
     figures = []
     for code in units:
@@ -476,12 +504,20 @@ def completeness_figures(*, financial_year: int, area: Organisation, icbs) -> li
     return figures
 
 
+def rated_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
+    """The RAG and metric figures, from one read of the current submissions."""
+    current = trend_submissions(financial_year=financial_year, icbs=icbs)
+    return [
+        *rag_figures(financial_year=financial_year, icbs=icbs, current=current),
+        *metric_figures(financial_year=financial_year, icbs=icbs, current=current),
+    ]
+
+
 def area_figures(*, financial_year: int, area: Organisation) -> list[ReportFigure]:
     """Every figure of `area`'s report for the year, unsaved."""
     icbs = area_icbs(area).values("pk")
     figures = [
-        *rag_figures(financial_year=financial_year, icbs=icbs),
-        *metric_figures(financial_year=financial_year, icbs=icbs),
+        *rated_figures(financial_year=financial_year, icbs=icbs),
         *findings_figures(financial_year=financial_year, icbs=icbs),
         *review_figures_of(financial_year=financial_year, icbs=icbs),
         *completeness_figures(financial_year=financial_year, area=area, icbs=icbs),
