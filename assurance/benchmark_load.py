@@ -230,9 +230,9 @@ def _server_wait(server: subprocess.Popen, url: str, log_path: Path) -> None:
 
 
 def _warm_up(base: str, pages: dict[str, str], identity: dict) -> None:
-    """Each page a few times before timing, so both workers have loaded
-    templates and opened their database connection."""
-    for _ in range(3):
+    """Each page twice before timing, so both workers (most likely) have
+    loaded its templates and opened their database connection."""
+    for _ in range(2):
         for name, path in pages.items():
             headers = (
                 {"Authorization": f"Bearer {identity['token']}"}
