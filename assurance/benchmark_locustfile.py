@@ -3,10 +3,13 @@
 
 Each simulated user is a signed-in national admin with a session of its own
 and an API token of its own, both made by the benchmark and named in the plan
-file (`SAAF_LOAD_PLAN`, JSON): it opens the floor page once, then picks pages
+file (`SAAF_LOAD_PLAN`, JSON): it arrives at a random moment of the first
+`start_spread` seconds (everyone at once would queue behind each other for
+the first second and make the percentiles of a burst), opens the floor page
+once, then picks pages
 at random by weight — the home page, England's and a region's heatmap, the
 largest return's task list and section page, a page of the returns list
-through the API — with one to three seconds' thought between them. Anything
+through the API — reading each for `think_seconds` (5 to 15) before the next. Anything
 but a 200 (a redirect to sign in included) is a failure. Every request is
 named after its page, so the floor's own times under the same load can be
 read apart.
@@ -14,7 +17,9 @@ read apart.
 
 import json
 import os
+import random
 
+import gevent
 from locust import FastHttpUser, between, task
 
 with open(os.environ["SAAF_LOAD_PLAN"], encoding="utf-8") as plan_file:
@@ -26,7 +31,7 @@ _identities = iter(PLAN["identities"])
 
 
 class SignedInUser(FastHttpUser):
-    wait_time = between(1, 3)
+    wait_time = between(*PLAN["think_seconds"])
 
     def on_start(self) -> None:
         # More users than identities cannot happen: the plan has one each.
@@ -41,6 +46,7 @@ class SignedInUser(FastHttpUser):
             "Accept": "application/json",
             "X-Forwarded-Proto": "https",
         }
+        gevent.sleep(random.uniform(0, PLAN["start_spread"]))  # noqa: S311 (not a secret)
         self.get("floor")
 
     def get(self, name: str) -> None:
