@@ -305,7 +305,7 @@ def _stats(prefix: Path) -> dict[str, dict]:
         }
 
 
-@entry("load", committed=True)
+@entry("load", scale_target=10, committed=True)
 def load(bench: Bench) -> Measurement:
     if connection.vendor != "postgresql":
         raise BenchmarkSkipped("the load runs a server on PostgreSQL")

@@ -39,6 +39,7 @@ from reporting.figures import TREND_YEARS, area_icbs, metric_figures, rag_figure
 from reporting.models import FigureKind, ReportFigure
 
 RAW_TARGET = 3
+PEAK_RSS_TARGET_MB = 1024  # the issue's "peak memory under 1 GB"
 
 RAW_SQL = """
 WITH current_submission AS (
@@ -139,6 +140,7 @@ def rollup_national(bench: Bench) -> Measurement:
     measured.ratio = median_ms / raw_ms if raw_ms else None
     if measured.ratio is not None:
         measured.targets[f"≤ {RAW_TARGET}× raw SQL"] = measured.ratio <= RAW_TARGET
+    measured.targets[f"peak RSS < {PEAK_RSS_TARGET_MB} MB"] = peak < PEAK_RSS_TARGET_MB
     return measured
 
 
@@ -246,4 +248,5 @@ def pdf_national(bench: Bench) -> Measurement:
             f"peak RSS {measured.peak_rss_mb:.0f} MB)"
         )
         measured.targets[wording] = measured.ratio <= PDF_TARGET
+    measured.targets[f"peak RSS < {PEAK_RSS_TARGET_MB} MB"] = peak < PEAK_RSS_TARGET_MB
     return measured
