@@ -25,21 +25,21 @@ What a heatmap reads (`../shared/RETURNS.md`, "What other features read"):
   across toolkit years by code.
 
 Every matrix is built in a fixed number of queries whatever the number of
-ICBs, sections and standards: the answers are counted in SQL
-(`values().annotate()` per pair of ratings), one query for the current
-quarter and the previous one together, and only those counts reach Python.
+ICBs, sections and standards: a section's answers are counted by the
+database as they are written and validated (`SubmittedSection`, kept by
+triggers), so a cell is one row read; the current quarter's and the
+previous one's are read in one query, and only those counts reach Python.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 
 from assurance.models import (
     Metric,
@@ -52,6 +52,7 @@ from assurance.models import (
     Submission,
     SubmittedAnswer,
     SubmittedMetricValue,
+    SubmittedSection,
 )
 from assurance.rating import NOT_APPLICABLE, STANDARD_ORDER, CellRating, cell_rating
 from assurance.selectors import expected_icbs
@@ -130,10 +131,10 @@ def trend_of(previous: str | None, current: str) -> str:
 # --- The current submission ---------------------------------------------------------
 
 
-def current_versions(returns: models.QuerySet) -> list[int]:
-    """The ids of the current submissions of `returns` (the highest version
-    of each): a few hundred at most, for the answers or values to be read
-    by. One query."""
+def current_submissions(returns: models.QuerySet) -> dict[int, tuple[int, int]]:
+    """The current submissions of `returns` (the highest version of each) by
+    id, each with its ICB's id and its period's id: a few hundred at most,
+    for the answers or values to be read by. One query."""
     # Read first and given as a list, not nested: as a subquery PostgreSQL
     # misjudged it, on freshly loaded tables counting for minutes, and even
     # analysed reading every answer by standard then hash-joining them to the
@@ -143,11 +144,15 @@ def current_versions(returns: models.QuerySet) -> list[int]:
         .order_by("-version")
         .values("version")[:1]
     )
-    return list(
-        Submission.objects.filter(
-            quarterly_return__in=returns, version=Subquery(latest)
-        ).values_list("pk", flat=True)
-    )
+    rows = Submission.objects.filter(
+        quarterly_return__in=returns, version=Subquery(latest)
+    ).values_list("pk", "quarterly_return__icb_id", "quarterly_return__period_id")
+    return {pk: (icb_id, period_id) for pk, icb_id, period_id in rows}
+
+
+def current_versions(returns: models.QuerySet) -> list[int]:
+    """The ids of the current submissions of `returns`. One query."""
+    return list(current_submissions(returns))
 
 
 def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
@@ -181,75 +186,102 @@ def heatmap_period(today: datetime.date | None = None) -> ReportingPeriod | None
 # --- Counting answers ------------------------------------------------------------------
 
 
-@dataclass
-class Counted:
-    """The counts behind one cell: the ratings of its answers on both bases
-    and how many the region validated differently."""
+_COUNTED = (*STANDARD_ORDER, NOT_APPLICABLE)  # the order of a count's four figures
+_NONE = (0, 0, 0, 0)
 
-    self_counts: dict[str, int]
-    validated_counts: dict[str, int]
+
+def _add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+@dataclass(slots=True)
+class Counted:
+    """The counts behind one cell: its answers' ratings on both bases (red,
+    amber, green and not applicable, in that order) and how many the region
+    validated differently."""
+
+    self_counts: tuple[int, int, int, int]
+    validated_counts: tuple[int, int, int, int]
     differing: int = 0
+    # Each basis's cell once: a heatmap asks a cell for it several times.
+    _cells: dict[str, CellRating] = field(default_factory=dict, repr=False, compare=False)
 
     def __add__(self, other: Counted) -> Counted:
-        def add(a, b):
-            return {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
-
         return Counted(
-            add(self.self_counts, other.self_counts),
-            add(self.validated_counts, other.validated_counts),
+            _add(self.self_counts, other.self_counts),
+            _add(self.validated_counts, other.validated_counts),
             self.differing + other.differing,
         )
 
     def cell(self, basis: str) -> CellRating:
         """The worst-of rule on the counts (as `cell_rating` on the ratings)."""
-        counts = self.self_counts if basis == Basis.SELF else self.validated_counts
-        counts = {r: n for r, n in counts.items() if n}
-        worst = next((r for r in STANDARD_ORDER if counts.get(r)), "")
-        if not worst and counts.get(NOT_APPLICABLE):
-            worst = NOT_APPLICABLE
-        return CellRating(worst, counts)
+        found = self._cells.get(basis)
+        if found is None:
+            counts = self.self_counts if basis == Basis.SELF else self.validated_counts
+            red, amber, green, not_applicable = counts
+            worst = (
+                "red"
+                if red
+                else "amber"
+                if amber
+                else "green"
+                if green
+                else NOT_APPLICABLE
+                if not_applicable
+                else ""
+            )
+            named = {r: n for r, n in zip(_COUNTED, counts, strict=True) if n}
+            found = self._cells[basis] = CellRating(worst, named)
+        return found
+
+
+SECTION_KEY = "standard__section__code"
+_SECTION_COUNTS = (*_COUNTED, *(f"validated_{r}" for r in _COUNTED), "differing")
 
 
 def answer_counts(
-    submission_ids: list[int], key: str, answers: Q | None = None
+    submissions: dict[int, tuple[int, int]], key: str, codes: list[str] | None = None
 ) -> dict[tuple[int, int, str], Counted]:
-    """The answers of the submissions `submission_ids` counted per (ICB id, period id,
-    column key), `key` being the answer's field that names the column
-    (`standard__section__code` or `standard__code`): one query.
+    """The answers of `submissions` (as `current_submissions` reads them)
+    counted per (ICB id, period id, column key), `key` naming the column
+    (`SECTION_KEY`, the section's code, or `standard__code`), of the
+    columns `codes` if given: one query.
 
-    SQL counts the answers per cell and pair of ratings (the ICB's, the
-    region's validated one): a handful of rows per cell, never one per
-    answer. Each pair then counts once on the self-assessed basis, once on
-    the validated one (the region's rating where recorded, else the ICB's),
-    and as differing where the region rated otherwise. (A filtered count
-    per rating and basis in SQL gave the same figures, but compiling
-    eighteen of them cost more than adding up these rows.)"""
-    rows = (
-        SubmittedAnswer.objects.filter(submission_id__in=submission_ids)
-        .filter(answers or Q())
-        .values_list(
-            "submission__quarterly_return__icb_id",
-            "submission__quarterly_return__period_id",
-            key,
-            "rating",
-            "validated_rating",
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    A section's counts are read as the database keeps them
+    (`SubmittedSection`: as rated, on the validated basis, and differing),
+    one row per cell, not counted again from its answers on every page. A
+    standard's cell is its one answer."""
+    if not submissions or codes == []:
+        return {}
+    ids = list(submissions)
     found: dict[tuple[int, int, str], Counted] = {}
-    for icb_id, period_id, column, rating, validated, n in rows:
-        cell = found.get((icb_id, period_id, column))
-        if cell is None:
-            cell = found[icb_id, period_id, column] = Counted({}, {})
-        if rating:
-            cell.self_counts[rating] = cell.self_counts.get(rating, 0) + n
-        shown = validated if validated in STANDARD_ORDER else rating
-        if shown:
-            cell.validated_counts[shown] = cell.validated_counts.get(shown, 0) + n
-        if validated in STANDARD_ORDER and validated != rating:
-            cell.differing += n
+    if key == SECTION_KEY:
+        sections = SubmittedSection.objects.filter(submission_id__in=ids)
+        if codes is not None:
+            sections = sections.filter(section__code__in=codes)
+        rows = sections.values_list("submission_id", "section__code", *_SECTION_COUNTS)
+        for submission_id, code, *n in rows:
+            icb_id, period_id = submissions[submission_id]
+            found[icb_id, period_id, code] = Counted(tuple(n[:4]), tuple(n[4:8]), n[8])
+        return found
+    answers = SubmittedAnswer.objects.filter(submission_id__in=ids)
+    if codes is not None:
+        answers = answers.filter(standard__code__in=codes)
+    rows = answers.values_list("submission_id", "standard__code", "rating", "validated_rating")
+    for submission_id, code, rating, validated in rows.order_by():
+        icb_id, period_id = submissions[submission_id]
+        region_rated = validated in STANDARD_ORDER
+        shown = validated if region_rated else rating
+        found[icb_id, period_id, code] = Counted(
+            _ONE.get(rating, _NONE),
+            _ONE.get(shown, _NONE),
+            int(region_rated and validated != rating),
+        )
     return found
+
+
+# One answer's count, by its rating.
+_ONE = {r: tuple(int(r == other) for other in _COUNTED) for r in _COUNTED}
 
 
 # --- The matrix ------------------------------------------------------------------------
@@ -416,11 +448,9 @@ def _columns(period: ReportingPeriod, view: str, section: Section | None) -> lis
     ]
 
 
-def _answer_filter(view: str, columns: list[Column]) -> tuple[str, Q]:
-    """Which answers a view counts, and the field naming their column."""
-    if view == View.SECTIONS:
-        return "standard__section__code", Q(standard__section__code__in=[c.key for c in columns])
-    return "standard__code", Q(standard__code__in=[c.key for c in columns])
+def _answer_column(view: str) -> str:
+    """The field naming the column an answer counts in."""
+    return SECTION_KEY if view == View.SECTIONS else "standard__code"
 
 
 def _metric_text(value: Decimal | None, unit: str, reason: str) -> str:
@@ -457,20 +487,31 @@ def _metric_cells(submission_ids: list[int]) -> dict[tuple[int, str], tuple[str,
 
 
 def _metric_counted(rating: str) -> Counted | None:
-    counts = {rating: 1} if rating else {}
-    return Counted(counts, counts) if rating else None
+    return Counted(_ONE[rating], _ONE[rating]) if rating else None
 
 
-def returns_with_versions(period_ids: Iterable[int], icb_ids: Iterable[int]):
-    """Those periods' returns of those ICBs with their current version and
-    whether the first submission was late: one query."""
-    first_late = Submission.objects.filter(quarterly_return=OuterRef("pk"), version=1).values(
-        "late"
-    )[:1]
+def returns_with_versions(where: Q):
+    """The returns `where` selects with their current version, the id of their
+    current submission (`current_submission`, None for a draft never
+    submitted) and whether the first submission was late: one query."""
+    first_late = (
+        Submission.objects.filter(quarterly_return=OuterRef("pk"), version=1)
+        .order_by()  # one row: not sorted by the return's period and ICB name
+        .values("late")[:1]
+    )
+    current = (
+        Submission.objects.filter(quarterly_return=OuterRef("pk"))
+        .order_by("-version")
+        .values("pk")[:1]
+    )
     return (
-        QuarterlyReturn.objects.filter(period_id__in=list(period_ids), icb_id__in=list(icb_ids))
+        QuarterlyReturn.objects.filter(where)
         .select_related("completed_by")
-        .annotate(version=Max("submissions__version"), first_late=Subquery(first_late))
+        .annotate(
+            version=Max("submissions__version"),
+            first_late=Subquery(first_late),
+            current_submission=Subquery(current),
+        )
     )
 
 
@@ -515,6 +556,7 @@ def _previous_ratings(
     previous: ReportingPeriod,
     compared: dict[int, list[Organisation]],
     counts: dict[tuple[int, int, str], Counted],
+    submissions: dict[int, tuple[int, int]],
 ) -> dict[tuple[int, str], str]:
     """Last quarter's rating per (ICB id, column key), combining predecessors
     by the worst-of rule: from `counts` (which hold the previous period's
@@ -524,10 +566,9 @@ def _previous_ratings(
         return {}
     found: dict[tuple[int, str], str] = {}
     if view == View.METRICS:
-        submissions = current_versions(
-            QuarterlyReturn.objects.filter(period=previous, icb_id__in=ids)
+        metrics = _metric_cells(
+            [pk for pk, (_, period_id) in submissions.items() if period_id == previous.pk]
         )
-        metrics = _metric_cells(submissions)
         for icb_id, group in compared.items():
             for column in columns:
                 ratings = [metrics.get((o.pk, column.key), ("", ""))[0] for o in group]
@@ -536,16 +577,14 @@ def _previous_ratings(
                     found[icb_id, column.key] = worst
         return found
     for icb_id, group in compared.items():
+        group_ids = [o.pk for o in group]
         for column in columns:
-            parts = [
-                part
-                for o in group
-                if (part := counts.get((o.pk, previous.pk, column.key))) is not None
-            ]
-            if parts:
-                total = parts[0]
-                for part in parts[1:]:
-                    total = total + part
+            total = None
+            for group_id in group_ids:
+                part = counts.get((group_id, previous.pk, column.key))
+                if part is not None:
+                    total = part if total is None else total + part
+            if total is not None:
                 found[icb_id, column.key] = total.cell(basis).rating
     return found
 
@@ -573,33 +612,40 @@ def heatmap_build(
     icbs = list(icbs)
     columns = _columns(period, view, section)
     ids = [i.pk for i in icbs]
-    returns = {ret.icb_id: ret for ret in returns_with_versions([period.pk], ids)}
     previous = previous_period(period)
     compared = _compared_with(icbs, previous) if previous else {}
+    # This quarter's returns and those the trend compares with, in one query,
+    # with the ids of their current submissions to read the answers by.
+    wanted = Q(period=period, icb_id__in=ids)
+    earlier = {o.pk for group in compared.values() for o in group}
+    if earlier:
+        wanted |= Q(period=previous, icb_id__in=earlier)
+    read = list(returns_with_versions(wanted))
+    returns = {ret.icb_id: ret for ret in read if ret.period_id == period.pk}
+    submissions = {
+        ret.current_submission: (ret.icb_id, ret.period_id)
+        for ret in read
+        if ret.current_submission is not None
+    }
     counts: dict[tuple[int, int, str], Counted] = {}
     if view == View.METRICS:
-        submissions = current_versions(
-            QuarterlyReturn.objects.filter(period=period, icb_id__in=ids)
+        metric_cells = _metric_cells(
+            [pk for pk, (_, period_id) in submissions.items() if period_id == period.pk]
         )
-        metric_cells = _metric_cells(submissions)
         counted = {k: _metric_counted(r) for k, (r, _) in metric_cells.items()}
     else:
-        # This quarter's answers and those the trend compares with, in one count.
-        wanted = Q(period=period, icb_id__in=ids)
-        earlier = {o.pk for group in compared.values() for o in group}
-        if earlier:
-            wanted |= Q(period=previous, icb_id__in=earlier)
-        key, answers = _answer_filter(view, columns)
-        counts = answer_counts(
-            current_versions(QuarterlyReturn.objects.filter(wanted)), key, answers
-        )
+        counts = answer_counts(submissions, _answer_column(view), [c.key for c in columns])
         counted = {
             (icb_id, column): n
             for (icb_id, period_id, column), n in counts.items()
             if period_id == period.pk
         }
         metric_cells = {}
-    before = _previous_ratings(view, basis, columns, previous, compared, counts) if previous else {}
+    before = (
+        _previous_ratings(view, basis, columns, previous, compared, counts, submissions)
+        if previous
+        else {}
+    )
 
     rows = []
     for icb in icbs:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from assurance.heatmap import (
+    SECTION_KEY,
     Basis,
     Cell,
     Column,
     Row,
     answer_counts,
-    current_versions,
     returns_with_versions,
     row_of,
 )
@@ -172,12 +172,14 @@ def icb_history(
     icb_ids = {o.pk for _, o, _ in wanted}
     returns = {
         (ret.icb_id, ret.period_id): ret
-        for ret in returns_with_versions([p.pk for p in periods], icb_ids)
+        for ret in returns_with_versions(Q(period__in=periods, icb_id__in=icb_ids))
     }
-    counts = answer_counts(
-        current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb_id__in=icb_ids)),
-        "standard__section__code",
-    )
+    submissions = {
+        ret.current_submission: (ret.icb_id, ret.period_id)
+        for ret in returns.values()
+        if ret.current_submission is not None
+    }
+    counts = answer_counts(submissions, SECTION_KEY)
     rows = []
     for period, org, is_predecessor in wanted:
         row = row_of(org, returns.get((org.pk, period.pk)), period, today)

@@ -47,11 +47,10 @@ from assurance.models import (
     ReportingPeriod,
     Section,
     Submission,
-    SubmittedAnswer,
     SubmittedMetricValue,
+    SubmittedSection,
     ToolkitVersion,
 )
-from assurance.rating import answer_rating_expression
 from assurance.register_counts import icb_counts
 from organisations.models import Organisation, OrganisationKind
 from reporting.models import FigureKind, ReportFigure
@@ -113,21 +112,21 @@ def _submissions_by_period(current: list[int]) -> dict[int, list[int]]:
 
 
 def rag_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
-    """Per quarter and section, the current submissions' answers counted."""
+    """Per quarter and section, the current submissions' answers counted
+    (validated where recorded, else self-assessed): summed from the counts
+    the database keeps per submitted section (`SubmittedSection`)."""
     periods = year_periods(financial_year)
     current = current_versions(QuarterlyReturn.objects.filter(period__in=periods, icb__in=icbs))
-    counted = answer_rating_expression()
     rows = list(
-        SubmittedAnswer.objects.filter(submission_id__in=current)
-        .alias(_counted=counted)
+        SubmittedSection.objects.filter(submission_id__in=current)
         .values(
             period_id=F("submission__quarterly_return__period_id"),
-            code=F("standard__section__code"),
+            code=F("section__code"),
         )
         .annotate(
-            **{key: Count("pk", filter=Q(_counted=key)) for key in RAG_KEYS},
-            validated=Count("pk", filter=Q(validated_rating__gt="")),
-            answers=Count("pk"),
+            **{key: Sum(f"validated_{key}") for key in RAG_KEYS},
+            validated=Sum("validated"),
+            answers=Sum("answers"),
         )
         .order_by()
     )

@@ -39,6 +39,7 @@ from assurance.models.submissions import (
     SubmittedAction,
     SubmittedAnswer,
     SubmittedMetricValue,
+    SubmittedSection,
 )
 from assurance.models.toolkit import (
     ComputedFrom,
@@ -70,6 +71,7 @@ __all__ = [
     "SubmittedAction",
     "SubmittedAnswer",
     "SubmittedMetricValue",
+    "SubmittedSection",
     "Network",
     "Post",
     "PostCondition",

@@ -98,6 +98,46 @@ class SubmittedAnswer(models.Model):
         return f"{self.submission} {self.standard.code}"
 
 
+class SubmittedSection(models.Model):
+    """A submission's answers in one section counted by rating: as the ICB
+    rated them (`red` … `not_applicable`), on the validated basis (the
+    region's rating where recorded, else the ICB's: `validated_red` …), how
+    many the region rated otherwise (`differing`), how many it rated at all
+    (`validated`) and how many answers there are (`answers`).
+
+    Kept by the database itself, not by the services: triggers on
+    `SubmittedAnswer` (migration `0011_submitted_sections`) add each answer
+    written and move its count when the region validates it, whoever writes
+    (the submit service, the data generator, the admin). The heatmap reads a
+    section's cell here instead of counting its answers again on every page."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="section_counts"
+    )
+    section = models.ForeignKey("assurance.Section", on_delete=models.PROTECT, related_name="+")
+    red = models.IntegerField(default=0)
+    amber = models.IntegerField(default=0)
+    green = models.IntegerField(default=0)
+    not_applicable = models.IntegerField(default=0)
+    validated_red = models.IntegerField(default=0)
+    validated_amber = models.IntegerField(default=0)
+    validated_green = models.IntegerField(default=0)
+    validated_not_applicable = models.IntegerField(default=0)
+    differing = models.IntegerField(default=0)
+    validated = models.IntegerField(default=0)  # the answers the region rated
+    answers = models.IntegerField(default=0)  # every answer, rated or not
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "section"], name="submitted_section_one_per_section"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.section_id}"
+
+
 class SubmittedAction(models.Model):
     """One step of a submitted answer's action plan, as it stood."""
 
