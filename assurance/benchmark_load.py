@@ -200,18 +200,8 @@ def _server_start(port: int, log) -> subprocess.Popen:
     if settings.REDIS_URL:  # the cache this process uses (a test run picks its own)
         env["REDIS_URL"] = settings.REDIS_URL
     return subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "saaf.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-        ],  # fmt: skip
+        [sys.executable, "-m", "gunicorn", "saaf.wsgi:application", "--workers", "2"]
+        + ["--bind", f"127.0.0.1:{port}", "--timeout", "120"],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log,
@@ -305,6 +295,23 @@ def _stats(prefix: Path) -> dict[str, dict]:
         }
 
 
+def _locust_command(base: str, users: int, seconds: int, prefix: Path) -> list[str]:
+    options = {
+        "--users": users,
+        "--spawn-rate": users,  # all at once: each then waits its turn (start_spread)
+        "--run-time": f"{seconds}s",
+        "--stop-timeout": 2,  # for requests in flight at the end
+        "--host": base,
+        "--csv": prefix,
+        "--exit-code-on-error": 0,  # errors are counted, not a failure of the run
+        "--loglevel": "WARNING",
+    }
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
+    for option, value in options.items():
+        command += [option, str(value)]
+    return [*command, "--only-summary"]
+
+
 @entry("load", scale_target=10, committed=True)
 def load(bench: Bench) -> Measurement:
     if connection.vendor != "postgresql":
@@ -344,44 +351,20 @@ def load(bench: Bench) -> Measurement:
                 _warm_up(base, pages, identities[0])
                 prefix = folder / "locust"
                 runner = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-                    [
-                        sys.executable,
-                        "-m",
-                        "locust",
-                        "-f",
-                        str(LOCUSTFILE),
-                        "--headless",
-                        "--users",
-                        str(users),
-                        "--spawn-rate",
-                        str(users),
-                        "--run-time",
-                        f"{seconds}s",
-                        "--stop-timeout",
-                        "5",
-                        "--host",
-                        base,
-                        "--csv",
-                        str(prefix),
-                        "--only-summary",
-                        "--exit-code-on-error",
-                        "0",
-                        "--loglevel",
-                        "WARNING",
-                    ],  # fmt: skip
+                    _locust_command(base, users, seconds, prefix),
                     cwd=folder,
                     env={**os.environ, "SAAF_LOAD_PLAN": str(plan)},
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
                 )
                 try:
-                    _, errors = runner.communicate(timeout=seconds + 120)
+                    _, stderr = runner.communicate(timeout=seconds + 120)
                 except subprocess.TimeoutExpired:
                     raise BenchmarkError("locust did not finish in time.") from None
                 if runner.returncode != 0:
                     raise BenchmarkError(
                         f"locust failed ({runner.returncode}):\n"
-                        + errors.decode(errors="replace")[-2000:]
+                        + stderr.decode(errors="replace")[-2000:]
                     )
                 stats = _stats(prefix)
         finally:
@@ -390,6 +373,8 @@ def load(bench: Bench) -> Measurement:
             _identities_delete(session_keys)
 
     total, floor = stats.get("Aggregated", {}), stats.get("floor", {})
+    if not total.get("requests"):
+        raise BenchmarkError("locust made no requests.")
     measured = LoadMeasurement(
         "load",
         f"{users} users for {seconds} s on gunicorn (2 workers)",
