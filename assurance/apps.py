@@ -28,3 +28,5 @@ class AssuranceConfig(AppConfig):
         )
         # Home-page panels: the reporting periods and the register's findings.
         panels_register()
+        # The benchmark's entries beyond the pages: the API, the load on a server.
+        from assurance import benchmark_api, benchmark_load  # noqa: F401

@@ -8,10 +8,13 @@ signed-in page (allauth's sessions page); every other entry is also given as
 a multiple of it (`floor_ratio`), which is what the targets are written in
 (docs/performance.md).
 
-Later issues add their entries (heatmaps, return pages, rollup, PDF, load)
-with `@entry("name")`. Everything the benchmark writes (its user, sessions) is
-rolled back at the end: it leaves the database as it found it. Log records
-below WARNING (one per request) are silenced while it measures.
+Later issues add their entries (heatmaps, return pages, the API, rollup,
+PDF, load) with `@entry("name")`. Everything the benchmark writes (its user,
+sessions) is rolled back at the end: it leaves the database as it found it.
+An entry marked `committed` (the load on a real server, which reads the
+database from other processes) runs after that rollback and deletes what it
+wrote itself. Log records below WARNING (one per request) are silenced while
+it measures.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from organisations.models import Membership, Organisation, OrganisationKind, Rol
 from organisations.reference_data import NATIONAL_CODE
 
 DEFAULT_RUNS = 7
+DEFAULT_LOAD_USERS = 50
+DEFAULT_LOAD_SECONDS = 60
 WARM_UP_RUNS = 2
 BENCHMARK_EMAIL = "benchmark@saaf.invalid"
 
@@ -66,6 +71,12 @@ class Measurement:
     raw_sql_ms: float | None = None
     ratio: float | None = None
 
+    def summary(self) -> str:
+        """What the table adds after the figures (an entry's own measures)."""
+        if self.raw_sql_ms is not None:
+            return f"raw SQL {self.raw_sql_ms:.1f} ms, ratio {self.ratio:.1f}"
+        return ""
+
 
 @dataclass
 class Entry:
@@ -76,17 +87,26 @@ class Entry:
     # Against the scale-1 baseline: at most this many times its time, and
     # the same number of queries.
     scale_target: float | None = None
+    # Runs outside the benchmark's rolled-back transaction (other processes
+    # must read what it writes) and cleans up after itself.
+    committed: bool = False
 
 
 ENTRIES: dict[str, Entry] = {}
 
 
-def entry(name: str, *, floor_target: float | None = None, scale_target: float | None = None):
+def entry(
+    name: str,
+    *,
+    floor_target: float | None = None,
+    scale_target: float | None = None,
+    committed: bool = False,
+):
     """Register a benchmark entry: a function of the `Bench` that returns a
     `Measurement` (usually `bench.measure(name, path)`), with its targets."""
 
     def register(function: Callable[[Bench], Measurement]):
-        ENTRIES[name] = Entry(name, function, floor_target, scale_target)
+        ENTRIES[name] = Entry(name, function, floor_target, scale_target, committed)
         return function
 
     return register
@@ -101,6 +121,9 @@ class Bench:
     region: Organisation
     icb: Organisation
     warm_up: int = WARM_UP_RUNS
+    # The load entry's simulated users, and how long they run.
+    load_users: int = DEFAULT_LOAD_USERS
+    load_seconds: int = DEFAULT_LOAD_SECONDS
 
     def _get(self, path: str, post: dict | None = None, client: Client | None = None) -> int:
         client = client or self.client
@@ -457,8 +480,8 @@ class BenchmarkReport:
             checks = "; ".join(
                 f"{wording}: {'met' if met else 'NOT MET'}" for wording, met in m.targets.items()
             )
-            if m.raw_sql_ms is not None:
-                checks = f"raw SQL {m.raw_sql_ms:.1f} ms, ratio {m.ratio:.1f}; {checks}"
+            if m.summary():
+                checks = f"{m.summary()}; {checks}"
             lines.append(f"{line}  {checks}".rstrip())
         lines += [f"{name:<32}skipped: {why}" for name, why in self.skipped.items()]
         return "\n".join(lines)
@@ -483,14 +506,15 @@ def _check_targets(report: BenchmarkReport, baseline: dict | None) -> None:
         if item.floor_target is not None and at_scale_one:
             m.targets[f"≤ {item.floor_target:g}× floor"] = m.floor_ratio <= item.floor_target
         before = (baseline or {}).get("entries", {}).get(m.name)
-        if before:
+        if before and before["median_ms"]:
             m.baseline_ratio = m.median_ms / before["median_ms"]
             m.baseline_queries = before["queries"]
             if item.scale_target is not None:
                 m.targets[f"≤ {item.scale_target:g}× baseline"] = (
                     m.baseline_ratio <= item.scale_target
                 )
-                m.targets["same queries as baseline"] = m.queries == before["queries"]
+                if before["queries"]:  # the load counts none
+                    m.targets["same queries as baseline"] = m.queries == before["queries"]
 
 
 def data_size() -> dict:
@@ -576,39 +600,66 @@ class _Rollback(Exception):
 
 
 def run_benchmark(
-    *, runs: int = DEFAULT_RUNS, only: list[str] | None = None, baseline: dict | None = None
+    *,
+    runs: int = DEFAULT_RUNS,
+    only: list[str] | None = None,
+    baseline: dict | None = None,
+    load_users: int = DEFAULT_LOAD_USERS,
+    load_seconds: int = DEFAULT_LOAD_SECONDS,
 ) -> BenchmarkReport:
     """Measure every registered entry (or those named in `only`; the floor is
     always measured, for the ratios), and check their targets: against the
     floor at scale 1, and against `baseline` (an earlier report's JSON, the
-    scale-1 run) at larger scales."""
+    scale-1 run) at larger scales. The `committed` entries (the load) run
+    last, after the rollback."""
     unknown = set(only or []) - set(ENTRIES)
     if unknown:
         raise BenchmarkError(f"No such entries: {', '.join(sorted(unknown))}.")
     if runs < 1:
         raise BenchmarkError("Runs is a whole number from 1.")
+    if load_users < 1 or load_seconds < 1:
+        raise BenchmarkError("The load's users and seconds are whole numbers from 1.")
+
+    def selected(name: str) -> bool:
+        return not only or name in only or name == "floor"
+
     report = BenchmarkReport(connection.vendor, data_size(), runs)
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
     # One log line per request would bury the table: quiet while measuring.
     logging.disable(logging.INFO)
     try:
-        with override_settings(ALLOWED_HOSTS=hosts), transaction.atomic():
-            region, icb = _landmarks()
-            bench = Bench(_signed_in_client(), runs, region, icb)
-            floor_measured = ENTRIES["floor"].measure(bench)
-            for name, item in ENTRIES.items():
-                if only and name not in only and name != "floor":
-                    continue
-                try:
-                    measured = floor_measured if name == "floor" else item.measure(bench)
-                except BenchmarkSkipped as skipped:
-                    report.skipped[name] = str(skipped)
-                    continue
-                measured.floor_ratio = measured.median_ms / floor_measured.median_ms
-                report.entries.append(measured)
-            raise _Rollback
-    except _Rollback:
-        pass
+        try:
+            with override_settings(ALLOWED_HOSTS=hosts), transaction.atomic():
+                region, icb = _landmarks()
+                bench = Bench(
+                    _signed_in_client(),
+                    runs,
+                    region,
+                    icb,
+                    load_users=load_users,
+                    load_seconds=load_seconds,
+                )
+                floor_measured = ENTRIES["floor"].measure(bench)
+                for name, item in ENTRIES.items():
+                    if not selected(name) or item.committed:
+                        continue
+                    try:
+                        measured = floor_measured if name == "floor" else item.measure(bench)
+                    except BenchmarkSkipped as skipped:
+                        report.skipped[name] = str(skipped)
+                        continue
+                    measured.floor_ratio = measured.median_ms / floor_measured.median_ms
+                    report.entries.append(measured)
+                raise _Rollback
+        except _Rollback:
+            pass
+        for name, item in ENTRIES.items():
+            if not selected(name) or not item.committed:
+                continue
+            try:
+                report.entries.append(item.measure(bench))
+            except BenchmarkSkipped as skipped:
+                report.skipped[name] = str(skipped)
     finally:
         logging.disable(logging.NOTSET)
     report.baseline_data = baseline["data"] if baseline else None

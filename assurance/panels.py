@@ -22,10 +22,10 @@ from django.db.models import Q
 from django.urls import reverse
 
 from assurance.completeness import icb_record
-from assurance.findings import icb_registers
 from assurance.heatmap import heatmap_period
 from assurance.models import QuarterlyReturn, ReportingPeriod
 from assurance.permissions import can_manage_toolkit
+from assurance.register_counts import icb_counts
 from assurance.return_lists import latest_period
 from assurance.return_progress import return_progress
 from assurance.selectors import PeriodState, period_state
@@ -142,7 +142,10 @@ class RegisterScope:
 
 def register_scopes(*, user, on: datetime.date | None = None) -> list[RegisterScope]:
     """Findings per organisation the user holds a role in, computed for all of
-    them together in a fixed number of queries."""
+    them together in a fixed number of queries: counted in the database
+    (`assurance.register_counts`, as the overviews count them), since a
+    national admin's home page would otherwise build every post and holder
+    in England as objects (half a second at scale 1)."""
     on = on or dates.today()
     wanted: list[tuple[Organisation, str]] = []
     seen = set()
@@ -165,26 +168,26 @@ def register_scopes(*, user, on: datetime.date | None = None) -> list[RegisterSc
     chosen = Q(pk__in=icb_ids) | (Q(parent__in=region_ids) & current)
     if any(kind == "national" for _, kind in wanted):
         chosen |= current
-    icbs = Organisation.objects.visible_to(user).icbs().filter(chosen).select_related("parent")
-    rollups = icb_registers(icbs.order_by("name"), on=on)
+    icbs = list(Organisation.objects.visible_to(user).icbs().filter(chosen).order_by("name"))
+    counts = icb_counts(icbs, on=on)
 
     def total(selected) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for rollup in selected:
-            for key, value in rollup.counts().items():
-                counts[key] = counts.get(key, 0) + value
-        return counts
+        summed: dict[str, int] = {}
+        for icb in selected:
+            for key, value in counts.get(icb.pk, {}).items():
+                summed[key] = summed.get(key, 0) + value
+        return summed
 
     scopes = []
     for organisation, kind in wanted:
         if kind == "national":
-            selected = [r for r in rollups if r.icb.existed_on(on)]
+            selected = [icb for icb in icbs if icb.existed_on(on)]
         elif kind == "region":
             selected = [
-                r for r in rollups if r.icb.parent_id == organisation.pk and r.icb.existed_on(on)
+                icb for icb in icbs if icb.parent_id == organisation.pk and icb.existed_on(on)
             ]
         else:
-            selected = [r for r in rollups if r.icb.pk == organisation.pk]
+            selected = [icb for icb in icbs if icb.pk == organisation.pk]
         scopes.append(RegisterScope(organisation, kind, len(selected), total(selected)))
     return scopes
 
