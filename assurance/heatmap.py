@@ -144,9 +144,13 @@ def current_submissions(returns: models.QuerySet) -> dict[int, tuple[int, int]]:
         .order_by("-version")
         .values("version")[:1]
     )
-    rows = Submission.objects.filter(
-        quarterly_return__in=returns, version=Subquery(latest)
-    ).values_list("pk", "quarterly_return__icb_id", "quarterly_return__period_id")
+    rows = (
+        Submission.objects.filter(quarterly_return__in=returns, version=Subquery(latest))
+        .values_list("pk", "quarterly_return__icb_id", "quarterly_return__period_id")
+        # Unsorted: the model's order (by the return's period and ICB name)
+        # joins two more tables and sorts, for a dict.
+        .order_by()
+    )
     return {pk: (icb_id, period_id) for pk, icb_id, period_id in rows}
 
 

@@ -263,7 +263,8 @@ def metric_groups_in_sql(
     """PostgreSQL only. Grouped by metric id, not code: a quarter's values
     are of its toolkit version's metrics, so the groups are the same, and
     sorting integers rather than text halved the query's time."""
-    icb = "submission__quarterly_return__icb_id"
+    if current is None:
+        current = trend_submissions(financial_year=financial_year, icbs=icbs)
     rows = (
         _current_metric_values(
             financial_year=financial_year, icbs=icbs, codes=codes, current=current
@@ -274,9 +275,9 @@ def metric_groups_in_sql(
             total=Sum("counted"),
             n=Count("pk"),
             # Unordered: sorting inside each group cost a third of the query;
-            # the lists are sorted below, a few dozen ids each.
+            # the list is sorted below, a few dozen ids each. The ICBs are
+            # the submissions' (from `current`), not aggregated again.
             submission_ids=ArrayAgg("submission_id"),
-            icb_ids=ArrayAgg(icb),
         )
         .order_by()
     )
@@ -295,7 +296,7 @@ def metric_groups_in_sql(
             total=row["total"],
             values=row["n"],
             submission_ids=sorted(row["submission_ids"]),
-            icb_ids=sorted(row["icb_ids"]),
+            icb_ids=sorted(current[pk][0] for pk in row["submission_ids"]),
         )
     return groups
 
