@@ -165,12 +165,14 @@ def national_data_generate(
     providers: int | None = None,
     today: datetime.date | None = None,
     history: bool = False,
+    history_since: int | None = None,
 ) -> NationalDataReport:
     """Generate the national data (see the module's doc). `providers`
     overrides 1,500 × `scale` (tests use a few dozen); `today` is the day the
     findings are as of (default: today in London); `history` adds the closed
     periods' returns (`assurance.national_history`: the command's default;
-    tests of the register alone leave them out, as they take seconds)."""
+    tests of the register alone leave them out, as they take seconds), from
+    the financial year `history_since` (default: the first, 2022/23)."""
     if not settings.DEBUG:
         raise NationalDataRefused(
             "Generated national data is never loaded in production mode (DJANGO_DEBUG off): "
@@ -218,7 +220,8 @@ def national_data_generate(
             rng, icbs, today=today, actor=actor
         )
         if history:  # its own random stream: the contributors' data stay the same without it
-            report.contributed |= national_history_generate(seed=seed, today=today)
+            since = {} if history_since is None else {"since": history_since}
+            report.contributed |= national_history_generate(seed=seed, today=today, **since)
         for contributor in _contributors:
             report.contributed |= contributor(rng, icbs, today=today, actor=actor)
     _analyse()
