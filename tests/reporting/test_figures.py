@@ -20,7 +20,9 @@ from reporting.figures import (
 from reporting.models import FigureKind
 from tests.reporting.conftest import YEAR
 
-pytestmark = pytest.mark.xdist_group("figures_history")  # one module_history, one process
+# Meant to keep one module_history to one process; pytest-xdist 3.8 under
+# pytest 9.2 ignores it, so each process that runs a test here builds its own.
+pytestmark = pytest.mark.xdist_group("figures_history")
 
 
 def _current(ret):
