@@ -6,7 +6,7 @@ What a heatmap reads (`../shared/RETURNS.md`, "What other features read"):
 - the **current submission** of a return: its latest accepted version, else
   its latest submitted one. The region accepts only the version under review,
   which is always the latest, and an accepted return is never sent back, so
-  the current submission is the return's highest version (`current_versions`);
+  the current submission is the return's highest version (`current_submissions`);
   its ratings are marked "awaiting review", "under review" or "returned for
   changes" until the region accepts it;
 - **states instead of a rating**: no return at all for an expected ICB is
@@ -152,11 +152,6 @@ def current_submissions(returns: models.QuerySet) -> dict[int, tuple[int, int]]:
         .order_by()
     )
     return {pk: (icb_id, period_id) for pk, icb_id, period_id in rows}
-
-
-def current_versions(returns: models.QuerySet) -> list[int]:
-    """The ids of the current submissions of `returns`. One query."""
-    return list(current_submissions(returns))
 
 
 def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
