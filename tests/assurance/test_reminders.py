@@ -14,7 +14,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
+from markupsafe import escape  # as the Jinja2 pages escape (an apostrophe as &#39;)
 
 from assurance.models import ReportingPeriod, ReturnReminder
 from assurance.reminders import (

@@ -4,14 +4,12 @@ region's outcome of each, one version read as it was submitted, and the
 differences between two versions or the latest one and the draft, with a
 clear answer to a bad choice; scoped like the return; query counts fixed."""
 
-from html import escape
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils.html import escape
+from markupsafe import escape  # as the Jinja2 pages escape (an apostrophe as &#39;)
 
 from assurance.models import Submission
 from assurance.services.returns import ActionInput, evidence_upload

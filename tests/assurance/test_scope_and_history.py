@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils.html import escape
+from markupsafe import escape  # as the Jinja2 pages escape (an apostrophe as &#39;)
 
 from assurance.models import PostType
 from assurance.services import register as register_services
