@@ -36,7 +36,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 
 from django.db import models
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
@@ -71,6 +70,9 @@ class Basis(models.TextChoices):
     SELF = "self", "Self-assessed"
     VALIDATED = "validated", "Validated"
     DIFFER = "differ", "Where they differ"
+
+
+_SELF = Basis.SELF.value
 
 
 class CellState(models.TextChoices):
@@ -193,6 +195,35 @@ def _add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
+_NO_CELL = CellRating("", {})
+# Each count's cell, shared: a heatmap's cells repeat a few count tuples
+# (sections of a handful of standards), and a CellRating is never changed.
+_CELL_OF: dict[tuple[int, ...], CellRating] = {}
+
+
+def _cell_of(counts: tuple[int, ...]) -> CellRating:
+    """The worst-of rule on one basis's counts (as `cell_rating` on the ratings)."""
+    found = _CELL_OF.get(counts)
+    if found is None:
+        red, amber, green, not_applicable = counts
+        worst = (
+            "red"
+            if red
+            else "amber"
+            if amber
+            else "green"
+            if green
+            else NOT_APPLICABLE
+            if not_applicable
+            else ""
+        )
+        named = {r: n for r, n in zip(_COUNTED, counts, strict=True) if n}
+        found = CellRating(worst, named)
+        if len(_CELL_OF) < 50_000:  # bounded: counts are small numbers
+            _CELL_OF[counts] = found
+    return found
+
+
 @dataclass(slots=True)
 class Counted:
     """The counts behind one cell: its answers' ratings on both bases (red,
@@ -202,8 +233,6 @@ class Counted:
     self_counts: tuple[int, int, int, int]
     validated_counts: tuple[int, int, int, int]
     differing: int = 0
-    # Each basis's cell once: a heatmap asks a cell for it several times.
-    _cells: dict[str, CellRating] = field(default_factory=dict, repr=False, compare=False)
 
     def __add__(self, other: Counted) -> Counted:
         return Counted(
@@ -214,24 +243,7 @@ class Counted:
 
     def cell(self, basis: str) -> CellRating:
         """The worst-of rule on the counts (as `cell_rating` on the ratings)."""
-        found = self._cells.get(basis)
-        if found is None:
-            counts = self.self_counts if basis == Basis.SELF else self.validated_counts
-            red, amber, green, not_applicable = counts
-            worst = (
-                "red"
-                if red
-                else "amber"
-                if amber
-                else "green"
-                if green
-                else NOT_APPLICABLE
-                if not_applicable
-                else ""
-            )
-            named = {r: n for r, n in zip(_COUNTED, counts, strict=True) if n}
-            found = self._cells[basis] = CellRating(worst, named)
-        return found
+        return _cell_of(self.self_counts if basis == _SELF else self.validated_counts)
 
 
 SECTION_KEY = "standard__section__code"
@@ -297,33 +309,46 @@ class Column:
     unit: str = ""
 
 
-@dataclass
 class Cell:
     """One ICB's rating for one column. For metrics, `value` is the figure
-    (as text) and the rating that of the figure."""
+    (as text) and the rating that of the figure. Made hundreds of times per
+    heatmap: its ratings are worked out once, when it is made."""
 
-    column: Column
-    counted: Counted | None
-    basis: str
-    trend: str = ""
-    previous: str | None = None
-    value: str = ""
+    __slots__ = (
+        "column",
+        "counted",
+        "basis",
+        "trend",
+        "previous",
+        "value",
+        "self_rating",
+        "validated",
+        "shown",
+        "rating",
+    )
 
-    @cached_property
-    def self_rating(self) -> CellRating:
-        return self.counted.cell(Basis.SELF) if self.counted else CellRating("", {})
-
-    @cached_property
-    def validated(self) -> CellRating:
-        return self.counted.cell(Basis.VALIDATED) if self.counted else CellRating("", {})
-
-    @cached_property
-    def shown(self) -> CellRating:
-        return self.self_rating if self.basis == Basis.SELF else self.validated
-
-    @property
-    def rating(self) -> str:
-        return self.shown.rating
+    def __init__(
+        self,
+        column: Column,
+        counted: Counted | None,
+        basis: str,
+        trend: str = "",
+        previous: str | None = None,
+        value: str = "",
+    ) -> None:
+        self.column = column
+        self.counted = counted
+        self.basis = basis
+        self.trend = trend
+        self.previous = previous
+        self.value = value
+        if counted is None:
+            self.self_rating = self.validated = _NO_CELL
+        else:
+            self.self_rating = _cell_of(counted.self_counts)
+            self.validated = _cell_of(counted.validated_counts)
+        self.shown = self.self_rating if basis == _SELF else self.validated
+        self.rating = self.shown.rating
 
     @property
     def word(self) -> str:
@@ -495,6 +520,9 @@ def _metric_cells(submission_ids: list[int]) -> dict[tuple[int, str], tuple[str,
     return found
 
 
+_NO_VALUE = ("", "")
+
+
 def _metric_counted(rating: str) -> Counted | None:
     return Counted(_ONE[rating], _ONE[rating]) if rating else None
 
@@ -664,10 +692,11 @@ def heatmap_build(
         row.compared_with = compared.get(icb.pk, [])
         if row.rated:
             for column in columns:
-                cell = Cell(column, counted.get((icb.pk, column.key)), basis)
-                cell.value = metric_cells.get((icb.pk, column.key), ("", ""))[1]
-                cell.previous = before.get((icb.pk, column.key))
-                cell.trend = trend_of(cell.previous, cell.rating)
+                key = (icb.pk, column.key)
+                value = metric_cells.get(key, _NO_VALUE)[1]
+                cell = Cell(column, counted.get(key), basis, value=value)
+                cell.previous = previous_rating = before.get(key)
+                cell.trend = trend_of(previous_rating, cell.rating)
                 row.cells.append(cell)
         rows.append(row)
     total = len(rows)
