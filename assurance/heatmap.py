@@ -156,7 +156,16 @@ def current_submissions(returns: models.QuerySet) -> dict[int, tuple[int, int]]:
     return {pk: (icb_id, period_id) for pk, icb_id, period_id in rows}
 
 
-def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
+def previous_period(
+    period: ReportingPeriod, periods: list[ReportingPeriod] | None = None
+) -> ReportingPeriod | None:
+    """The quarter before `period`: found in `periods` when both are there
+    (the latest periods, newest first, as the heatmap page reads them to
+    link), else read."""
+    order = [(p.financial_year, p.quarter) for p in periods or []]
+    here = (period.financial_year, period.quarter)
+    if here in order and order.index(here) + 1 < len(order):
+        return periods[order.index(here) + 1]
     return (
         ReportingPeriod.objects.filter(
             Q(financial_year=period.financial_year, quarter__lt=period.quarter)
@@ -271,9 +280,9 @@ def answer_counts(
         if codes is not None:
             sections = sections.filter(section__code__in=codes)
         rows = sections.values_list("submission_id", "section__code", *_SECTION_COUNTS)
-        for submission_id, code, *n in rows:
-            icb_id, period_id = submissions[submission_id]
-            found[icb_id, period_id, code] = Counted(tuple(n[:4]), tuple(n[4:8]), n[8])
+        for row in rows:  # a tuple: its slices are the counts as they are
+            icb_id, period_id = submissions[row[0]]
+            found[icb_id, period_id, row[1]] = Counted(row[2:6], row[6:10], row[10])
         return found
     answers = SubmittedAnswer.objects.filter(submission_id__in=ids)
     if codes is not None:
@@ -637,13 +646,16 @@ def heatmap_build(
     rating: str = "",
     today: datetime.date | None = None,
     sections: list[Section] | None = None,
+    periods: list[ReportingPeriod] | None = None,
 ) -> Heatmap:
     """The heatmap of `period` for the ICBs expected to return that `user`
     may read (in `region`, if given), grouped by region, with each region's
     answer counts per column. A fixed number of queries: ICBs, columns,
     returns, the previous period, its links, and the answers of both periods
     counted (for metrics: this quarter's values, then last quarter's).
-    `sections`: the period's sections in order, where the caller has them."""
+    `sections`: the period's sections in order, and `periods`: the latest
+    periods, newest first, where the caller has them (the previous period is
+    then read from them when it is there)."""
     today = today or dates.today()
     icbs = expected_icbs(period).visible_to(user).order_by("parent__name", "name")
     if region is not None:
@@ -651,7 +663,7 @@ def heatmap_build(
     icbs = list(icbs)
     columns = _columns(period, view, section, sections)
     ids = [i.pk for i in icbs]
-    previous = previous_period(period)
+    previous = previous_period(period, periods)
     compared = _compared_with(icbs, previous) if previous else {}
     # This quarter's returns and those the trend compares with, in one query,
     # with the ids of their current submissions to read the answers by.

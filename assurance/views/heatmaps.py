@@ -155,8 +155,9 @@ _DIFFERS = (
 
 
 def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
-    """One cell's `<td>`: its word linked to the answers behind it, its
-    counts (or value), its change since last quarter and the "differs" marker."""
+    """One cell's `<td>`: its word linked to the answers behind it (`href`,
+    already escaped), its counts (or value), its change since last quarter
+    and the "differs" marker."""
     if cell.counted is None and not cell.value:
         shown = written.get(cell.word)
         if shown is None:
@@ -164,22 +165,23 @@ def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
             shown = _CELL_OPEN.format("saaf-rag saaf-rag--none") + word + _CELL_CLOSE
             written[cell.word] = shown
         return shown
-    differs = cell.differs and heatmap.basis != Basis.SELF
-    agreed = heatmap.basis == Basis.DIFFER and not cell.differs
-    detail = cell.value or cell.shown.text
     # Only the link's address is the cell's own: the rest repeats across a
     # heatmap's cells (same column, counts and trend), so it is written once.
+    # Its ratings (CellRatings, shared between cells of the same counts, and
+    # alive as long as the heatmap) stand for its words and counts.
+    differs = cell.differs
     key = (
         cell.column.label,
-        cell.word,
-        cell.rating,
-        detail,
+        id(cell.shown),
+        id(cell.self_rating) if differs else None,
+        cell.value,
         cell.trend,
-        agreed,
-        cell.differs_text if differs else None,
     )
     found = written.get(key)
     if found is None:
+        differs = differs and heatmap.basis != Basis.SELF
+        agreed = heatmap.basis == Basis.DIFFER and not cell.differs
+        detail = cell.value or cell.shown.text
         parts = [_LINKED.format(escape(cell.word), escape(cell.column.label))]
         if detail:
             parts.append(_DETAIL.format(escape(detail)))
@@ -196,7 +198,7 @@ def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
         css = f"saaf-rag saaf-rag--{rating}" + (" saaf-rag--differs" if differs else "")
         found = written[key] = (_CELL_OPEN.format(css) + _LINK, "".join(parts) + _CELL_CLOSE)
     head, rest = found
-    return head + str(escape(href)) + rest
+    return head + href + rest
 
 
 def rows_show(heatmap: Heatmap) -> None:
@@ -205,23 +207,29 @@ def rows_show(heatmap: Heatmap) -> None:
     `heatmaps/_groups.jinja` show them (the page and the annual report)."""
     period = heatmap.period
     # One reverse for every row and one for every cell: the ICB's and the
-    # section's codes go in their place.
+    # section's codes go in their place, each escaped once (per row, per column).
     quarters = reverse("assurance:heatmap_icb", args=["_I_"])
     base = reverse(
         "assurance:heatmap_cell", args=[period.financial_year, period.quarter, "_I_", "_S_"]
     )
+    before_section, _, after_section = base.partition("_S_")
     anchor = {View.METRICS: "#metric-", View.SECTIONS: ""}.get(heatmap.view, "#standard-")
+    to_column = [
+        str(escape(column.section_code + after_section + (anchor + column.key if anchor else "")))
+        for column in heatmap.columns
+    ]
     written: dict = {}
     for row in heatmap.rows:
         row.icb_href = quarters.replace("_I_", row.icb.code)
-        prefix = base.replace("_I_", row.icb.code)
-        cells = []
-        for cell in row.cells:
-            href = prefix.replace("_S_", cell.column.section_code)
-            if anchor:
-                href += anchor + cell.column.key
-            cells.append(_cell_html(cell, heatmap, href, written))
-        row.cells_html = Markup("".join(cells))  # noqa: S704 (each value escaped)
+        to_row = str(escape(before_section.replace("_I_", row.icb.code)))
+        row.cells_html = Markup(  # noqa: S704 (each value escaped)
+            "".join(
+                [
+                    _cell_html(cell, heatmap, to_row + to_column[index], written)
+                    for index, cell in enumerate(row.cells)
+                ]
+            )
+        )
 
 
 def _heatmap_page(
@@ -241,8 +249,19 @@ def _heatmap_page(
     if form.is_bound:
         form.is_valid()  # a wrong choice is shown as an error; its default is used
     choices = form.choices()
+    # The quarters to link to; the one before this is the trend's.
+    periods = list(
+        ReportingPeriod.objects.filter(opens_on__lte=dates.today()).order_by(
+            "-financial_year", "-quarter"
+        )[:QUARTERS_LINKED]
+    )
     heatmap = heatmap_build(
-        user=request.user, period=period, region=region, sections=sections, **choices
+        user=request.user,
+        period=period,
+        region=region,
+        sections=sections,
+        periods=periods,
+        **choices,
     )
     place = region.name if region else ("England" if is_national(request.user) else "your scope")
     what = {
@@ -271,11 +290,6 @@ def _heatmap_page(
         )
         if region
         else reverse("assurance:heatmap_national", args=[period.financial_year, period.quarter])
-    )
-    periods = list(
-        ReportingPeriod.objects.filter(opens_on__lte=dates.today()).order_by(
-            "-financial_year", "-quarter"
-        )[:QUARTERS_LINKED]
     )
     return render(
         request,
