@@ -3,8 +3,10 @@ expected, how many submitted on time, late or not at all, and where the
 submitted ones stand in the region's review, per region and for England.
 
 The one selector for these figures: the period page, the region's and the
-national lists of returns (`assurance.return_lists`), the heatmaps, reports
-and the API read it, so they all count the same way:
+national lists of returns (`assurance.return_lists`), reports and the API
+read it, and the heatmaps, which have read every expected ICB's return
+already, count those by the same rules (`completeness_counted`, held equal
+to it by a test), so they all count the same way:
 
 - expected: the ICBs that existed on the quarter's last day
   (`assurance.selectors.expected_icbs`). A dissolved ICB's outstanding return
@@ -132,6 +134,57 @@ def period_completeness(
         **{key: sum(getattr(r, key) for r in regions) for key in _COUNTED},
     )
     return [*regions, england]
+
+
+# Where a submitted return stands in the review, by its status.
+_BY_STATUS = {
+    ReturnStatus.SUBMITTED: "awaiting_review",
+    ReturnStatus.UNDER_REVIEW: "under_review",
+    ReturnStatus.RETURNED: "returned",
+    ReturnStatus.ACCEPTED: "accepted",
+}
+
+
+def completeness_counted(
+    expected: list[tuple[Organisation, QuarterlyReturn | None]],
+    *,
+    region: Organisation | None = None,
+) -> list[Completeness]:
+    """What `period_completeness` answers, counted by the same rules with no
+    query from what a page has read already: the expected ICBs (every one of
+    them, with their regions) each with its return for the period as
+    `assurance.heatmap.returns_with_versions` reads it (`version`,
+    `first_late`, `status`), or None. The heatmap's totals; held equal to
+    `period_completeness` by tests/assurance/test_completeness.py."""
+    counted: dict[int, dict[str, int]] = {}
+    regions: dict[int, Organisation] = {}
+    for icb, ret in expected:
+        counts = counted.setdefault(icb.parent_id, dict.fromkeys(_COUNTED, 0))
+        regions[icb.parent_id] = icb.parent
+        counts["expected"] += 1
+        if ret is None:
+            counts["missing"] += 1
+        elif ret.version is None:
+            counts["draft"] += 1
+        else:
+            counts["late" if ret.first_late else "on_time"] += 1
+            if ret.status in _BY_STATUS:
+                counts[_BY_STATUS[ret.status]] += 1
+    rows = sorted(
+        (
+            Completeness(regions[pk].code, regions[pk].name, **counts)
+            for pk, counts in counted.items()
+        ),
+        key=lambda row: row.region_name,
+    )
+    if region is not None:
+        return rows or [Completeness(region.code, region.name, 0, 0, 0, 0)]
+    england = Completeness(
+        region_code=None,
+        region_name="England",
+        **{key: sum(getattr(r, key) for r in rows) for key in _COUNTED},
+    )
+    return [*rows, england]
 
 
 # --- One ICB's record across the quarters --------------------------------------------

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from markupsafe import Markup, escape
 
-from assurance.completeness import period_completeness
+from assurance.completeness import completeness_counted
 from assurance.exports import table_response
 from assurance.forms.heatmaps import HeatmapFilterForm
 from assurance.heatmap import Basis, Heatmap, View, heatmap_build, heatmap_period, summary_text
@@ -278,10 +278,11 @@ def _heatmap_page(
             fmt=fmt,
         )
     rows_show(heatmap)
-    if region is not None:
-        totals = period_completeness(period, region=region)
-    elif is_national(request.user):
-        totals = period_completeness(period)
+    # Counted from the returns the heatmap read (as `period_completeness`
+    # would read them again): a region's for its page, England's for those
+    # who read every ICB, none for a page that shows only some.
+    if region is not None or is_national(request.user):
+        totals = completeness_counted(heatmap.expected, region=region)
     else:
         totals = []
     here = (

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assurance.completeness import period_completeness
+from assurance.completeness import completeness_counted, period_completeness
+from assurance.heatmap import heatmap_build
 from assurance.models import QuarterlyReturn
 from assurance.selectors import expected_icbs
 from assurance.services.returns import quarterly_return_start
@@ -21,6 +22,7 @@ from assurance.services.submissions import (
     quarterly_return_submit,
 )
 from organisations.models import Role
+from organisations.reference_data import NATIONAL_CODE
 from saaf.dates import today
 from tests.assurance.test_submission import (  # noqa: F401
     approver,
@@ -129,6 +131,33 @@ def test_the_figures_match_a_direct_count(ret, editor, approver, lead, q3, refer
             (own,) = period_completeness(q3, region=region)
         assert len(queries) == 1
         assert own == next(r for r in rows if r.region_code == region.code)
+
+    # The heatmap's totals, counted from the returns it read, are the same,
+    # also with a return sent back and one under review.
+    assert_heatmap_counts_the_same(q3, reference)
+    started = QuarterlyReturn.objects.filter(period=q3).values("icb")
+    first, second = expected_icbs(q3).exclude(pk__in=started).order_by("code")[:2]
+    sent_back = submit(first, q3)
+    regional = member(first.parent, Role.REGIONAL_LEAD)
+    quarterly_return_send_back(actor=regional, quarterly_return=sent_back, comment="Evidence?")
+    regional = member(second.parent, Role.REGIONAL_LEAD)
+    quarterly_return_review_start(actor=regional, quarterly_return=submit(second, q3))
+    england = period_completeness(q3)[-1]
+    assert (england.returned, england.under_review) == (1, 1)
+    assert_heatmap_counts_the_same(q3, reference)
+
+
+def assert_heatmap_counts_the_same(period, reference):
+    nssg = member(reference[NATIONAL_CODE], Role.NSSG_MEMBER)
+    national = heatmap_build(user=nssg, period=period, rating="red")  # a filter counts all
+    with CaptureQueriesContext(connection) as queries:
+        assert completeness_counted(national.expected) == period_completeness(period)
+    assert len(queries) == 1  # period_completeness's own
+    for region in {icb.parent for icb in expected_icbs(period)}:
+        heatmap = heatmap_build(user=nssg, period=period, region=region)
+        assert completeness_counted(heatmap.expected, region=region) == period_completeness(
+            period, region=region
+        )
 
 
 def test_a_region_that_expected_no_icb_has_a_row_of_zeros(q3, reference, toolkit):
