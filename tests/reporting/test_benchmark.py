@@ -16,8 +16,8 @@ from tests.reporting.conftest import YEAR
 
 pytestmark = [
     pytest.mark.django_db,
-    # Meant to keep one module_history to one process; pytest-xdist 3.8 under
-    # pytest 9.2 ignores it, so each process that runs a test here builds its own.
+    # Keeps one module_history to one process (`--dist loadgroup`; pytest is
+    # pinned to 9.1: pytest 9.2 drops the group, pytest-xdist issue 1386).
     pytest.mark.xdist_group("benchmark_history"),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="The benchmark is measured on PostgreSQL."

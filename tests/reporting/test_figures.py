@@ -20,8 +20,8 @@ from reporting.figures import (
 from reporting.models import FigureKind
 from tests.reporting.conftest import YEAR
 
-# Meant to keep one module_history to one process; pytest-xdist 3.8 under
-# pytest 9.2 ignores it, so each process that runs a test here builds its own.
+# Keeps one module_history to one process (`--dist loadgroup`; pytest is
+# pinned to 9.1: pytest 9.2 drops the group, pytest-xdist issue 1386).
 pytestmark = pytest.mark.xdist_group("figures_history")
 
 
