@@ -53,7 +53,13 @@ from assurance.models import (
     SubmittedMetricValue,
     SubmittedSection,
 )
-from assurance.rating import NOT_APPLICABLE, STANDARD_ORDER, CellRating, cell_rating
+from assurance.rating import (
+    NOT_APPLICABLE,
+    STANDARD_ORDER,
+    CellRating,
+    cell_rating,
+    counts_text,
+)
 from assurance.selectors import expected_icbs
 from organisations.models import Organisation, Succession
 from saaf import dates
@@ -108,6 +114,9 @@ RATING_FILTERS = {
     "draft": "Draft",
 }
 _RANK = {"red": 0, "amber": 1, "green": 2}
+# A cell's ratings from worst to best, by the worst-of rule: not applicable
+# only where nothing is rated, nothing at all last.
+_WORST_FIRST = {"red": 0, "amber": 1, "green": 2, NOT_APPLICABLE: 3, "": 4}
 
 # Marks on a rated row, by the return's status (accepted has none).
 STATUS_MARKS = {
@@ -625,16 +634,18 @@ def _previous_ratings(
                 if any((o.pk, column.key) in metrics for o in group):
                     found[icb_id, column.key] = worst
         return found
+    # The worst of the group's ratings is the rating of their counts added
+    # up (red if any is red, and so on), without adding them up.
     for icb_id, group in compared.items():
         group_ids = [o.pk for o in group]
         for column in columns:
-            total = None
-            for group_id in group_ids:
-                part = counts.get((group_id, previous.pk, column.key))
-                if part is not None:
-                    total = part if total is None else total + part
-            if total is not None:
-                found[icb_id, column.key] = total.cell(basis).rating
+            ratings = [
+                part.cell(basis).rating
+                for group_id in group_ids
+                if (part := counts.get((group_id, previous.pk, column.key))) is not None
+            ]
+            if ratings:
+                found[icb_id, column.key] = min(ratings, key=_WORST_FIRST.__getitem__)
     return found
 
 
@@ -760,4 +771,4 @@ def _groups(rows: list[Row], columns: list[Column], basis: str) -> list[RegionGr
 
 def summary_text(counts: dict[str, int]) -> str:
     """A region's counts for a column: "3 red, 10 amber, 40 green, 2 not applicable"."""
-    return CellRating("", counts).text or "None rated"
+    return counts_text(counts) or "None rated"

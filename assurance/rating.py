@@ -80,10 +80,15 @@ class CellRating:
 
     @cached_property  # a heatmap reads it several times per cell
     def text(self) -> str:
-        parts = [f"{self.counts[r]} {r}" for r in STANDARD_ORDER if self.counts.get(r)]
-        if self.counts.get(NOT_APPLICABLE):
-            parts.append(f"{self.counts[NOT_APPLICABLE]} not applicable")
-        return ", ".join(parts)
+        return counts_text(self.counts)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """Counts of ratings as words: "1 red, 3 amber, 2 not applicable"."""
+    parts = [f"{counts[r]} {r}" for r in STANDARD_ORDER if counts.get(r)]
+    if counts.get(NOT_APPLICABLE):
+        parts.append(f"{counts[NOT_APPLICABLE]} not applicable")
+    return ", ".join(parts)
 
 
 def cell_rating(ratings: Iterable[str]) -> CellRating:
