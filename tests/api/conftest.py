@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from assurance.models import ReportingPeriod
 from organisations.models import Role
+from organisations.reference_data import NATIONAL_CODE
 from organisations.tokens import api_token_create
 from tests.factories import enrol_totp, member
 
@@ -31,6 +32,25 @@ def lead(reference):
     user = member(reference["Y56"], Role.REGIONAL_LEAD)
     enrol_totp(user)
     return user
+
+
+def _person(organisation, role):
+    user = member(organisation, role)
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def people(reference, toolkit):
+    """One of each role that reads or writes the annual reports, MFA enrolled."""
+    return {
+        "admin": _person(reference[NATIONAL_CODE], Role.NATIONAL_ADMIN),
+        "nssg": _person(reference[NATIONAL_CODE], Role.NSSG_MEMBER),
+        "lead": _person(reference["Y56"], Role.REGIONAL_LEAD),
+        "nurse": _person(reference["Y56"], Role.REGIONAL_CHIEF_NURSE),
+        "midlands": _person(reference["Y60"], Role.REGIONAL_LEAD),
+        "editor": _person(reference["Z9B2Z"], Role.ICB_EDITOR),
+    }
 
 
 def token_client(user, name="Assurance system", days=30) -> APIClient:

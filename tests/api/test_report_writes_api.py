@@ -7,35 +7,15 @@ of your reach not found, exactly as a missing one."""
 import pytest
 from rest_framework.test import APIClient
 
-from organisations.models import AuditAction, AuditEvent, Role
-from organisations.reference_data import NATIONAL_CODE
+from organisations.models import AuditAction, AuditEvent
 from reporting.models import NationalReport, PublishedReport, RegionalReport, ReportRun, RunState
 from tests.api.conftest import token_client
-from tests.factories import enrol_totp, member
 
 pytestmark = pytest.mark.django_db
 
 YEAR = 2025
 LONDON = f"/api/v1/reports/{YEAR}/regions/Y56/"
 NATIONAL = f"/api/v1/reports/{YEAR}/national/"
-
-
-def _person(organisation, role):
-    user = member(organisation, role)
-    enrol_totp(user)
-    return user
-
-
-@pytest.fixture
-def people(reference, toolkit):
-    return {
-        "admin": _person(reference[NATIONAL_CODE], Role.NATIONAL_ADMIN),
-        "nssg": _person(reference[NATIONAL_CODE], Role.NSSG_MEMBER),
-        "lead": _person(reference["Y56"], Role.REGIONAL_LEAD),
-        "nurse": _person(reference["Y56"], Role.REGIONAL_CHIEF_NURSE),
-        "midlands": _person(reference["Y60"], Role.REGIONAL_LEAD),
-        "editor": _person(reference["Z9B2Z"], Role.ICB_EDITOR),
-    }
 
 
 def _api(user) -> APIClient:
