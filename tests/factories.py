@@ -70,6 +70,13 @@ def enrol_totp(user: User, secret: str = TEST_TOTP_SECRET) -> Authenticator:
     return TOTP.activate(user, secret).instance
 
 
+def member_with_mfa(organisation: Organisation, role: str) -> User:
+    """A user holding `role` in `organisation`, enrolled in MFA."""
+    user = member(organisation, role)
+    enrol_totp(user)
+    return user
+
+
 def sign_in_with_totp(client, user: User, password: str, secret: str = TEST_TOTP_SECRET) -> None:
     """Sign `user` in through allauth's real flow: password, then the TOTP
     code (force_login records no MFA step, which the Django admin requires)."""

@@ -7,7 +7,7 @@ from assurance.models import ReportingPeriod
 from organisations.models import Role
 from organisations.reference_data import NATIONAL_CODE
 from organisations.tokens import api_token_create
-from tests.factories import enrol_totp, member
+from tests.factories import enrol_totp, member, member_with_mfa
 
 
 @pytest.fixture
@@ -34,22 +34,16 @@ def lead(reference):
     return user
 
 
-def _person(organisation, role):
-    user = member(organisation, role)
-    enrol_totp(user)
-    return user
-
-
 @pytest.fixture
 def people(reference, toolkit):
     """One of each role that reads or writes the annual reports, MFA enrolled."""
     return {
-        "admin": _person(reference[NATIONAL_CODE], Role.NATIONAL_ADMIN),
-        "nssg": _person(reference[NATIONAL_CODE], Role.NSSG_MEMBER),
-        "lead": _person(reference["Y56"], Role.REGIONAL_LEAD),
-        "nurse": _person(reference["Y56"], Role.REGIONAL_CHIEF_NURSE),
-        "midlands": _person(reference["Y60"], Role.REGIONAL_LEAD),
-        "editor": _person(reference["Z9B2Z"], Role.ICB_EDITOR),
+        "admin": member_with_mfa(reference[NATIONAL_CODE], Role.NATIONAL_ADMIN),
+        "nssg": member_with_mfa(reference[NATIONAL_CODE], Role.NSSG_MEMBER),
+        "lead": member_with_mfa(reference["Y56"], Role.REGIONAL_LEAD),
+        "nurse": member_with_mfa(reference["Y56"], Role.REGIONAL_CHIEF_NURSE),
+        "midlands": member_with_mfa(reference["Y60"], Role.REGIONAL_LEAD),
+        "editor": member_with_mfa(reference["Z9B2Z"], Role.ICB_EDITOR),
     }
 
 

@@ -15,28 +15,22 @@ from organisations.models import Role
 from organisations.reference_data import NATIONAL_CODE
 from tests.api.conftest import token_client
 from tests.assurance.heatmap_helpers import period, submitted
-from tests.factories import enrol_totp, member
+from tests.factories import member_with_mfa
 
 pytestmark = pytest.mark.django_db
 
 CELL = "/api/v1/periods/2026/3/heatmap/icbs/{code}/sections/{section}/"
 
 
-def _person(organisation, role):
-    user = member(organisation, role)
-    enrol_totp(user)
-    return user
-
-
 @pytest.fixture
 def people(reference, toolkit):
     return {
-        "nssg": _person(reference[NATIONAL_CODE], Role.NSSG_MEMBER),
-        "london": _person(reference["Y56"], Role.REGIONAL_LEAD),
-        "midlands": _person(reference["Y60"], Role.REGIONAL_LEAD),
-        "camden": _person(reference["Z9B2Z"], Role.ICB_VIEWER),
-        "editor": _person(reference["Z9B2Z"], Role.ICB_EDITOR),
-        "other_icb": _person(reference["QHL"], Role.ICB_VIEWER),
+        "nssg": member_with_mfa(reference[NATIONAL_CODE], Role.NSSG_MEMBER),
+        "london": member_with_mfa(reference["Y56"], Role.REGIONAL_LEAD),
+        "midlands": member_with_mfa(reference["Y60"], Role.REGIONAL_LEAD),
+        "camden": member_with_mfa(reference["Z9B2Z"], Role.ICB_VIEWER),
+        "editor": member_with_mfa(reference["Z9B2Z"], Role.ICB_EDITOR),
+        "other_icb": member_with_mfa(reference["QHL"], Role.ICB_VIEWER),
     }
 
 
