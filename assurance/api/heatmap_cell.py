@@ -15,7 +15,11 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from assurance.api.serializers import SubmittedActionSerializer
+from assurance.api.serializers import (
+    CommentSerializer,
+    SubmittedActionSerializer,
+    SubmittedMetricValueSerializer,
+)
 from assurance.heatmap_detail import CellDetail, cell_detail_get
 from assurance.models import QuarterlyReturn, ReturnStatus, Section
 from assurance.permissions import can_review_return, period_get
@@ -56,14 +60,11 @@ class CellEvidenceSerializer(serializers.Serializer):
     effective_on = serializers.DateField()
 
 
-class CellCommentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class CellCommentSerializer(CommentSerializer):
+    """A comment as the return's comments are, found under its standard."""
+
+    standard = None  # under its standard's answer already
     parent = serializers.IntegerField(allow_null=True, help_text="The comment it answers.")
-    author_name = serializers.CharField()
-    author_organisation = serializers.CharField()
-    author_role = serializers.CharField()
-    text = serializers.CharField()
-    created_at = serializers.DateTimeField()
 
 
 class CellAnswerSerializer(serializers.Serializer):
@@ -87,15 +88,13 @@ class CellAnswerSerializer(serializers.Serializer):
     )
 
 
-class CellMetricSerializer(serializers.Serializer):
+class CellMetricSerializer(SubmittedMetricValueSerializer):
+    """A submitted metric value, as a submission's are, with its metric's words."""
+
     metric = serializers.CharField()
     name = serializers.CharField()
     unit = serializers.CharField()
     computed = serializers.BooleanField(help_text="Computed by the portal, never typed.")
-    value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-    computed_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-    not_available_reason = serializers.CharField(allow_blank=True)
-    rating = serializers.CharField(allow_blank=True)
 
 
 class CellAnswersSerializer(serializers.Serializer):
