@@ -393,9 +393,17 @@ def _body(name, code):
     return json.loads(text)
 
 
-def test_every_endpoint_as_every_role_leaks_nothing(world):
-    endpoints = list(api_endpoints())
-    assert len(endpoints) >= 20
+# The endpoints in thirds (every third one): three tests, so that both test
+# processes share the matrix's few thousand requests.
+PARTS = 3
+
+
+@pytest.mark.parametrize("part", range(PARTS))
+def test_every_endpoint_as_every_role_leaks_nothing(world, part):
+    every = list(api_endpoints())
+    assert len(every) >= 20
+    assert {name for name, _ in WRITERS} <= {name for name, _, _ in every}
+    endpoints = every[part::PARTS]
     anonymous = APIClient()
     cells = 0
     written = set()  # the writes that went through, to prove the matrix reaches them
@@ -457,8 +465,9 @@ def test_every_endpoint_as_every_role_leaks_nothing(world):
         ("report_regional_publish", "post"),
         ("report_national_publish", "post"),
     }
-    assert written == set(WRITERS) - blocked_by_state
-    assert cells > 1000
+    names = {name for name, _, _ in endpoints}
+    assert written == {w for w in WRITERS if w[0] in names} - blocked_by_state
+    assert cells > 300
 
 
 def test_lists_hold_only_what_the_role_may_read(world):
