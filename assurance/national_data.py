@@ -216,12 +216,14 @@ def national_data_generate(
         report.posts, report.tenures = _registers(
             rng, organisations, post_types, led_trusts, today=today
         )
-        report.returns, report.answers, report.metric_values = national_returns_generate(
-            rng, icbs, today=today, actor=actor
-        )
         if history:  # its own random stream: the contributors' data stay the same without it
             since = {} if history_since is None else {"since": history_since}
             report.contributed |= national_history_generate(seed=seed, today=today, **since)
+        # After the history, which makes the toolkit versions and the periods
+        # where the reference data has none (before it, no period was open).
+        report.returns, report.answers, report.metric_values = national_returns_generate(
+            rng, icbs, today=today, actor=actor
+        )
         for contributor in _contributors:
             report.contributed |= contributor(rng, icbs, today=today, actor=actor)
     _analyse()
