@@ -264,23 +264,26 @@ def organisation_count_rows(
     post_types = list(PostType.objects.all())
     cutoff = supervision_cutoff(on, supervision_months)
     required_count = _required_count(post_types)
-    # The organisation's posts of a type it must have, and their holders on the
-    # day (a holder on the day means the register had the post that day).
-    required = _required_post_q(post_types, post="safeguarding_posts__", organisation="")
+    # The organisation's posts of a type it must have (the join's condition),
+    # and their holders on the day (a holder on the day means the register had
+    # the post that day).
     rows = (
         _with_icb(
             Organisation.objects.filter(kind__in=[OrganisationKind.ICB, OrganisationKind.PROVIDER])
         )
         .filter(icb_key__in=icbs.values("pk"))
         .alias(
-            holder=FilteredRelation(
-                "safeguarding_posts__tenures",
-                condition=Q(safeguarding_posts__tenures__start_date__lte=on)
-                & (
-                    Q(safeguarding_posts__tenures__end_date__isnull=True)
-                    | Q(safeguarding_posts__tenures__end_date__gte=on)
+            post=FilteredRelation(
+                "safeguarding_posts",
+                condition=_required_post_q(
+                    post_types, post="safeguarding_posts__", organisation=""
                 ),
-            )
+            ),
+            holder=FilteredRelation(
+                "post__tenures",
+                condition=Q(post__tenures__start_date__lte=on)
+                & (Q(post__tenures__end_date__isnull=True) | Q(post__tenures__end_date__gte=on)),
+            ),
         )
         .values(
             "id",
@@ -294,23 +297,14 @@ def organisation_count_rows(
             region_name=Coalesce(F("lead__icb__parent__name"), F("parent__name")),
         )
         .annotate(
-            set_up=Count(
-                "safeguarding_posts",
-                distinct=True,
-                filter=required & _existed_q(on, "safeguarding_posts__"),
-            ),
-            filled=Count(
-                "safeguarding_posts", distinct=True, filter=required & Q(holder__id__isnull=False)
-            ),
+            set_up=Count("post", distinct=True, filter=_existed_q(on, "post__")),
+            filled=Count("post", distinct=True, filter=Q(holder__id__isnull=False)),
             **{
                 FindingKind.SUPERVISION_OVERDUE: Count(
-                    "holder__id",
-                    filter=required
-                    & _overdue_q(post_types, cutoff, "holder__", "safeguarding_posts__"),
+                    "holder__id", filter=_overdue_q(post_types, cutoff, "holder__", "post__")
                 ),
                 FindingKind.BELOW_LEVEL: Count(
-                    "holder__id",
-                    filter=required & _below_q(post_types, "holder__", "safeguarding_posts__"),
+                    "holder__id", filter=_below_q(post_types, "holder__", "post__")
                 ),
             },
         )
