@@ -118,7 +118,9 @@ def registers_for(
     )
     posts_by_org: dict[int, dict[int, Post]] = defaultdict(dict)
     for post in (
+        # Unordered: the posts go into dicts, and the model's order joins two tables.
         Post.objects.filter(organisation__in=organisations)
+        .order_by()
         .select_related("hosted_by")
         .prefetch_related(tenures_then)
     ):

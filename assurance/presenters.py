@@ -45,7 +45,8 @@ def findings_with_actions(findings: list[Finding], changeable: set[int]) -> list
 
 
 def post_links(rows) -> list[str | None]:
-    """The post page of each register row (PostRow); None for a post not set up."""
-    return [
-        reverse("assurance:post_detail", args=[row.post.pk]) if row.post else None for row in rows
-    ]
+    """The post page of each register row (PostRow); None for a post not set up.
+    The path is reversed once and each post's id put in it (an ICB's page has a
+    hundred rows, and `reverse` costs about 20 µs each)."""
+    before, after = reverse("assurance:post_detail", args=[0]).rsplit("/0/", 1)
+    return [f"{before}/{row.post.pk}/{after}" if row.post else None for row in rows]

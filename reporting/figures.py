@@ -33,9 +33,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, OuterRef, Q, Subquery, Sum
+from django.db.models import F, FloatField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
 from assurance.completeness import period_completeness
@@ -90,21 +89,15 @@ def _figure(kind: str, *, code: str = "", label: str = "", period=None, **fields
     )
 
 
-def _version_of(financial_year: int) -> ToolkitVersion | None:
-    return (
-        ToolkitVersion.objects.filter(financial_year__lte=financial_year)
-        .order_by("-financial_year")
-        .first()
-    )
-
-
 Current = dict[int, tuple[int, int]]  # submission id: (ICB id, period id)
 
 
-def trend_submissions(*, financial_year: int, icbs) -> Current:
+def trend_submissions(*, financial_year: int, icbs, periods=None) -> Current:
     """The current submissions of `icbs` over the trend's years (the RAG
-    figures read the year's, the metrics all): one query, shared."""
-    periods = year_periods(financial_year, TREND_YEARS)
+    figures read the year's, the metrics all): one query, shared. `periods`:
+    the trend's (`year_periods(financial_year, TREND_YEARS)`), if read already."""
+    if periods is None:
+        periods = year_periods(financial_year, TREND_YEARS)
     return current_submissions(QuarterlyReturn.objects.filter(period__in=periods, icb__in=icbs))
 
 
@@ -118,13 +111,17 @@ def _submissions_by_period(current: Current) -> dict[int, list[int]]:
 # --- RAG distribution -----------------------------------------------------------------
 
 
-def rag_figures(*, financial_year: int, icbs, current: Current | None = None) -> list[ReportFigure]:
+def rag_figures(
+    *, financial_year: int, icbs, current: Current | None = None, periods=None
+) -> list[ReportFigure]:
     """Per quarter and section, the current submissions' answers counted
     (validated where recorded, else self-assessed): summed from the counts
     the database keeps per submitted section (`SubmittedSection`). `current`:
-    `trend_submissions`, if read already."""
-    periods = year_periods(financial_year)
-    by_period = {p.pk: p for p in periods}
+    `trend_submissions`, if read already; `periods`: any periods that include
+    the year's (the trend's), if read already."""
+    if periods is None:
+        periods = year_periods(financial_year)
+    by_period = {p.pk: p for p in periods if p.financial_year == financial_year}
     if current is None:
         current = trend_submissions(financial_year=financial_year, icbs=icbs)
     current = {pk: where for pk, where in current.items() if where[1] in by_period}
@@ -163,12 +160,17 @@ def rag_figures(*, financial_year: int, icbs, current: Current | None = None) ->
 
 def rated_metrics(financial_year: int) -> list[Metric]:
     """The metrics with thresholds in the year's toolkit (the latest before it
-    if it has none), in the toolkit's order."""
-    version = _version_of(financial_year)
-    if version is None:
-        return []
+    if it has none), in the toolkit's order. One query: the version is a
+    subquery."""
+    version = (
+        ToolkitVersion.objects.filter(financial_year__lte=financial_year)
+        .order_by("-financial_year")
+        .values("pk")[:1]
+    )
     return list(
-        version.metrics.filter(green__isnull=False).order_by("section__position", "position")
+        Metric.objects.filter(version=Subquery(version), green__isnull=False).order_by(
+            "section__position", "position"
+        )
     )
 
 
@@ -220,16 +222,6 @@ def metric_values(
     )
 
 
-class Median(Aggregate):
-    """PostgreSQL's median: the middle value, or the mean of the two middle
-    ones (interpolated, as `statistics.median` takes it)."""
-
-    function = "percentile_cont"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
 @dataclass(frozen=True)
 class MetricGroup:
     """A metric's values in a quarter, combined: their median and sum, how
@@ -257,34 +249,55 @@ def metric_groups(
     return grouped(financial_year=financial_year, icbs=icbs, codes=codes, current=current)
 
 
+# The current submissions' values of some metrics, grouped by metric and
+# quarter: each value as a float (psycopg2 builds a Decimal per numeric, several
+# times slower over thousands of values; the figure is rounded to 2 places),
+# the computed value where the portal computed one, else the figure reported.
+# The submissions come with their quarters as two arrays joined as a table, so
+# neither the submissions nor their returns are joined again (the ORM's
+# `submission_id IN (...)` with the returns joined for the period took a third
+# longer, and Django compiling it as long again).
+_METRIC_GROUPS_SQL = """
+SELECT v.metric_id, c.period_id,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY COALESCE(v.computed_value, v.value)::float8),
+       sum(COALESCE(v.computed_value, v.value)::float8),
+       count(*),
+       array_agg(v.submission_id)
+FROM {values} v
+JOIN unnest(%(submissions)s::bigint[], %(periods)s::bigint[]) AS c (submission_id, period_id)
+  ON c.submission_id = v.submission_id
+WHERE v.metric_id = ANY(%(metrics)s::bigint[])
+  AND COALESCE(v.computed_value, v.value) IS NOT NULL
+GROUP BY v.metric_id, c.period_id
+"""
+
+
 def metric_groups_in_sql(
     *, financial_year: int, icbs, codes, current: Current | None = None
 ) -> dict[tuple[str, int], MetricGroup]:
-    """PostgreSQL only. Grouped by metric id, not code: a quarter's values
+    """PostgreSQL only, in one query written out (`_METRIC_GROUPS_SQL`; two
+    without `current`). Grouped by metric id, not code: a quarter's values
     are of its toolkit version's metrics, so the groups are the same, and
-    sorting integers rather than text halved the query's time."""
+    sorting integers rather than text halved the query's time. The id lists
+    come unordered (sorting inside each group cost a third of the query) and
+    are sorted here, a few dozen ids each; the ICBs are the submissions'
+    (from `current`), not aggregated again."""
     if current is None:
         current = trend_submissions(financial_year=financial_year, icbs=icbs)
-    rows = (
-        _current_metric_values(
-            financial_year=financial_year, icbs=icbs, codes=codes, current=current
-        )
-        .values("metric_id", period_id=F("submission__quarterly_return__period_id"))
-        .annotate(
-            median=Median("counted"),
-            total=Sum("counted"),
-            n=Count("pk"),
-            # Unordered: sorting inside each group cost a third of the query;
-            # the list is sorted below, a few dozen ids each. The ICBs are
-            # the submissions' (from `current`), not aggregated again.
-            submission_ids=ArrayAgg("submission_id"),
-        )
-        .order_by()
-    )
     code_of = dict(Metric.objects.filter(code__in=codes).values_list("pk", "code"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _METRIC_GROUPS_SQL.format(values=SubmittedMetricValue._meta.db_table),
+            {
+                "submissions": list(current),
+                "periods": [period_id for _, period_id in current.values()],
+                "metrics": list(code_of),
+            },
+        )
+        rows = cursor.fetchall()
     groups: dict[tuple[str, int], MetricGroup] = {}
-    for row in rows:
-        key = (code_of[row["metric_id"]], row["period_id"])
+    for metric_id, period_id, median_value, total, n, submission_ids in rows:
+        key = (code_of[metric_id], period_id)
         if key in groups:
             # One quarter's values under two versions' metrics of a code (the
             # services never write this): Python combines them across.
@@ -292,11 +305,11 @@ def metric_groups_in_sql(
                 financial_year=financial_year, icbs=icbs, codes=codes, current=current
             )
         groups[key] = MetricGroup(
-            median=row["median"],
-            total=row["total"],
-            values=row["n"],
-            submission_ids=sorted(row["submission_ids"]),
-            icb_ids=sorted(current[pk][0] for pk in row["submission_ids"]),
+            median=median_value,
+            total=total,
+            values=n,
+            submission_ids=sorted(submission_ids),
+            icb_ids=sorted(current[pk][0] for pk in submission_ids),
         )
     return groups
 
@@ -335,9 +348,12 @@ def combine(unit: str, values: list[float]) -> Decimal:
 
 
 def metric_figures(
-    *, financial_year: int, icbs, current: Current | None = None
+    *, financial_year: int, icbs, current: Current | None = None, periods=None
 ) -> list[ReportFigure]:
-    periods = year_periods(financial_year, TREND_YEARS)
+    """Each rated metric's series over the trend's years. `periods`: the
+    trend's, if read already."""
+    if periods is None:
+        periods = year_periods(financial_year, TREND_YEARS)
     metrics = rated_metrics(financial_year)
     units = {m.code: m.unit for m in metrics}
     names = {m.code: m.name for m in metrics}
@@ -506,11 +522,14 @@ def completeness_figures(*, financial_year: int, area: Organisation, icbs) -> li
 
 
 def rated_figures(*, financial_year: int, icbs) -> list[ReportFigure]:
-    """The RAG and metric figures, from one read of the current submissions."""
-    current = trend_submissions(financial_year=financial_year, icbs=icbs)
+    """The RAG and metric figures, from one read of the trend's periods and
+    of the current submissions."""
+    periods = year_periods(financial_year, TREND_YEARS)
+    current = trend_submissions(financial_year=financial_year, icbs=icbs, periods=periods)
+    shared = {"financial_year": financial_year, "icbs": icbs, "current": current}
     return [
-        *rag_figures(financial_year=financial_year, icbs=icbs, current=current),
-        *metric_figures(financial_year=financial_year, icbs=icbs, current=current),
+        *rag_figures(**shared, periods=periods),
+        *metric_figures(**shared, periods=periods),
     ]
 
 

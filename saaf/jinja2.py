@@ -47,6 +47,7 @@ def environment(**options) -> Environment:
             "nhs_field_macro": nhs_forms.field_macro,
             "nhs_field_items": nhs_forms.field_items,
             "nhs_date_parts": nhs_forms.date_parts,
+            "nhs_plain_date_params": nhs_forms.plain_date_params,
             "nhs_form_errors": nhs_forms.error_list,
             # The history include (templates/jinja2/includes/history.jinja).
             "history_value": history_value,

@@ -170,6 +170,16 @@ def date_parts(bound_field: forms.BoundField) -> dict[str, str]:
     return {"day": "", "month": "", "year": ""}
 
 
+def plain_date_params(params: dict) -> bool:
+    """Whether a date field's `params` are ones the forms helper's own date input
+    writes (at most the legend's text and size); anything else goes through the
+    NHS macro."""
+    if set(params) - {"fieldset"}:
+        return False
+    fieldset = params.get("fieldset", {"legend": {}})
+    return set(fieldset) == {"legend"} and not set(fieldset["legend"]) - {"text", "size"}
+
+
 def error_list(form: forms.BaseForm) -> list[dict]:
     """Every error of the form, as the error summary's links: non-field errors
     first (no link), then each field's errors linking to its first input."""

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -94,9 +95,14 @@ def register_icb(request: HttpRequest, code: str, fmt: str | None = None) -> Htt
     if fmt:
         return table_response(table, filename=f"register-{icb.code}-{on}", fmt=fmt)
     changeable = set(Organisation.objects.changeable_by(request.user).values_list("pk", flat=True))
-    successions = Succession.objects.select_related("predecessor", "successor")
-    successors = list(successions.filter(predecessor=icb))
-    predecessors = list(successions.filter(successor=icb))
+    # Its successions either way, in one query (in date order, as each list shows them).
+    successions = list(
+        Succession.objects.filter(Q(predecessor=icb) | Q(successor=icb)).select_related(
+            "predecessor", "successor"
+        )
+    )
+    successors = [s for s in successions if s.predecessor_id == icb.pk]
+    predecessors = [s for s in successions if s.successor_id == icb.pk]
     linked = {s.successor_id for s in successors} | {s.predecessor_id for s in predecessors}
     visible = set(
         Organisation.objects.visible_to(request.user)

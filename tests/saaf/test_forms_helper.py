@@ -94,3 +94,80 @@ def test_selectdate_values_round_trip_into_a_date():
     assert form.is_valid(), form.errors
     assert form.cleaned_data["started"] == datetime.date(2026, 4, 1)
     assert form.cleaned_data["vacant"] is True
+
+
+# The date input as the NHS macro writes it, with the parameters form_field
+# passed it before it wrote the markup itself.
+NHS_DATE = """{% from "nhsuk/components/date-input/macro.jinja" import dateInput %}
+{%- set field = form[name] -%}
+{%- set parts = nhs_date_parts(field) -%}
+{%- set error_class = "nhsuk-input--error" if field.errors else "" -%}
+{{ dateInput(dict({
+  "id": field.auto_id,
+  "name": field.html_name,
+  "hint": {"text": field.help_text} if field.help_text else none,
+  "errorMessage": {"text": field.errors | join(" ")} if field.errors else none,
+  "attributes": {},
+  "disabled": field.field.disabled,
+  "fieldset": {"legend": {"text": field.label, "size": "s"}},
+  "items": [
+    {"id": field.auto_id ~ "_day", "name": field.html_name ~ "_day", "label": "Day",
+     "value": parts.day, "width": 2, "classes": error_class},
+    {"id": field.auto_id ~ "_month", "name": field.html_name ~ "_month", "label": "Month",
+     "value": parts.month, "width": 2, "classes": error_class},
+    {"id": field.auto_id ~ "_year", "name": field.html_name ~ "_year", "label": "Year",
+     "value": parts.year, "width": 4, "classes": error_class},
+  ],
+}, **params)) }}"""
+
+OURS_DATE = """{% from "includes/forms.jinja" import form_field %}
+{{- form_field(form[name], params) }}"""
+
+
+class DatesForm(forms.Form):
+    started = forms.DateField(
+        label='Start date <& "quoted">',
+        help_text="For example, 31 3 2026 & later",
+        widget=forms.SelectDateWidget,
+    )
+    ended = forms.DateField(label="End date", required=False, widget=forms.SelectDateWidget)
+    fixed = forms.DateField(
+        label="Fixed", required=False, disabled=True, widget=forms.SelectDateWidget
+    )
+
+
+def _markup(html: str) -> str:
+    """The elements and attributes, whitespace between them left out."""
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r"\s*([<>])\s*", r"\1", html).strip()
+
+
+def _both(form, name, params=None):
+    env = engines["jinja2"]
+    context = {"form": form, "name": name, "params": params or {}}
+    return (
+        _markup(env.from_string(OURS_DATE).render(context)),
+        _markup(env.from_string(NHS_DATE).render(context)),
+    )
+
+
+def test_the_date_input_is_the_nhs_macros_markup_in_every_state():
+    unbound = DatesForm(initial={"started": datetime.date(2026, 4, 1)})
+    typed = DatesForm(data={"started_day": '1"><b>', "started_month": "13", "started_year": "2026"})
+    missing = DatesForm(data={"ended_day": "2"})
+    assert not typed.is_valid() and not missing.is_valid()
+    for form in (unbound, typed, missing):
+        for name in ("started", "ended", "fixed"):
+            for params in (None, {"fieldset": {"legend": {"text": "As on", "size": "m"}}}):
+                ours, nhs = _both(form, name, params)
+                assert ours == nhs, (name, params)
+    ours, _ = _both(typed, "started")
+    assert "nhsuk-form-group--error" in ours and 'value="1&#34;&gt;&lt;b&gt;"' in ours
+
+
+def test_a_date_field_with_other_parameters_goes_through_the_nhs_macro():
+    params = {"fieldset": {"legend": {"text": "When", "isPageHeading": True}}}
+
+    ours, nhs = _both(DatesForm(), "started", params)
+
+    assert ours == nhs and "nhsuk-fieldset__heading" in ours
