@@ -8,7 +8,9 @@ readers) and has a bookmark per section. It is rendered in a task
 (`reporting.tasks.published_report_render`), never in a request: a national
 report runs to dozens of pages. WeasyPrint reads only the portal's static
 files, from disk: any other address in the HTML (a network image, a
-stylesheet on another host) is refused, never fetched.
+stylesheet on another host) is refused, never fetched. WeasyPrint renders
+them with its own stylesheet less the rules the reports never need
+(`ReportHTML`): see docs/performance.md, "Where the render's time goes".
 """
 
 from __future__ import annotations
