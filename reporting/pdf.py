@@ -8,7 +8,9 @@ readers) and has a bookmark per section. It is rendered in a task
 (`reporting.tasks.published_report_render`), never in a request: a national
 report runs to dozens of pages. WeasyPrint reads only the portal's static
 files, from disk: any other address in the HTML (a network image, a
-stylesheet on another host) is refused, never fetched.
+stylesheet on another host) is refused, never fetched. WeasyPrint renders
+them with its own stylesheet less the rules the reports never need
+(`ReportHTML`): see docs/performance.md, "Where the render's time goes".
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime
 import logging
 import mimetypes
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,9 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML, URLFetcher
+from weasyprint import CSS, HTML, URLFetcher
+from weasyprint.css.counters import CounterStyle
+from weasyprint.html import UA, UA_FORM_STYLESHEET, UA_STYLESHEET
 from weasyprint.urls import URLFetcherResponse
 
 from organisations.audit import system_actor
@@ -76,6 +81,35 @@ class StaticFilesFetcher(URLFetcher):
         raise ValueError(f"Refused to fetch {url}: {why}.")
 
 
+def _lean_user_agent_stylesheet() -> CSS:
+    """WeasyPrint's own stylesheet (html5_ua.css) less its universal
+    pseudo-element rules: `::marker` for every element, and `::footnote-call`,
+    `::footnote-marker`, `::note-call`, `::note-marker`, `::note-callback`.
+    With them WeasyPrint computes six pseudo-elements' styles for every
+    element (10,700 styles for the national report's 1,800 elements, most of
+    its styling and of the garbage each render leaves), though the reports
+    have no footnotes or notes and markers only on list items. Markers are
+    kept for `li` and `summary`; if WeasyPrint's stylesheet no longer reads
+    as expected, it is used as it is."""
+    text = UA.replace("\n::marker {", "\nli::marker, summary::marker {", 1)
+    text, notes = re.subn(r"^::(?:footnote|note)-[a-z]+ \{[^}]*\}\n", "", text, flags=re.MULTILINE)
+    if text.count("li::marker, summary::marker {") != 1 or notes != 5:
+        logger.warning("WeasyPrint's user agent stylesheet has changed: used as it is")
+        return UA_STYLESHEET
+    # Its counter styles are WeasyPrint's own (HTML._ua_counter_style), kept.
+    return CSS(string=text, counter_style=CounterStyle())
+
+
+class ReportHTML(HTML):
+    """WeasyPrint's HTML with the lean user agent stylesheet above."""
+
+    def _ua_stylesheets(self, forms=False):
+        return [LEAN_UA_STYLESHEET, UA_FORM_STYLESHEET] if forms else [LEAN_UA_STYLESHEET]
+
+
+LEAN_UA_STYLESHEET = _lean_user_agent_stylesheet()
+
+
 @dataclass
 class RenderedPdf:
     content: bytes
@@ -91,7 +125,9 @@ def pdf_from_html(html: str, *, progress: Progress | None = None) -> RenderedPdf
     fetcher = StaticFilesFetcher()
     if progress:
         progress("Laying out the pages")
-    document = HTML(string=html, base_url=base_url(), url_fetcher=fetcher).render(**PDF_OPTIONS)
+    document = ReportHTML(string=html, base_url=base_url(), url_fetcher=fetcher).render(
+        **PDF_OPTIONS
+    )
     if progress:
         progress(f"Writing the PDF ({len(document.pages)} pages)")
     content = document.write_pdf(**PDF_OPTIONS)

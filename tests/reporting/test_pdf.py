@@ -409,3 +409,39 @@ def test_a_table_split_across_pages_repeats_its_header():
     for text in pages[1:]:
         assert text.startswith("ICB Missing Vacant NHS Region")
     assert "NHS Region 89 Integrated Care Board 89 90" in pages[-1]
+
+
+def test_the_user_agent_stylesheet_is_lean_and_lists_keep_their_markers():
+    """WeasyPrint's own stylesheet without its universal ::marker, footnote
+    and note rules (six pseudo-elements' styles for every element otherwise):
+    the reports' numbered and bulleted lists keep their markers, and the
+    page reads as with WeasyPrint's whole stylesheet."""
+    from weasyprint import HTML
+    from weasyprint.html import UA_STYLESHEET
+
+    from reporting.pdf import (
+        LEAN_UA_STYLESHEET,
+        PDF_OPTIONS,
+        ReportHTML,
+        StaticFilesFetcher,
+        base_url,
+    )
+
+    assert LEAN_UA_STYLESHEET is not UA_STYLESHEET
+    html = (
+        '<html lang="en-GB"><head><title>T</title>'
+        '<link rel="stylesheet" href="/static/print/report.css"></head><body><main>'
+        "<ol><li>Foreword</li><li>National update</li></ol>"
+        "<ul><li>Achievement</li></ul></main></body></html>"
+    )
+
+    def text(html_class) -> str:
+        fetcher = StaticFilesFetcher()
+        document = html_class(string=html, base_url=base_url(), url_fetcher=fetcher)
+        document = document.render(**PDF_OPTIONS)
+        assert fetcher.refused == []
+        return _text(PdfReader(io.BytesIO(document.write_pdf(**PDF_OPTIONS))).pages[0])
+
+    lean = text(ReportHTML)
+    assert lean == text(HTML)
+    assert all(marker in lean.split() for marker in ("1.", "2.", "•"))
