@@ -21,7 +21,15 @@ from markupsafe import Markup, escape
 from assurance.completeness import completeness_counted
 from assurance.exports import table_response
 from assurance.forms.heatmaps import HeatmapFilterForm
-from assurance.heatmap import Basis, Heatmap, View, heatmap_build, heatmap_period, summary_text
+from assurance.heatmap import (
+    Basis,
+    CellState,
+    Heatmap,
+    View,
+    heatmap_build,
+    heatmap_period,
+    summary_text,
+)
 from assurance.heatmap_detail import cell_detail_get, icb_history
 from assurance.heatmap_export import (
     TREND_SYMBOLS,
@@ -201,10 +209,46 @@ def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
     return head + href + rest
 
 
+_ROW = (
+    '<tr class="nhsuk-table__row"><th class="nhsuk-table__header saaf-heatmap__icb" scope="row">'
+    '<a href="{}">{}</a> <span class="nhsuk-body-s">({})</span> '
+    '<span class="saaf-heatmap__marks">{}</span>{}</th>'
+)
+_COMPARED = (
+    '<span class="saaf-heatmap__compared">{}</span><span class="saaf-heatmap__compared-short"'
+    ' aria-hidden="true">Trend against {}</span>'
+)
+_UNRATED = (
+    '<td class="nhsuk-table__cell saaf-rag saaf-rag--{}" colspan="{}">'
+    '<span class="saaf-rag__word">{}</span>{}</td>'
+)
+_UNRATED_MORE = {
+    CellState.DRAFT: ": started, never submitted",
+    CellState.MISSING: ": no return started",
+}
+
+
+def _row_html(row, heatmap: Heatmap, href: str, cells: str) -> str:
+    """One ICB's `<tr>`: its name linked to its quarters, its code, its state
+    or marks (and version), which returns its trend compared with where not
+    its own, then its cells (or its state across them)."""
+    marks = row_state_text(row) + (f", version {row.version}" if row.version else "")
+    compared = ""
+    if heatmap.previous and row.rated and row.compared_with and row.compared_with != [row.icb]:
+        codes = " + ".join(o.code for o in row.compared_with)
+        compared = _COMPARED.format(escape(row.compared_text), escape(codes))
+    if not row.rated:
+        more = _UNRATED_MORE.get(row.state, "")
+        cells = _UNRATED.format(row.state, len(heatmap.columns), escape(row.state_word), more)
+    name, code = escape(row.icb.name), escape(row.icb.code)
+    return _ROW.format(escape(href), name, code, escape(marks), compared) + cells + "</tr>\n"
+
+
 def rows_show(heatmap: Heatmap) -> None:
-    """Give each row the address of its ICB's quarters (`row.icb_href`) and
-    each rated row its cells' markup (`row.cells_html`), as the tables in
-    `heatmaps/_groups.jinja` show them (the page and the annual report)."""
+    """Give each region's group its rows' markup (`group.rows_html`), as the
+    tables in `heatmaps/_groups.jinja` show them (the page and the annual
+    report): written here, every value escaped, rather than by the template,
+    which costs several times a string format per expression."""
     period = heatmap.period
     # One reverse for every row and one for every cell: the ICB's and the
     # section's codes go in their place, each escaped once (per row, per column).
@@ -219,17 +263,19 @@ def rows_show(heatmap: Heatmap) -> None:
         for column in heatmap.columns
     ]
     written: dict = {}
-    for row in heatmap.rows:
-        row.icb_href = quarters.replace("_I_", row.icb.code)
-        to_row = str(escape(before_section.replace("_I_", row.icb.code)))
-        row.cells_html = Markup(  # noqa: S704 (each value escaped)
-            "".join(
+    for group in heatmap.groups:
+        rows = []
+        for row in group.rows:
+            to_row = str(escape(before_section.replace("_I_", row.icb.code)))
+            cells = "".join(
                 [
                     _cell_html(cell, heatmap, to_row + to_column[index], written)
                     for index, cell in enumerate(row.cells)
                 ]
             )
-        )
+            href = quarters.replace("_I_", row.icb.code)
+            rows.append(_row_html(row, heatmap, href, cells))
+        group.rows_html = Markup("".join(rows))  # noqa: S704 (each value escaped)
 
 
 def _heatmap_page(
