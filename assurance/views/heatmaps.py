@@ -162,30 +162,38 @@ _DIFFERS = (
 )
 
 
-def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
+# A cell's markup but its link, by what it shows: the same few hundred
+# cells come back on every heatmap (same column, counts and trend), so each
+# is written once per process. Keyed by content only, so never stale;
+# bounded, as the counts are small numbers.
+_WRITTEN: dict[tuple, tuple[str, str] | str] = {}
+_WRITTEN_MAX = 20_000
+
+
+def _cell_html(cell, heatmap: Heatmap, href: str) -> str:
     """One cell's `<td>`: its word linked to the answers behind it (`href`,
     already escaped), its counts (or value), its change since last quarter
     and the "differs" marker."""
     if cell.counted is None and not cell.value:
-        shown = written.get(cell.word)
+        key = ("word", cell.word)
+        shown = _WRITTEN.get(key)
         if shown is None:
             word = _WORD.format(escape(cell.word))
             shown = _CELL_OPEN.format("saaf-rag saaf-rag--none") + word + _CELL_CLOSE
-            written[cell.word] = shown
+            _remember(key, shown)
         return shown
-    # Only the link's address is the cell's own: the rest repeats across a
-    # heatmap's cells (same column, counts and trend), so it is written once.
-    # Its ratings (CellRatings, shared between cells of the same counts, and
-    # alive as long as the heatmap) stand for its words and counts.
     differs = cell.differs
     key = (
+        heatmap.basis,
+        heatmap.previous.label if heatmap.previous else "",
         cell.column.label,
-        id(cell.shown),
-        id(cell.self_rating) if differs else None,
+        cell.shown.rating,
+        cell.shown.text,
+        cell.self_rating.text if differs else None,
         cell.value,
         cell.trend,
     )
-    found = written.get(key)
+    found = _WRITTEN.get(key)
     if found is None:
         differs = differs and heatmap.basis != Basis.SELF
         agreed = heatmap.basis == Basis.DIFFER and not cell.differs
@@ -204,9 +212,16 @@ def _cell_html(cell, heatmap: Heatmap, href: str, written: dict) -> str:
             parts.append(_DIFFERS.format(escape(cell.differs_text.partition(": ")[2])))
         rating = "none" if agreed else (cell.rating or "none")
         css = f"saaf-rag saaf-rag--{rating}" + (" saaf-rag--differs" if differs else "")
-        found = written[key] = (_CELL_OPEN.format(css) + _LINK, "".join(parts) + _CELL_CLOSE)
+        found = (_CELL_OPEN.format(css) + _LINK, "".join(parts) + _CELL_CLOSE)
+        _remember(key, found)
     head, rest = found
     return head + href + rest
+
+
+def _remember(key: tuple, markup) -> None:
+    if len(_WRITTEN) >= _WRITTEN_MAX:
+        _WRITTEN.clear()
+    _WRITTEN[key] = markup
 
 
 _ROW = (
@@ -262,14 +277,13 @@ def rows_show(heatmap: Heatmap) -> None:
         str(escape(column.section_code + after_section + (anchor + column.key if anchor else "")))
         for column in heatmap.columns
     ]
-    written: dict = {}
     for group in heatmap.groups:
         rows = []
         for row in group.rows:
             to_row = str(escape(before_section.replace("_I_", row.icb.code)))
             cells = "".join(
                 [
-                    _cell_html(cell, heatmap, to_row + to_column[index], written)
+                    _cell_html(cell, heatmap, to_row + to_column[index])
                     for index, cell in enumerate(row.cells)
                 ]
             )
