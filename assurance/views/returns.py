@@ -131,10 +131,16 @@ def return_start(request: HttpRequest, code: str, financial_year: int, quarter: 
 # --- A section -----------------------------------------------------------------------
 
 
-def _standard_forms(section: SectionProgress, data=None, files=None) -> list[dict]:
-    """One answer form and its action rows (those saved, and one blank) per standard."""
+def _standard_forms(
+    section: SectionProgress, data=None, files=None, *, editable: bool = True
+) -> list[dict]:
+    """One answer form and its action rows (those saved, and one blank) per
+    standard; for a reader (not `editable`), the standards alone."""
     rows = []
     for item in section.standards:
+        if not editable:
+            rows.append({"item": item, "form": None, "actions": [], "evidence": None})
+            continue
         prefix = item.standard.code
         answer = item.answer
         initial = {
@@ -175,9 +181,12 @@ def _standard_forms(section: SectionProgress, data=None, files=None) -> list[dic
     return rows
 
 
-def _metric_forms(section: SectionProgress, data=None) -> list[dict]:
+def _metric_forms(section: SectionProgress, data=None, *, editable: bool = True) -> list[dict]:
     rows = []
     for item in section.metrics:
+        if not editable:
+            rows.append({"item": item, "form": None})
+            continue
         value = item.value
         initial = {
             "value": value.value if value else None,
@@ -287,6 +296,8 @@ def _error_list(standard_rows, metric_rows) -> list[dict]:
     """The error summary: each message a link to its field."""
     errors = []
     for row in standard_rows:
+        if row["form"] is None:
+            continue
         code = row["item"].standard.code
         for name, messages_ in row["form"].errors.items():
             target = f"{code}-{name}" if name != "__all__" else f"standard-{code}"
@@ -382,8 +393,8 @@ def return_section(
         current = progress.section(section)
         status = 400
     else:
-        standard_rows = _standard_forms(current)
-        metric_rows = _metric_forms(current)
+        standard_rows = _standard_forms(current, editable=can_edit)
+        metric_rows = _metric_forms(current, editable=can_edit)
         status = 200
     return render(
         request,
