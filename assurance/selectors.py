@@ -408,23 +408,31 @@ class SubmittedSection:
 
 def submission_contents(submission) -> list[SubmittedSection]:
     """A submission as it was kept, by section in toolkit order: its answers
-    (with their actions, evidence files and the lead's validated rating) and
-    metric values, in five queries whatever its size."""
+    (with their actions in `action_list`, evidence files in `evidence_list`
+    and the lead's validated rating) and metric values, in five queries
+    whatever its size. The actions and files are read once each and grouped
+    here: `prefetch_related` would build a queryset per answer."""
     from assurance.models import SubmissionEvidence, SubmittedAction, SubmittedMetricValue
 
     version_id = submission.quarterly_return.period.toolkit_version_id
     sections = list(Section.objects.filter(version_id=version_id).order_by("position", "code"))
     answers = list(
-        submission.answers.select_related("standard", "validated_by")
-        .prefetch_related(
-            Prefetch("actions", queryset=SubmittedAction.objects.order_by("position", "id")),
-            Prefetch(
-                "evidence_links",
-                queryset=SubmissionEvidence.objects.select_related("evidence").order_by("id"),
-            ),
+        submission.answers.select_related("standard", "validated_by").order_by(
+            "standard__section__position", "standard__position", "standard__code"
         )
-        .order_by("standard__section__position", "standard__position", "standard__code")
     )
+    actions: dict[int, list] = {}
+    for action in SubmittedAction.objects.filter(answer__submission=submission).order_by(
+        "position", "id"
+    ):
+        actions.setdefault(action.answer_id, []).append(action)
+    evidence: dict[int, list] = {}
+    for link in (
+        SubmissionEvidence.objects.filter(answer__submission=submission)
+        .select_related("evidence")
+        .order_by("id")
+    ):
+        evidence.setdefault(link.answer_id, []).append(link)
     values = list(
         SubmittedMetricValue.objects.filter(submission=submission)
         .select_related("metric")
@@ -432,6 +440,8 @@ def submission_contents(submission) -> list[SubmittedSection]:
     )
     by_id = {s.pk: SubmittedSection(s, [], []) for s in sections}
     for answer in answers:
+        answer.action_list = actions.get(answer.pk, [])
+        answer.evidence_list = evidence.get(answer.pk, [])
         answer.standard.section = by_id[answer.standard.section_id].section
         by_id[answer.standard.section_id].answers.append(answer)
     for value in values:
@@ -467,9 +477,9 @@ def submission_snapshot(submission, contents: list[SubmittedSection] | None = No
                     ActionSnapshot(
                         x.description, x.owner, x.due_on, x.status, statuses.get(x.status, x.status)
                     )
-                    for x in a.actions.all()
+                    for x in a.action_list
                 ),
-                evidence=tuple(link.evidence.display_name for link in a.evidence_links.all()),
+                evidence=tuple(link.evidence.display_name for link in a.evidence_list),
             )
         for v in section.metric_values:
             metrics[v.metric_id] = MetricSnapshot(
