@@ -32,12 +32,16 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import zipfile
 
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, Protection
 from openpyxl.utils import get_column_letter
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from assurance.exports import XLSX_DATE_FORMAT, export_text, looks_like_formula
@@ -442,6 +446,31 @@ def workbook_build(content: WorkbookContent, *, actor: User) -> bytes:
     _codes_sheet(workbook, content)
     workbook.properties.title = f"{content.icb.name}: {content.period.label} return"
     workbook.properties.creator = "SAAF portal"
+    return _xlsx_bytes(workbook)
+
+
+class _InMemoryExcelWriter(ExcelWriter):
+    """openpyxl's writer with each sheet's XML kept in memory: openpyxl's own
+    writes every sheet to a temporary file, zips it and deletes it, and on a
+    busy disk creating and deleting twenty files cost more than the sheets.
+    `WorksheetWriter` takes a `BytesIO` for this; the rest is
+    `ExcelWriter.write_worksheet` (openpyxl 3.1) as it is."""
+
+    def write_worksheet(self, ws):
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
+def _xlsx_bytes(workbook: Workbook) -> bytes:
+    """`workbook.save()` to bytes, without temporary files."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        workbook.properties.modified = timezone.now().replace(tzinfo=None)
+        _InMemoryExcelWriter(workbook, archive).save()
     return buffer.getvalue()
