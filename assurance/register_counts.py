@@ -310,3 +310,69 @@ def organisation_count_rows(
     for row in rows.iterator(chunk_size=2000):
         required = required_count(row["kind"], row["provider_kind"], row["provides_maternity"])
         yield {**row, **_finish(row, required)}
+
+
+def icb_post_type_counts(
+    icb: Organisation, *, on: datetime.date, supervision_months: int | None = None
+) -> tuple[list[PostType], dict[int, dict[str, int]]]:
+    """The post types, and the counts of `icb`'s rolled-up register (its own
+    posts and its led providers') by post type id, in three queries: what a
+    register rule needs to know whether it holds (`register_rules`), without
+    building each post and holder. The counts are those of `icb_counts`,
+    split by post type (zeros included)."""
+    post_types = list(PostType.objects.all())
+    cutoff = supervision_cutoff(on, supervision_months)
+    counts = {pt.pk: dict.fromkeys(COUNT_KEYS, 0) for pt in post_types}
+    # The ICB and the providers it leads (those `_with_icb` gives it), read
+    # by the commissioning index, so that the posts are found by theirs.
+    register = [(icb.pk, icb.kind, icb.provider_kind, icb.provides_maternity)] + list(
+        Organisation.objects.filter(
+            commissioners__icb_id=icb.pk,
+            commissioners__is_lead=True,
+            kind__in=[OrganisationKind.ICB, OrganisationKind.PROVIDER],
+        )
+        .values_list("id", "kind", "provider_kind", "provides_maternity")
+        .order_by()
+    )
+    profiles: dict[tuple, int] = defaultdict(int)
+    for _, *profile in register:
+        profiles[tuple(profile)] += 1
+    probe = Organisation()
+    for (kind, provider_kind, maternity), count in profiles.items():
+        probe.kind, probe.provider_kind, probe.provides_maternity = kind, provider_kind, maternity
+        for pt in post_types:
+            if pt.is_required_for(probe):
+                counts[pt.pk]["required"] += count
+    posts = (
+        Post.objects.filter(
+            _required_post_q(post_types, post=""),
+            _existed_q(on),
+            organisation_id__in=[row[0] for row in register],
+        )
+        .annotate(
+            holder=FilteredRelation(
+                "tenures",
+                condition=Q(tenures__start_date__lte=on)
+                & (Q(tenures__end_date__isnull=True) | Q(tenures__end_date__gte=on)),
+            )
+        )
+        .values_list("post_type_id")
+        .annotate(
+            set_up=Count("id", distinct=True),
+            filled=Count("id", distinct=True, filter=Q(holder__id__isnull=False)),
+            overdue=Count("holder__id", filter=_overdue_q(post_types, cutoff, "holder__", "")),
+            below=Count("holder__id", filter=_below_q(post_types, "holder__", "")),
+        )
+        .order_by()
+    )
+    set_up: dict[int, int] = defaultdict(int)
+    for post_type_id, posts_set_up, filled, overdue, below in posts:
+        count = counts[post_type_id]
+        set_up[post_type_id] = posts_set_up
+        count["filled"] = filled
+        count[FindingKind.VACANT] = posts_set_up - filled
+        count[FindingKind.SUPERVISION_OVERDUE] = overdue
+        count[FindingKind.BELOW_LEVEL] = below
+    for post_type_id, count in counts.items():
+        count[FindingKind.MISSING] = count["required"] - set_up[post_type_id]
+    return post_types, counts

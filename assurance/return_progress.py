@@ -144,7 +144,6 @@ def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
         a.standard_id: a
         for a in Answer.objects.filter(quarterly_return=quarterly_return)
         .select_related(
-            "updated_by",
             "confirmed_by",
             "carried_from__quarterly_return__icb",
             "carried_from__quarterly_return__period",
@@ -163,9 +162,7 @@ def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
         evidence.setdefault(link.answer_id, []).append(link)
     values = {
         v.metric_id: v
-        for v in MetricValue.objects.filter(quarterly_return=quarterly_return)
-        .select_related("updated_by")
-        .order_by()
+        for v in MetricValue.objects.filter(quarterly_return=quarterly_return).order_by()
     }
     result = []
     for section in sections:

@@ -332,7 +332,7 @@ def _computed_for(ret: QuarterlyReturn, section: SectionProgress, check: ReturnC
     standard's check (from the completeness check) and each computed metric's
     value, as of the quarter's last day (today, while the quarter runs)."""
     on = check.on
-    checks = check.register_checks
+    checks = check.register_checks_for([item.standard for item in section.standards])
     computed = metric_values_compute(
         metrics=[item.metric for item in section.metrics], icb=ret.icb, on=on
     )
