@@ -319,10 +319,11 @@ def icb_post_type_counts(
     posts and its led providers') by post type id, in three queries: what a
     register rule needs to know whether it holds (`register_rules`), without
     building each post and holder. The counts are those of `icb_counts`,
-    split by post type (zeros included)."""
+    split by post type (zeros included), with `holders`: the holders on the
+    day of the type's required posts (the register's metrics count them)."""
     post_types = list(PostType.objects.all())
     cutoff = supervision_cutoff(on, supervision_months)
-    counts = {pt.pk: dict.fromkeys(COUNT_KEYS, 0) for pt in post_types}
+    counts = {pt.pk: dict.fromkeys((*COUNT_KEYS, "holders"), 0) for pt in post_types}
     # The ICB and the providers it leads (those `_with_icb` gives it), read
     # by the commissioning index, so that the posts are found by theirs.
     register = [(icb.pk, icb.kind, icb.provider_kind, icb.provides_maternity)] + list(
@@ -360,16 +361,18 @@ def icb_post_type_counts(
         .annotate(
             set_up=Count("id", distinct=True),
             filled=Count("id", distinct=True, filter=Q(holder__id__isnull=False)),
+            holders=Count("holder__id"),
             overdue=Count("holder__id", filter=_overdue_q(post_types, cutoff, "holder__", "")),
             below=Count("holder__id", filter=_below_q(post_types, "holder__", "")),
         )
         .order_by()
     )
     set_up: dict[int, int] = defaultdict(int)
-    for post_type_id, posts_set_up, filled, overdue, below in posts:
+    for post_type_id, posts_set_up, filled, holders, overdue, below in posts:
         count = counts[post_type_id]
         set_up[post_type_id] = posts_set_up
         count["filled"] = filled
+        count["holders"] = holders
         count[FindingKind.VACANT] = posts_set_up - filled
         count[FindingKind.SUPERVISION_OVERDUE] = overdue
         count[FindingKind.BELOW_LEVEL] = below

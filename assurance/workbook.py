@@ -29,6 +29,7 @@ formula is stored as text and never run.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import io
 import re
@@ -129,24 +130,45 @@ def _put(sheet, row: int, column: int, value, *, wrap: bool = False, unlocked: b
     """One cell: text cleaned and, where it looks like a formula, stored as
     text with the quote prefix; dates as dates."""
     cell = sheet.cell(row=row, column=column)
+    number_format = None
+    formula_like = False
     if isinstance(value, str):
         text = export_text(value)
         cell.value = text
         if looks_like_formula(text):
             cell.data_type = "s"
-            cell.quotePrefix = True
+            formula_like = True
     elif isinstance(value, datetime.datetime):
         cell.value = timezone.localtime(value).replace(tzinfo=None)
-        cell.number_format = XLSX_DATE_FORMAT + " hh:mm"
+        number_format = XLSX_DATE_FORMAT + " hh:mm"
     elif isinstance(value, datetime.date):
         cell.value = value
-        cell.number_format = XLSX_DATE_FORMAT
+        number_format = XLSX_DATE_FORMAT
     else:
         cell.value = value
+    _style(cell, number_format, wrap, unlocked)
+    if formula_like:
+        cell.quotePrefix = True
+    return cell
+
+
+def _style(cell, number_format: str | None, wrap: bool, unlocked: bool) -> None:
+    """The cell's format, alignment and protection. openpyxl looks each
+    style up in the workbook's lists by its hash on every assignment, so a
+    combination's resulting style (its indexes in those lists) is kept on the
+    workbook once made and copied to the next cell with the same."""
+    workbook = cell.parent.parent
+    made = workbook.__dict__.setdefault("_saaf_styles", {})
+    key = (number_format, wrap, unlocked)
+    if key in made:
+        cell._style = copy.copy(made[key])
+        return
+    if number_format:
+        cell.number_format = number_format
     cell.alignment = _WRAP if wrap else _TOP
     if unlocked:
         cell.protection = _UNLOCKED
-    return cell
+    made[key] = copy.copy(cell._style)
 
 
 def _header(sheet, columns: list[tuple[str, int]]) -> None:
