@@ -88,6 +88,7 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             },
         )
     check = return_problems(ret)
+    latest = ret.submissions.order_by("-version").first()
     return render(
         request,
         "assurance/returns/task_list.jinja",
@@ -101,8 +102,8 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "closes_on": submission_closes_on(ret),
             "can_reopen": can_reopen_return(request.user, ret),
             "can_review": can_review_return(request.user, ret),
-            "state_refusal": return_state_refusal(ret),
-            "latest": ret.submissions.order_by("-version").first(),
+            "state_refusal": return_state_refusal(ret, latest),
+            "latest": latest,
             "threads_by_standard": return_comment_threads(ret),
             "can_comment": can_comment_on_return(request.user, ret),
             "carry": carry_forward_counts(ret),
