@@ -335,21 +335,19 @@ def icb_post_type_counts(
         .values_list("id", "kind", "provider_kind", "provides_maternity")
         .order_by()
     )
-    profiles: dict[tuple, int] = defaultdict(int)
-    for _, *profile in register:
-        profiles[tuple(profile)] += 1
+    # Which of these organisations must have which post type: worked out
+    # here from their profiles, so the posts need no join to say it.
     probe = Organisation()
-    for (kind, provider_kind, maternity), count in profiles.items():
+    required: set[tuple[int, int]] = set()
+    for organisation_id, kind, provider_kind, maternity in register:
         probe.kind, probe.provider_kind, probe.provides_maternity = kind, provider_kind, maternity
         for pt in post_types:
             if pt.is_required_for(probe):
-                counts[pt.pk]["required"] += count
+                required.add((organisation_id, pt.pk))
+                counts[pt.pk]["required"] += 1
+    # Each post the register had on the day, with its holders on that day.
     posts = (
-        Post.objects.filter(
-            _required_post_q(post_types, post=""),
-            _existed_q(on),
-            organisation_id__in=[row[0] for row in register],
-        )
+        Post.objects.filter(_existed_q(on), organisation_id__in=[row[0] for row in register])
         .annotate(
             holder=FilteredRelation(
                 "tenures",
@@ -357,25 +355,26 @@ def icb_post_type_counts(
                 & (Q(tenures__end_date__isnull=True) | Q(tenures__end_date__gte=on)),
             )
         )
-        .values_list("post_type_id")
+        .values_list("organisation_id", "post_type_id")
         .annotate(
-            set_up=Count("id", distinct=True),
-            filled=Count("id", distinct=True, filter=Q(holder__id__isnull=False)),
             holders=Count("holder__id"),
             overdue=Count("holder__id", filter=_overdue_q(post_types, cutoff, "holder__", "")),
             below=Count("holder__id", filter=_below_q(post_types, "holder__", "")),
         )
         .order_by()
     )
-    set_up: dict[int, int] = defaultdict(int)
-    for post_type_id, posts_set_up, filled, holders, overdue, below in posts:
+    for organisation_id, post_type_id, holders, overdue, below in posts:
+        if (organisation_id, post_type_id) not in required:
+            continue
         count = counts[post_type_id]
-        set_up[post_type_id] = posts_set_up
-        count["filled"] = filled
-        count["holders"] = holders
-        count[FindingKind.VACANT] = posts_set_up - filled
-        count[FindingKind.SUPERVISION_OVERDUE] = overdue
-        count[FindingKind.BELOW_LEVEL] = below
-    for post_type_id, count in counts.items():
-        count[FindingKind.MISSING] = count["required"] - set_up[post_type_id]
+        count[FindingKind.MISSING] -= 1
+        if holders:
+            count["filled"] += 1
+        else:
+            count[FindingKind.VACANT] += 1
+        count["holders"] += holders
+        count[FindingKind.SUPERVISION_OVERDUE] += overdue
+        count[FindingKind.BELOW_LEVEL] += below
+    for count in counts.values():
+        count[FindingKind.MISSING] += count["required"]
     return post_types, counts
