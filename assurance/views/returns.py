@@ -41,8 +41,8 @@ from assurance.permissions import (
 )
 from assurance.rating import metric_rate
 from assurance.reminders import return_reminders
-from assurance.return_check import ReturnCheck, return_problems
-from assurance.return_progress import SectionProgress
+from assurance.return_check import ReturnCheck, SectionProblems, return_problems
+from assurance.return_progress import SectionProgress, return_progress
 from assurance.selectors import return_comment_threads, split_predecessors
 from assurance.services import returns as services
 from assurance.services.carry_forward import carry_forward_counts, carry_forward_sources
@@ -87,14 +87,25 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
                 "can_carry": bool(carry_forward_sources(icb, period, user=request.user)),
             },
         )
-    check = return_problems(ret)
+    if ret.is_draft:
+        check = return_problems(ret)
+        progress, sections = check.progress, check.sections
+    else:
+        # A submitted return's page shows no problems: the completeness check
+        # (with the register's) is not run for it, only its progress read.
+        check, progress = None, return_progress(ret)
+        sections = [
+            SectionProblems(s, return_page_url(ret, "return_section", section=s.section.code), [])
+            for s in progress.sections
+        ]
     latest = ret.submissions.order_by("-version").first()
     return render(
         request,
         "assurance/returns/task_list.jinja",
         {
             "ret": ret,
-            "progress": check.progress,
+            "progress": progress,
+            "sections": sections,
             "check": check,
             "can_edit": can_edit_return(request.user, ret),
             "can_submit": can_submit_return(request.user, ret) and ret.is_draft,
@@ -109,7 +120,7 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "carry": carry_forward_counts(ret),
             "can_carry": (
                 can_edit_return(request.user, ret)
-                and not any(item.answer for s in check.progress.sections for item in s.standards)
+                and not any(item.answer for s in progress.sections for item in s.standards)
                 and bool(carry_forward_sources(ret.icb, ret.period, user=request.user))
             ),
         },
