@@ -290,24 +290,27 @@ def _register_problem_checks(check: ReturnCheck, items) -> dict[str, RegisterChe
     return check.register_checks
 
 
-def return_problems(quarterly_return: QuarterlyReturn) -> ReturnCheck:
+def return_problems(quarterly_return: QuarterlyReturn, *, section: str = "") -> ReturnCheck:
     """Every problem of the return by section and standard (or metric), in a
     fixed number of queries: the progress's, then (only with a green answer
     on a register-linked standard with no explanation) three to count the
-    register, and (only if its rule fails) four to read the posts concerned."""
+    register, and (only if its rule fails) four to read the posts concerned.
+
+    With `section` (a code), only that section is checked, for its page,
+    which shows no other: `sections` then holds that section alone, and the
+    counts are its own."""
     progress = return_progress(quarterly_return)
     check = ReturnCheck(progress, [], check_date(quarterly_return))
-    checks = _register_problem_checks(
-        check, [item for s in progress.sections for item in s.standards]
-    )
+    checked = [s for s in progress.sections if not section or s.section.code == section]
+    checks = _register_problem_checks(check, [item for s in checked for item in s.standards])
     args = [
         quarterly_return.icb.code,
         quarterly_return.period.financial_year,
         quarterly_return.period.quarter,
     ]
-    for section in progress.sections:
+    for one in checked:
         found = []
-        for item in section.standards:
+        for item in one.standards:
             item.problems = standard_problems(
                 standard=item.standard,
                 answer=item.answer,
@@ -316,9 +319,9 @@ def return_problems(quarterly_return: QuarterlyReturn) -> ReturnCheck:
                 register_check=checks.get(item.standard.code),
             )
             found += item.problems
-        for item in section.metrics:
+        for item in one.metrics:
             item.problems = metric_problems(metric=item.metric, value=item.value)
             found += item.problems
-        url = reverse("assurance:return_section", args=[*args, section.section.code])
-        check.sections.append(SectionProblems(section, url, found))
+        url = reverse("assurance:return_section", args=[*args, one.section.code])
+        check.sections.append(SectionProblems(one, url, found))
     return check

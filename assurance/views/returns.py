@@ -368,7 +368,7 @@ def return_section(
     request: HttpRequest, code: str, financial_year: int, quarter: int, section: str
 ):
     ret = return_get_visible(request.user, code, financial_year, quarter)
-    check = return_problems(ret)
+    check = return_problems(ret, section=section)
     progress = check.progress
     current = progress.section(section)
     if current is None:
@@ -400,7 +400,7 @@ def return_section(
                 return redirect(return_page_url(ret))
             return redirect(return_page_url(ret, "return_section", section=current.section.code))
         # Saved what was valid: show the section as it now is, with the errors.
-        check = return_problems(ret)
+        check = return_problems(ret, section=section)
         progress = check.progress
         current = progress.section(section)
         status = 400
