@@ -406,16 +406,20 @@ class SubmittedSection:
     metric_values: list
 
 
-def submission_contents(submission) -> list[SubmittedSection]:
+def submission_contents(
+    submission, sections: list[Section] | None = None
+) -> list[SubmittedSection]:
     """A submission as it was kept, by section in toolkit order: its answers
     (with their actions in `action_list`, evidence files in `evidence_list`
     and the lead's validated rating) and metric values, in five queries
-    whatever its size. The actions and files are read once each and grouped
-    here: `prefetch_related` would build a queryset per answer."""
+    whatever its size (four given its toolkit's `sections`, in order). The
+    actions and files are read once each and grouped here: `prefetch_related`
+    would build a queryset per answer."""
     from assurance.models import SubmissionEvidence, SubmittedAction, SubmittedMetricValue
 
-    version_id = submission.quarterly_return.period.toolkit_version_id
-    sections = list(Section.objects.filter(version_id=version_id).order_by("position", "code"))
+    if sections is None:
+        version_id = submission.quarterly_return.period.toolkit_version_id
+        sections = list(Section.objects.filter(version_id=version_id).order_by("position", "code"))
     answers = list(
         submission.answers.select_related("standard", "validated_by").order_by(
             "standard__section__position", "standard__position", "standard__code"
@@ -450,8 +454,13 @@ def submission_contents(submission) -> list[SubmittedSection]:
     return [s for s in by_id.values() if s.answers or s.metric_values]
 
 
-def submission_snapshot(submission, contents: list[SubmittedSection] | None = None):
-    """The submission as one side of a comparison (`assurance.return_diff`)."""
+def submission_snapshot(
+    submission,
+    contents: list[SubmittedSection] | None = None,
+    sections: list[Section] | None = None,
+):
+    """The submission as one side of a comparison (`assurance.return_diff`);
+    `sections` as `submission_contents` takes them."""
     from assurance.models import SelfRating
     from assurance.models.returns import ActionStatus
     from assurance.return_diff import (
@@ -461,7 +470,7 @@ def submission_snapshot(submission, contents: list[SubmittedSection] | None = No
         StandardSnapshot,
     )
 
-    contents = submission_contents(submission) if contents is None else contents
+    contents = submission_contents(submission, sections) if contents is None else contents
     ratings, statuses = dict(SelfRating.choices), dict(ActionStatus.choices)
     standards, metrics = {}, {}
     for section in contents:
@@ -490,6 +499,14 @@ def submission_snapshot(submission, contents: list[SubmittedSection] | None = No
                 rating=v.rating,
             )
     return ReturnSnapshot(f"Version {submission.version}", standards, metrics)
+
+
+def submission_snapshots(*submissions) -> list:
+    """Submissions of one return as sides of a comparison, their toolkit's
+    sections read once for all."""
+    version_id = submissions[0].quarterly_return.period.toolkit_version_id
+    sections = list(Section.objects.filter(version_id=version_id).order_by("position", "code"))
+    return [submission_snapshot(s, sections=sections) for s in submissions]
 
 
 def draft_snapshot(quarterly_return):
