@@ -150,15 +150,15 @@ def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
         )
         .order_by()
     }
+    # By the answers' ids (their index), as prefetch_related did.
+    answer_ids = [a.pk for a in answers.values()]
     actions: dict[int, list[ReturnAction]] = {}
-    for action in ReturnAction.objects.filter(answer__quarterly_return=quarterly_return).order_by(
-        "position"
-    ):
+    for action in ReturnAction.objects.filter(answer_id__in=answer_ids).order_by("position"):
         actions.setdefault(action.answer_id, []).append(action)
     evidence: dict[int, list[AnswerEvidence]] = {}
-    for link in AnswerEvidence.objects.filter(
-        answer__quarterly_return=quarterly_return
-    ).select_related("evidence__uploaded_by"):
+    for link in AnswerEvidence.objects.filter(answer_id__in=answer_ids).select_related(
+        "evidence__uploaded_by"
+    ):
         evidence.setdefault(link.answer_id, []).append(link)
     values = {
         v.metric_id: v

@@ -439,14 +439,17 @@ def submissions_contents(
         .select_related("standard", "validated_by")
         .order_by("standard__section__position", "standard__position", "standard__code")
     )
+    # By the answers' ids (their index), as prefetch_related did: joined to
+    # the answers instead, the planner reads every submitted action.
+    answer_ids = [a.pk for a in answers]
     actions: dict[int, list] = {}
-    for action in SubmittedAction.objects.filter(answer__submission_id__in=ids).order_by(
+    for action in SubmittedAction.objects.filter(answer_id__in=answer_ids).order_by(
         "position", "id"
     ):
         actions.setdefault(action.answer_id, []).append(action)
     evidence: dict[int, list] = {}
     for link in (
-        SubmissionEvidence.objects.filter(answer__submission_id__in=ids)
+        SubmissionEvidence.objects.filter(answer_id__in=answer_ids)
         .select_related("evidence")
         .order_by("id")
     ):
