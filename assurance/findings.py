@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Prefetch
 
 from assurance.models.register import Post, PostType, Tenure
 from organisations.models import Commissioning, Organisation, OrganisationKind
@@ -113,18 +112,22 @@ def registers_for(
     """The registers of `organisations` on `on`, in three queries whatever their number."""
     organisations = list(organisations)
     post_types = list(PostType.objects.all())
-    tenures_then = Prefetch(
-        "tenures", queryset=Tenure.objects.order_by("-start_date", "-id"), to_attr="all_tenures"
-    )
-    posts_by_org: dict[int, dict[int, Post]] = defaultdict(dict)
-    for post in (
-        # Unordered: the posts go into dicts, and the model's order joins two tables.
-        Post.objects.filter(organisation__in=organisations)
-        .order_by()
+    # Posts by key, so unsorted (the model's order joins two tables to sort);
+    # their tenures read in one query and grouped here, newest first.
+    posts: dict[int, Post] = {
+        post.pk: post
+        for post in Post.objects.filter(organisation__in=organisations)
         .select_related("hosted_by")
-        .prefetch_related(tenures_then)
-    ):
+        .order_by()
+    }
+    posts_by_org: dict[int, dict[int, Post]] = defaultdict(dict)
+    for post in posts.values():
+        post.all_tenures = []
         posts_by_org[post.organisation_id][post.post_type_id] = post
+    for tenure in Tenure.objects.filter(post_id__in=list(posts)).order_by("-start_date", "-id"):
+        post = posts[tenure.post_id]
+        tenure.post = post
+        post.all_tenures.append(tenure)
     cutoff = supervision_cutoff(on, supervision_months)
     return [
         _register(org, post_types, posts_by_org[org.pk], on=on, cutoff=cutoff)

@@ -147,15 +147,20 @@ def can_start_return(user, icb, *, successors: set[int]) -> bool:
     return icb.pk in own or (len(successors) == 1 and successors <= own)
 
 
-def return_state_refusal(quarterly_return) -> str | None:
+_UNREAD = object()
+
+
+def return_state_refusal(quarterly_return, latest=_UNREAD) -> str | None:
     """Why this return cannot be changed now, in words the user can act on;
-    None for a draft. Reads its latest submission (one query) when it has one."""
+    None for a draft. Reads its latest submission (one query) when it has one,
+    unless the caller has read it (`latest`, None for none)."""
     from assurance.models import ReturnStatus
 
     status = quarterly_return.status
     if quarterly_return.is_draft:
         return None
-    latest = quarterly_return.submissions.order_by("-version").first()
+    if latest is _UNREAD:
+        latest = quarterly_return.submissions.order_by("-version").first()
     when = nhs_date(today(latest.submitted_at)) if latest else "an earlier date"
     version = f" (version {latest.version})" if latest else ""
     if status == ReturnStatus.SUBMITTED:

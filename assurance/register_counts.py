@@ -313,3 +313,71 @@ def organisation_count_rows(
     for row in rows.iterator(chunk_size=2000):
         must = required_count(row["kind"], row["provider_kind"], row["provides_maternity"])
         yield {**row, **_finish(row, must)}
+
+
+def icb_post_type_counts(
+    icb: Organisation, *, on: datetime.date, supervision_months: int | None = None
+) -> tuple[list[PostType], dict[int, dict[str, int]]]:
+    """The post types, and the counts of `icb`'s rolled-up register (its own
+    posts and its led providers') by post type id, in three queries: what a
+    register rule needs to know whether it holds (`register_rules`), without
+    building each post and holder. The counts are those of `icb_counts`,
+    split by post type (zeros included), with `holders`: the holders on the
+    day of the type's required posts (the register's metrics count them)."""
+    post_types = list(PostType.objects.all())
+    cutoff = supervision_cutoff(on, supervision_months)
+    counts = {pt.pk: dict.fromkeys((*COUNT_KEYS, "holders"), 0) for pt in post_types}
+    # The ICB and the providers it leads (those `_with_icb` gives it), read
+    # by the commissioning index, so that the posts are found by theirs.
+    register = [(icb.pk, icb.kind, icb.provider_kind, icb.provides_maternity)] + list(
+        Organisation.objects.filter(
+            commissioners__icb_id=icb.pk,
+            commissioners__is_lead=True,
+            kind__in=[OrganisationKind.ICB, OrganisationKind.PROVIDER],
+        )
+        .values_list("id", "kind", "provider_kind", "provides_maternity")
+        .order_by()
+    )
+    # Which of these organisations must have which post type: worked out
+    # here from their profiles, so the posts need no join to say it.
+    probe = Organisation()
+    required: set[tuple[int, int]] = set()
+    for organisation_id, kind, provider_kind, maternity in register:
+        probe.kind, probe.provider_kind, probe.provides_maternity = kind, provider_kind, maternity
+        for pt in post_types:
+            if pt.is_required_for(probe):
+                required.add((organisation_id, pt.pk))
+                counts[pt.pk]["required"] += 1
+    # Each post the register had on the day, with its holders on that day.
+    posts = (
+        Post.objects.filter(_existed_q(on), organisation_id__in=[row[0] for row in register])
+        .annotate(
+            holder=FilteredRelation(
+                "tenures",
+                condition=Q(tenures__start_date__lte=on)
+                & (Q(tenures__end_date__isnull=True) | Q(tenures__end_date__gte=on)),
+            )
+        )
+        .values_list("organisation_id", "post_type_id")
+        .annotate(
+            holders=Count("holder__id"),
+            overdue=Count("holder__id", filter=_overdue_q(post_types, cutoff, "holder__", "")),
+            below=Count("holder__id", filter=_below_q(post_types, "holder__", "")),
+        )
+        .order_by()
+    )
+    for organisation_id, post_type_id, holders, overdue, below in posts:
+        if (organisation_id, post_type_id) not in required:
+            continue
+        count = counts[post_type_id]
+        count[FindingKind.MISSING] -= 1
+        if holders:
+            count["filled"] += 1
+        else:
+            count[FindingKind.VACANT] += 1
+        count["holders"] += holders
+        count[FindingKind.SUPERVISION_OVERDUE] += overdue
+        count[FindingKind.BELOW_LEVEL] += below
+    for count in counts.values():
+        count[FindingKind.MISSING] += count["required"]
+    return post_types, counts

@@ -10,6 +10,9 @@ its registers and filters them, so a rule and a register page never disagree.
 
 Every check reads one roll-up of the ICB's register (`icb_registers`), in a
 fixed number of queries however many posts, providers or standards there are.
+Whether a rule holds, and the metrics, need only the register's counts by
+post type (`assurance.register_counts.icb_post_type_counts`, which tests hold
+equal to the roll-up's), read without building each post and holder.
 Results are plain dataclasses with `to_dict()`, so a submitted return can keep
 what the register said on the day.
 """
@@ -25,6 +28,7 @@ from typing import Any
 from assurance.findings import Finding, FindingKind, IcbRegister, PostRow, icb_registers
 from assurance.metric_providers import ComputedValue
 from assurance.models import Metric, PostType, RegisterGroup, RegisterScope, Standard
+from assurance.models.register import PostRequiredFor
 from organisations.models import Organisation, OrganisationKind
 
 # Finding kinds about the post itself, and about one of its holders.
@@ -316,6 +320,30 @@ def standards_register_check(
     return {standard.code: _check(standard, rule, rollup) for standard, rule in ruled}
 
 
+def standards_register_hold(
+    *, standards: Iterable[Standard], icb: Organisation, on: datetime.date
+) -> dict[str, bool]:
+    """Whether the register rule of every register-linked standard among
+    `standards` holds for `icb` on `on`, by standard code: the `holds` of
+    `standards_register_check`, from the register's counts by post type
+    (`register_counts.icb_post_type_counts`, three queries) rather than its
+    posts and holders built one by one. For when only the answer is needed;
+    a test holds the two equal."""
+    from assurance.register_counts import icb_post_type_counts
+
+    ruled = [(s, rule) for s in standards if (rule := s.register_rule) is not None]
+    if not ruled:
+        return {}
+    if icb.kind != OrganisationKind.ICB:
+        raise ValueError(f"{icb.name} is not an ICB: register rules are checked for ICBs.")
+    post_types, counts = icb_post_type_counts(icb, on=on)
+    held = {}
+    for standard, rule in ruled:
+        covered = _covered(post_types, rule)
+        held[standard.code] = not any(counts[pt.pk][kind] for pt in covered for kind in rule.kinds)
+    return held
+
+
 def standard_register_check(
     *, standard: Standard, icb: Organisation, on: datetime.date
 ) -> RegisterCheck:
@@ -337,30 +365,40 @@ def _percent(part: int, whole: int) -> Decimal:
     return (Decimal(100) * part / whole).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
 
 
-def _rows(rollup: IcbRegister, rule: RegisterRule) -> list[PostRow]:
-    return [row for register in rollup.all for row in register.rows if rule.covers(row, rollup.icb)]
+def _covered(post_types: list[PostType], rule: RegisterRule) -> list[PostType]:
+    """The post types whose required posts `rule` covers (`RegisterRule.covers`:
+    a required post is the ICB's own exactly when its type is an ICB's)."""
+    sides = {
+        RegisterScope.ICB: {PostRequiredFor.ICB},
+        RegisterScope.PROVIDERS: {PostRequiredFor.PROVIDER},
+    }.get(rule.scope, {PostRequiredFor.ICB, PostRequiredFor.PROVIDER})
+    return [
+        pt for pt in post_types if pt.register_group in rule.groups and pt.required_for in sides
+    ]
 
 
-def _designated_filled(code: str, rollup: IcbRegister) -> ComputedValue:
+def _designated_filled(code: str, post_types: list[PostType], counts: dict) -> ComputedValue:
     """The share of the ICB's required designated posts with a holder on the day."""
-    rows = _rows(rollup, RegisterRule((RegisterGroup.DESIGNATED,), POST_KINDS, RegisterScope.ICB))
-    if not rows:
+    rule = RegisterRule((RegisterGroup.DESIGNATED,), POST_KINDS, RegisterScope.ICB)
+    covered = _covered(post_types, rule)
+    required = sum(counts[pt.pk]["required"] for pt in covered)
+    if not required:
         return ComputedValue(code, None, "Not computed: no designated posts are required.")
-    filled = sum(1 for row in rows if row.holders)
+    filled = sum(counts[pt.pk]["filled"] for pt in covered)
     return ComputedValue(
-        code, _percent(filled, len(rows)), f"{filled} of {len(rows)} required posts filled."
+        code, _percent(filled, required), f"{filled} of {required} required posts filled."
     )
 
 
-def _supervision_current(code: str, rollup: IcbRegister) -> ComputedValue:
+def _supervision_current(code: str, post_types: list[PostType], counts: dict) -> ComputedValue:
     """The share of holders of designated and named posts (ICB and the
     providers it leads) whose supervision is within the interval."""
     rule = RegisterRule(DESIGNATED_AND_NAMED, (FindingKind.SUPERVISION_OVERDUE,))
-    rows = [row for row in _rows(rollup, rule) if row.post_type.supervision_applies]
-    holders = sum(len(row.holders) for row in rows)
+    covered = [pt for pt in _covered(post_types, rule) if pt.supervision_applies]
+    holders = sum(counts[pt.pk]["holders"] for pt in covered)
     if not holders:
         return ComputedValue(code, None, "Not computed: no designated or named post has a holder.")
-    overdue = sum(1 for row in rows for f in row.findings if f.kind in rule.kinds)
+    overdue = sum(counts[pt.pk][kind] for pt in covered for kind in rule.kinds)
     return ComputedValue(
         code,
         _percent(holders - overdue, holders),
@@ -368,7 +406,7 @@ def _supervision_current(code: str, rollup: IcbRegister) -> ComputedValue:
     )
 
 
-REGISTER_METRICS: dict[str, Callable[[str, IcbRegister], ComputedValue]] = {
+REGISTER_METRICS: dict[str, Callable[[str, list[PostType], dict], ComputedValue]] = {
     "DESIGNATED_FILLED": _designated_filled,
     "SUPERVISION_CURRENT": _supervision_current,
 }
@@ -378,9 +416,14 @@ def register_metric_values(
     *, metrics: Sequence[Metric], icb: Organisation, on: datetime.date
 ) -> dict[str, ComputedValue]:
     """The posts register's provider of computed metrics (registered in
-    `AssuranceConfig.ready()`): every metric it knows, from one roll-up."""
+    `AssuranceConfig.ready()`): every metric it knows, from the register's
+    counts by post type (`register_counts.icb_post_type_counts`)."""
+    from assurance.register_counts import icb_post_type_counts
+
     known = [m for m in metrics if m.code in REGISTER_METRICS]
     if not known:
         return {}
-    rollup = _rollup(icb, on)
-    return {m.code: REGISTER_METRICS[m.code](m.code, rollup) for m in known}
+    if icb.kind != OrganisationKind.ICB:
+        raise ValueError(f"{icb.name} is not an ICB: register rules are checked for ICBs.")
+    post_types, counts = icb_post_type_counts(icb, on=on)
+    return {m.code: REGISTER_METRICS[m.code](m.code, post_types, counts) for m in known}

@@ -23,8 +23,11 @@ The rules:
   confirmed or changed (`assurance.services.carry_forward`).
 
 Read in a fixed number of queries whatever the number of answers: the
-return's progress (`assurance.return_progress`) and one roll-up of the ICB's
-posts register for every register-linked standard.
+return's progress (`assurance.return_progress`); with a green answer on a
+register-linked standard and no explanation, the register's counts by post
+type, whether its rule holds (`register_rules.standards_register_hold`); and
+only where such a rule fails, one roll-up of the ICB's posts register for
+every register-linked standard (each post concerned, quoted in the problem).
 """
 
 from __future__ import annotations
@@ -45,7 +48,11 @@ from assurance.models import (
     SelfRating,
     Standard,
 )
-from assurance.register_rules import RegisterCheck, standards_register_check
+from assurance.register_rules import (
+    RegisterCheck,
+    standards_register_check,
+    standards_register_hold,
+)
 from assurance.return_progress import ReturnProgress, SectionProgress, return_progress
 from saaf.dates import nhs_date, today
 
@@ -214,12 +221,32 @@ class SectionProblems:
 @dataclass
 class ReturnCheck:
     """The check's result: the return's progress with each standard's and
-    metric's problems set on it, and the problems by section."""
+    metric's problems set on it, and the problems by section. The register's
+    check of every register-linked standard (`register_checks`, each post
+    concerned) is read when first asked for, once."""
 
     progress: ReturnProgress
     sections: list[SectionProblems]
-    register_checks: dict[str, RegisterCheck]
     on: datetime.date
+    _register_checks: dict[str, RegisterCheck] | None = None
+
+    @property
+    def register_checks(self) -> dict[str, RegisterCheck]:
+        if self._register_checks is None:
+            self._register_checks = standards_register_check(
+                standards=[item.standard for s in self.progress.sections for item in s.standards],
+                icb=self.progress.quarterly_return.icb,
+                on=self.on,
+            )
+        return self._register_checks
+
+    def register_checks_for(self, standards: list[Standard]) -> dict[str, RegisterCheck]:
+        """The register checks of `standards` (a section's): none read when
+        none of them is register-linked."""
+        ruled = [s.code for s in standards if s.register_rule is not None]
+        if not ruled:
+            return {}
+        return {code: self.register_checks[code] for code in ruled}
 
     @property
     def problems(self) -> list[Problem]:
@@ -240,25 +267,50 @@ class ReturnCheck:
         return [link for s in self.sections for link in s.links()]
 
 
-def return_problems(quarterly_return: QuarterlyReturn) -> ReturnCheck:
-    """Every problem of the return by section and standard (or metric), in a
-    fixed number of queries."""
-    progress = return_progress(quarterly_return)
-    on = check_date(quarterly_return)
-    checks = standards_register_check(
-        standards=[item.standard for s in progress.sections for item in s.standards],
-        icb=quarterly_return.icb,
-        on=on,
+def _register_problem_checks(check: ReturnCheck, items) -> dict[str, RegisterCheck]:
+    """The register checks a problem needs: only a green answer with no
+    explanation can go against the register, and only where the rule does not
+    hold, whose posts the problem then quotes. Whether the rules hold is
+    counted in the database; the posts are read only for a rule that fails."""
+    green = [
+        item.standard
+        for item in items
+        if item.standard.register_rule is not None
+        and item.answer is not None
+        and item.answer.rating == SelfRating.GREEN
+        and not item.answer.explanation.strip()
+    ]
+    if not green:
+        return {}
+    held = standards_register_hold(
+        standards=green, icb=check.progress.quarterly_return.icb, on=check.on
     )
+    if all(held.values()):
+        return {}
+    return check.register_checks
+
+
+def return_problems(quarterly_return: QuarterlyReturn, *, section: str = "") -> ReturnCheck:
+    """Every problem of the return by section and standard (or metric), in a
+    fixed number of queries: the progress's, then (only with a green answer
+    on a register-linked standard with no explanation) three to count the
+    register, and (only if its rule fails) four to read the posts concerned.
+
+    With `section` (a code), only that section is checked, for its page,
+    which shows no other: `sections` then holds that section alone, and the
+    counts are its own."""
+    progress = return_progress(quarterly_return)
+    check = ReturnCheck(progress, [], check_date(quarterly_return))
+    checked = [s for s in progress.sections if not section or s.section.code == section]
+    checks = _register_problem_checks(check, [item for s in checked for item in s.standards])
     args = [
         quarterly_return.icb.code,
         quarterly_return.period.financial_year,
         quarterly_return.period.quarter,
     ]
-    sections = []
-    for section in progress.sections:
+    for one in checked:
         found = []
-        for item in section.standards:
+        for item in one.standards:
             item.problems = standard_problems(
                 standard=item.standard,
                 answer=item.answer,
@@ -267,9 +319,9 @@ def return_problems(quarterly_return: QuarterlyReturn) -> ReturnCheck:
                 register_check=checks.get(item.standard.code),
             )
             found += item.problems
-        for item in section.metrics:
+        for item in one.metrics:
             item.problems = metric_problems(metric=item.metric, value=item.value)
             found += item.problems
-        url = reverse("assurance:return_section", args=[*args, section.section.code])
-        sections.append(SectionProblems(section, url, found))
-    return ReturnCheck(progress, sections, checks, on)
+        url = reverse("assurance:return_section", args=[*args, one.section.code])
+        check.sections.append(SectionProblems(one, url, found))
+    return check

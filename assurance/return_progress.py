@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Prefetch
 
 from assurance.models import (
     Answer,
@@ -123,52 +122,61 @@ class ReturnProgress:
 
 
 def return_progress(quarterly_return: QuarterlyReturn) -> ReturnProgress:
-    """Every section of the return's toolkit with its answers, in six queries."""
+    """Every section of the return's toolkit with its answers, in seven queries.
+
+    Each query is read once and grouped here (not with `prefetch_related`,
+    whose per-object querysets cost more than the rows themselves), unsorted
+    where the rows are looked up by key (the models' default orders join
+    other tables only to sort)."""
     version_id = quarterly_return.period.toolkit_version_id
-    sections = list(
-        Section.objects.filter(version_id=version_id)
-        .order_by("position", "code")
-        .prefetch_related(
-            Prefetch("standards", queryset=Standard.objects.order_by("position", "code")),
-            Prefetch("metrics", queryset=Metric.objects.order_by("position", "code")),
-        )
-    )
+    sections = list(Section.objects.filter(version_id=version_id).order_by("position", "code"))
+    standards: dict[int, list[Standard]] = {}
+    for standard in Standard.objects.filter(section__version_id=version_id).order_by(
+        "position", "code"
+    ):
+        standards.setdefault(standard.section_id, []).append(standard)
+    metrics: dict[int, list[Metric]] = {}
+    for metric in Metric.objects.filter(section__version_id=version_id).order_by(
+        "position", "code"
+    ):
+        metrics.setdefault(metric.section_id, []).append(metric)
     answers = {
         a.standard_id: a
         for a in Answer.objects.filter(quarterly_return=quarterly_return)
         .select_related(
-            "updated_by",
             "confirmed_by",
             "carried_from__quarterly_return__icb",
             "carried_from__quarterly_return__period",
         )
-        .prefetch_related(Prefetch("actions", queryset=ReturnAction.objects.order_by("position")))
+        .order_by()
     }
+    # By the answers' ids (their index), as prefetch_related did.
+    answer_ids = [a.pk for a in answers.values()]
+    actions: dict[int, list[ReturnAction]] = {}
+    for action in ReturnAction.objects.filter(answer_id__in=answer_ids).order_by("position"):
+        actions.setdefault(action.answer_id, []).append(action)
     evidence: dict[int, list[AnswerEvidence]] = {}
-    for link in AnswerEvidence.objects.filter(
-        answer__quarterly_return=quarterly_return
-    ).select_related("evidence__uploaded_by"):
+    for link in AnswerEvidence.objects.filter(answer_id__in=answer_ids).select_related(
+        "evidence__uploaded_by"
+    ):
         evidence.setdefault(link.answer_id, []).append(link)
     values = {
         v.metric_id: v
-        for v in MetricValue.objects.filter(quarterly_return=quarterly_return).select_related(
-            "updated_by"
-        )
+        for v in MetricValue.objects.filter(quarterly_return=quarterly_return).order_by()
     }
     result = []
     for section in sections:
-        standards = []
-        for standard in section.standards.all():
+        items = []
+        for standard in standards.get(section.pk, []):
             answer = answers.get(standard.pk)
-            actions = list(answer.actions.all()) if answer else []
-            standards.append(
+            items.append(
                 StandardProgress(
                     standard,
                     answer,
-                    actions,
+                    actions.get(answer.pk, []) if answer else [],
                     evidence.get(answer.pk, []) if answer else [],
                 )
             )
-        metrics = [MetricProgress(m, values.get(m.pk)) for m in section.metrics.all()]
-        result.append(SectionProgress(section, standards, metrics))
+        section_metrics = [MetricProgress(m, values.get(m.pk)) for m in metrics.get(section.pk, [])]
+        result.append(SectionProgress(section, items, section_metrics))
     return ReturnProgress(quarterly_return, result)

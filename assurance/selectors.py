@@ -406,38 +406,74 @@ class SubmittedSection:
     metric_values: list
 
 
-def submission_contents(submission) -> list[SubmittedSection]:
+def submission_contents(
+    submission, sections: list[Section] | None = None
+) -> list[SubmittedSection]:
     """A submission as it was kept, by section in toolkit order: its answers
-    (with their actions, evidence files and the lead's validated rating) and
-    metric values, in five queries whatever its size."""
-    from assurance.models import SubmissionEvidence, SubmittedAction, SubmittedMetricValue
+    (with their actions in `action_list`, evidence files in `evidence_list`
+    and the lead's validated rating) and metric values, in five queries
+    whatever its size (four given its toolkit's `sections`, in order)."""
+    return submissions_contents([submission], sections)[submission.pk]
 
-    version_id = submission.quarterly_return.period.toolkit_version_id
-    sections = list(Section.objects.filter(version_id=version_id).order_by("position", "code"))
+
+def submissions_contents(
+    submissions: list, sections: list[Section] | None = None
+) -> dict[int, list[SubmittedSection]]:
+    """`submission_contents` of several submissions of one toolkit, by
+    submission id, in the same five queries: each table is read once for all
+    of them and grouped here (`prefetch_related` would build a queryset per
+    answer)."""
+    from assurance.models import (
+        SubmissionEvidence,
+        SubmittedAction,
+        SubmittedAnswer,
+        SubmittedMetricValue,
+    )
+
+    ids = [s.pk for s in submissions]
+    if sections is None:
+        version_id = submissions[0].quarterly_return.period.toolkit_version_id
+        sections = list(Section.objects.filter(version_id=version_id).order_by("position", "code"))
     answers = list(
-        submission.answers.select_related("standard", "validated_by")
-        .prefetch_related(
-            Prefetch("actions", queryset=SubmittedAction.objects.order_by("position", "id")),
-            Prefetch(
-                "evidence_links",
-                queryset=SubmissionEvidence.objects.select_related("evidence").order_by("id"),
-            ),
-        )
+        SubmittedAnswer.objects.filter(submission_id__in=ids)
+        .select_related("standard", "validated_by")
         .order_by("standard__section__position", "standard__position", "standard__code")
     )
+    # By the answers' ids (their index), as prefetch_related did: joined to
+    # the answers instead, the planner reads every submitted action.
+    answer_ids = [a.pk for a in answers]
+    actions: dict[int, list] = {}
+    for action in SubmittedAction.objects.filter(answer_id__in=answer_ids).order_by(
+        "position", "id"
+    ):
+        actions.setdefault(action.answer_id, []).append(action)
+    evidence: dict[int, list] = {}
+    for link in (
+        SubmissionEvidence.objects.filter(answer_id__in=answer_ids)
+        .select_related("evidence")
+        .order_by("id")
+    ):
+        evidence.setdefault(link.answer_id, []).append(link)
     values = list(
-        SubmittedMetricValue.objects.filter(submission=submission)
+        SubmittedMetricValue.objects.filter(submission_id__in=ids)
         .select_related("metric")
         .order_by("metric__section__position", "metric__position", "metric__code")
     )
-    by_id = {s.pk: SubmittedSection(s, [], []) for s in sections}
+    by_id = {pk: {s.pk: SubmittedSection(s, [], []) for s in sections} for pk in ids}
     for answer in answers:
-        answer.standard.section = by_id[answer.standard.section_id].section
-        by_id[answer.standard.section_id].answers.append(answer)
+        answer.action_list = actions.get(answer.pk, [])
+        answer.evidence_list = evidence.get(answer.pk, [])
+        into = by_id[answer.submission_id][answer.standard.section_id]
+        answer.standard.section = into.section
+        into.answers.append(answer)
     for value in values:
-        value.metric.section = by_id[value.metric.section_id].section
-        by_id[value.metric.section_id].metric_values.append(value)
-    return [s for s in by_id.values() if s.answers or s.metric_values]
+        into = by_id[value.submission_id][value.metric.section_id]
+        value.metric.section = into.section
+        into.metric_values.append(value)
+    return {
+        pk: [s for s in grouped.values() if s.answers or s.metric_values]
+        for pk, grouped in by_id.items()
+    }
 
 
 def submission_snapshot(submission, contents: list[SubmittedSection] | None = None):
@@ -467,9 +503,9 @@ def submission_snapshot(submission, contents: list[SubmittedSection] | None = No
                     ActionSnapshot(
                         x.description, x.owner, x.due_on, x.status, statuses.get(x.status, x.status)
                     )
-                    for x in a.actions.all()
+                    for x in a.action_list
                 ),
-                evidence=tuple(link.evidence.display_name for link in a.evidence_links.all()),
+                evidence=tuple(link.evidence.display_name for link in a.evidence_list),
             )
         for v in section.metric_values:
             metrics[v.metric_id] = MetricSnapshot(
@@ -480,6 +516,13 @@ def submission_snapshot(submission, contents: list[SubmittedSection] | None = No
                 rating=v.rating,
             )
     return ReturnSnapshot(f"Version {submission.version}", standards, metrics)
+
+
+def submission_snapshots(*submissions) -> list:
+    """Submissions of one return as sides of a comparison, read together in
+    the five queries of one (`submissions_contents`)."""
+    contents = submissions_contents(list(submissions))
+    return [submission_snapshot(s, contents[s.pk]) for s in submissions]
 
 
 def draft_snapshot(quarterly_return):

@@ -29,16 +29,21 @@ formula is stored as text and never run.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import io
 import re
+import zipfile
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Font, Protection
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.writer.excel import ExcelWriter
 
 from assurance.exports import XLSX_DATE_FORMAT, export_text, looks_like_formula
 from assurance.models import (
@@ -125,24 +130,45 @@ def _put(sheet, row: int, column: int, value, *, wrap: bool = False, unlocked: b
     """One cell: text cleaned and, where it looks like a formula, stored as
     text with the quote prefix; dates as dates."""
     cell = sheet.cell(row=row, column=column)
+    number_format = None
+    formula_like = False
     if isinstance(value, str):
         text = export_text(value)
         cell.value = text
         if looks_like_formula(text):
             cell.data_type = "s"
-            cell.quotePrefix = True
+            formula_like = True
     elif isinstance(value, datetime.datetime):
         cell.value = timezone.localtime(value).replace(tzinfo=None)
-        cell.number_format = XLSX_DATE_FORMAT + " hh:mm"
+        number_format = XLSX_DATE_FORMAT + " hh:mm"
     elif isinstance(value, datetime.date):
         cell.value = value
-        cell.number_format = XLSX_DATE_FORMAT
+        number_format = XLSX_DATE_FORMAT
     else:
         cell.value = value
+    _style(cell, number_format, wrap, unlocked)
+    if formula_like:
+        cell.quotePrefix = True
+    return cell
+
+
+def _style(cell, number_format: str | None, wrap: bool, unlocked: bool) -> None:
+    """The cell's format, alignment and protection. openpyxl looks each
+    style up in the workbook's lists by its hash on every assignment, so a
+    combination's resulting style (its indexes in those lists) is kept on the
+    workbook once made and copied to the next cell with the same."""
+    workbook = cell.parent.parent
+    made = workbook.__dict__.setdefault("_saaf_styles", {})
+    key = (number_format, wrap, unlocked)
+    if key in made:
+        cell._style = copy.copy(made[key])
+        return
+    if number_format:
+        cell.number_format = number_format
     cell.alignment = _WRAP if wrap else _TOP
     if unlocked:
         cell.protection = _UNLOCKED
-    return cell
+    made[key] = copy.copy(cell._style)
 
 
 def _header(sheet, columns: list[tuple[str, int]]) -> None:
@@ -442,6 +468,31 @@ def workbook_build(content: WorkbookContent, *, actor: User) -> bytes:
     _codes_sheet(workbook, content)
     workbook.properties.title = f"{content.icb.name}: {content.period.label} return"
     workbook.properties.creator = "SAAF portal"
+    return _xlsx_bytes(workbook)
+
+
+class _InMemoryExcelWriter(ExcelWriter):
+    """openpyxl's writer with each sheet's XML kept in memory: openpyxl's own
+    writes every sheet to a temporary file, zips it and deletes it, and on a
+    busy disk creating and deleting twenty files cost more than the sheets.
+    `WorksheetWriter` takes a `BytesIO` for this; the rest is
+    `ExcelWriter.write_worksheet` (openpyxl 3.1) as it is."""
+
+    def write_worksheet(self, ws):
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
+def _xlsx_bytes(workbook: Workbook) -> bytes:
+    """`workbook.save()` to bytes, without temporary files."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        workbook.properties.modified = timezone.now().replace(tzinfo=None)
+        _InMemoryExcelWriter(workbook, archive).save()
     return buffer.getvalue()

@@ -24,10 +24,12 @@ from assurance.models import (
     MetricValue,
     QuarterlyReturn,
     ReportingPeriod,
+    ReturnAction,
     Section,
     Standard,
     Submission,
     SubmissionEvidence,
+    SubmittedAction,
 )
 from assurance.models.toolkit import format_number
 from assurance.services.returns import ActionInput, AnswerInput
@@ -129,6 +131,15 @@ def _sections(period: ReportingPeriod) -> list[Section]:
     )
 
 
+def _by_answer(actions) -> dict[int, list]:
+    """Actions by answer id, in their order: read in one query and grouped
+    here (`prefetch_related` would build a queryset per answer)."""
+    grouped: dict[int, list] = {}
+    for action in actions.order_by("position", "id"):
+        grouped.setdefault(action.answer_id, []).append(action)
+    return grouped
+
+
 def _draft_revisions(content: WorkbookContent, quarterly_return: QuarterlyReturn | None) -> None:
     if quarterly_return is None:
         return
@@ -170,9 +181,11 @@ def workbook_content_draft(quarterly_return: QuarterlyReturn) -> WorkbookContent
         f"The return as it stood when downloaded ({quarterly_return.get_status_display()})",
         _sections(quarterly_return.period),
     )
-    answers = Answer.objects.filter(quarterly_return=quarterly_return).prefetch_related("actions")
-    for answer in answers.select_related("standard"):
-        content.answers[answer.standard.code] = answer_input_of(answer, answer.actions.all())
+    actions = _by_answer(ReturnAction.objects.filter(answer__quarterly_return=quarterly_return))
+    for answer in Answer.objects.filter(quarterly_return=quarterly_return).select_related(
+        "standard"
+    ):
+        content.answers[answer.standard.code] = answer_input_of(answer, actions.get(answer.pk, []))
         content.answer_revisions[answer.standard.code] = answer.revision
     content.files = _files_in_words(
         AnswerEvidence.objects.filter(answer__quarterly_return=quarterly_return).values_list(
@@ -200,8 +213,9 @@ def workbook_content_submission(submission: Submission) -> WorkbookContent:
         f"Version {submission.version}, submitted on {when} by {submission.submitted_by_name}",
         _sections(ret.period),
     )
-    for answer in submission.answers.select_related("standard").prefetch_related("actions"):
-        content.answers[answer.standard.code] = answer_input_of(answer, answer.actions.all())
+    actions = _by_answer(SubmittedAction.objects.filter(answer__submission=submission))
+    for answer in submission.answers.select_related("standard"):
+        content.answers[answer.standard.code] = answer_input_of(answer, actions.get(answer.pk, []))
     content.files = _files_in_words(
         SubmissionEvidence.objects.filter(answer__submission=submission).values_list(
             "answer__standard__code", "evidence__display_name", "evidence__effective_on"

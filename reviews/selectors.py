@@ -270,8 +270,12 @@ def review_action_counts(
     as lead commissioner, so nationally each action counts once whichever ICB
     leads the review. Not scoped by reader: the return that uses it is.
     ICBs with no actions are absent (their counts are all zero)."""
+    # A provider has one lead commissioner at most (a constraint): unsorted,
+    # or the model's order joins two tables and sorts for every action.
     lead_icb = Subquery(
-        Commissioning.objects.filter(provider=OuterRef("owner_id"), is_lead=True).values("icb")[:1]
+        Commissioning.objects.filter(provider=OuterRef("owner_id"), is_lead=True)
+        .order_by()
+        .values("icb")[:1]
     )
     rows = (
         Action.objects.annotate(
@@ -297,7 +301,10 @@ def review_action_counts(
         .order_by()
     )
     if icb_ids is not None:
-        rows = rows.filter(answering_icb__in=icb_ids)
+        # Only the actions of these ICBs and of the providers they lead are
+        # read (by the owner's index), not every action in England.
+        led = Commissioning.objects.filter(icb_id__in=icb_ids, is_lead=True).values("provider_id")
+        rows = rows.filter(Q(owner_id__in=icb_ids) | Q(owner_id__in=led), answering_icb__in=icb_ids)
     return {
         row["answering_icb"]: ActionCounts(
             total=row["total"],

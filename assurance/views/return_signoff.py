@@ -66,9 +66,11 @@ def return_submit(request: HttpRequest, code: str, financial_year: int, quarter:
                 "region has it for review.",
             )
             return redirect(return_page_url(ret))
-    check = return_problems(ret)
     if not refusal:
         refusal = submissions.submit_refusal(request.user, ret) or ""
+    # A refusal is all the page shows (its title counts the problems after a
+    # POST): the completeness check is not run for nothing.
+    check = return_problems(ret) if not refusal or request.method == "POST" else None
     first = ret.submissions.order_by("version").first()
     return render(
         request,

@@ -21,6 +21,7 @@ from assurance.selectors import (
     return_versions,
     submission_contents,
     submission_snapshot,
+    submission_snapshots,
 )
 
 
@@ -113,11 +114,10 @@ def return_version_compare(request: HttpRequest, code: str, financial_year: int,
         old.quarterly_return = ret
         to = form.cleaned_data["to"]
         if to == DRAFT:
-            new = draft_snapshot(ret)
+            comparison = return_compare(submission_snapshot(old), draft_snapshot(ret))
         else:
             submissions[to].quarterly_return = ret
-            new = submission_snapshot(submissions[to])
-        comparison = return_compare(submission_snapshot(old), new)
+            comparison = return_compare(*submission_snapshots(old, submissions[to]))
     else:
         status = 400
     return render(

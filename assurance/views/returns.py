@@ -41,8 +41,8 @@ from assurance.permissions import (
 )
 from assurance.rating import metric_rate
 from assurance.reminders import return_reminders
-from assurance.return_check import ReturnCheck, return_problems
-from assurance.return_progress import SectionProgress
+from assurance.return_check import ReturnCheck, SectionProblems, return_problems
+from assurance.return_progress import SectionProgress, return_progress
 from assurance.selectors import return_comment_threads, split_predecessors
 from assurance.services import returns as services
 from assurance.services.carry_forward import carry_forward_counts, carry_forward_sources
@@ -87,13 +87,25 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
                 "can_carry": bool(carry_forward_sources(icb, period, user=request.user)),
             },
         )
-    check = return_problems(ret)
+    if ret.is_draft:
+        check = return_problems(ret)
+        progress, sections = check.progress, check.sections
+    else:
+        # A submitted return's page shows no problems: the completeness check
+        # (with the register's) is not run for it, only its progress read.
+        check, progress = None, return_progress(ret)
+        sections = [
+            SectionProblems(s, return_page_url(ret, "return_section", section=s.section.code), [])
+            for s in progress.sections
+        ]
+    latest = ret.submissions.order_by("-version").first()
     return render(
         request,
         "assurance/returns/task_list.jinja",
         {
             "ret": ret,
-            "progress": check.progress,
+            "progress": progress,
+            "sections": sections,
             "check": check,
             "can_edit": can_edit_return(request.user, ret),
             "can_submit": can_submit_return(request.user, ret) and ret.is_draft,
@@ -101,14 +113,14 @@ def return_detail(request: HttpRequest, code: str, financial_year: int, quarter:
             "closes_on": submission_closes_on(ret),
             "can_reopen": can_reopen_return(request.user, ret),
             "can_review": can_review_return(request.user, ret),
-            "state_refusal": return_state_refusal(ret),
-            "latest": ret.submissions.order_by("-version").first(),
+            "state_refusal": return_state_refusal(ret, latest),
+            "latest": latest,
             "threads_by_standard": return_comment_threads(ret),
             "can_comment": can_comment_on_return(request.user, ret),
             "carry": carry_forward_counts(ret),
             "can_carry": (
                 can_edit_return(request.user, ret)
-                and not any(item.answer for s in check.progress.sections for item in s.standards)
+                and not any(item.answer for s in progress.sections for item in s.standards)
                 and bool(carry_forward_sources(ret.icb, ret.period, user=request.user))
             ),
         },
@@ -131,10 +143,16 @@ def return_start(request: HttpRequest, code: str, financial_year: int, quarter: 
 # --- A section -----------------------------------------------------------------------
 
 
-def _standard_forms(section: SectionProgress, data=None, files=None) -> list[dict]:
-    """One answer form and its action rows (those saved, and one blank) per standard."""
+def _standard_forms(
+    section: SectionProgress, data=None, files=None, *, editable: bool = True
+) -> list[dict]:
+    """One answer form and its action rows (those saved, and one blank) per
+    standard; for a reader (not `editable`), the standards alone."""
     rows = []
     for item in section.standards:
+        if not editable:
+            rows.append({"item": item, "form": None, "actions": [], "evidence": None})
+            continue
         prefix = item.standard.code
         answer = item.answer
         initial = {
@@ -175,9 +193,12 @@ def _standard_forms(section: SectionProgress, data=None, files=None) -> list[dic
     return rows
 
 
-def _metric_forms(section: SectionProgress, data=None) -> list[dict]:
+def _metric_forms(section: SectionProgress, data=None, *, editable: bool = True) -> list[dict]:
     rows = []
     for item in section.metrics:
+        if not editable:
+            rows.append({"item": item, "form": None})
+            continue
         value = item.value
         initial = {
             "value": value.value if value else None,
@@ -287,6 +308,8 @@ def _error_list(standard_rows, metric_rows) -> list[dict]:
     """The error summary: each message a link to its field."""
     errors = []
     for row in standard_rows:
+        if row["form"] is None:
+            continue
         code = row["item"].standard.code
         for name, messages_ in row["form"].errors.items():
             target = f"{code}-{name}" if name != "__all__" else f"standard-{code}"
@@ -321,7 +344,7 @@ def _computed_for(ret: QuarterlyReturn, section: SectionProgress, check: ReturnC
     standard's check (from the completeness check) and each computed metric's
     value, as of the quarter's last day (today, while the quarter runs)."""
     on = check.on
-    checks = check.register_checks
+    checks = check.register_checks_for([item.standard for item in section.standards])
     computed = metric_values_compute(
         metrics=[item.metric for item in section.metrics], icb=ret.icb, on=on
     )
@@ -345,7 +368,7 @@ def return_section(
     request: HttpRequest, code: str, financial_year: int, quarter: int, section: str
 ):
     ret = return_get_visible(request.user, code, financial_year, quarter)
-    check = return_problems(ret)
+    check = return_problems(ret, section=section)
     progress = check.progress
     current = progress.section(section)
     if current is None:
@@ -377,13 +400,13 @@ def return_section(
                 return redirect(return_page_url(ret))
             return redirect(return_page_url(ret, "return_section", section=current.section.code))
         # Saved what was valid: show the section as it now is, with the errors.
-        check = return_problems(ret)
+        check = return_problems(ret, section=section)
         progress = check.progress
         current = progress.section(section)
         status = 400
     else:
-        standard_rows = _standard_forms(current)
-        metric_rows = _metric_forms(current)
+        standard_rows = _standard_forms(current, editable=can_edit)
+        metric_rows = _metric_forms(current, editable=can_edit)
         status = 200
     return render(
         request,

@@ -9,9 +9,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assurance.findings import icb_registers, registers_for
-from assurance.models import Post, PostType
+from assurance.models import Metric, Post, PostType, RegisterGroup, RegisterScope, Standard
 from assurance.national_data import national_data_generate
-from assurance.register_counts import icb_counts, organisation_count_rows, required_q
+from assurance.register_counts import (
+    COUNT_KEYS,
+    icb_counts,
+    icb_post_type_counts,
+    organisation_count_rows,
+    required_q,
+)
+from assurance.register_rules import (
+    DESIGNATED_AND_NAMED,
+    FINDING_KINDS,
+    register_metric_values,
+    standards_register_check,
+    standards_register_hold,
+)
 from assurance.services.register import post_types_load
 from organisations.audit import system_actor
 from organisations.models import Commissioning, Organisation, Role
@@ -39,6 +52,94 @@ def test_icb_counts_are_the_findings_counted(generated, on):
     counted = icb_counts(icbs, on=on)
     for rollup in icb_registers(icbs, on=on):
         assert counted[rollup.icb.pk] == rollup.counts(), rollup.icb.code
+
+
+@pytest.mark.parametrize("on", [TODAY, TODAY - datetime.timedelta(days=200)])
+def test_icb_post_type_counts_are_the_findings_counted_by_type(generated, on):
+    icbs = list(Organisation.objects.icbs().existing_on(TODAY).order_by("code"))
+    for rollup in icb_registers(icbs, on=on):
+        built = {pt.pk: dict.fromkeys((*COUNT_KEYS, "holders"), 0) for pt in PostType.objects.all()}
+        for register in rollup.all:
+            for row in register.rows:
+                if not row.required:
+                    continue
+                count = built[row.post_type.pk]
+                count["required"] += 1
+                count["filled"] += bool(row.holders)
+                count["holders"] += len(row.holders)
+                for finding in row.findings:
+                    count[finding.kind] += 1
+        _, counted = icb_post_type_counts(rollup.icb, on=on)
+        assert counted == built, rollup.icb.code
+
+
+def _rules() -> list[Standard]:
+    """Unsaved standards with every kind of register rule: each group alone
+    and all together, each finding kind alone and all together, each scope."""
+    groups = [[g] for g in RegisterGroup.values] + [list(RegisterGroup.values)]
+    kinds = [[k] for k in FINDING_KINDS] + [list(FINDING_KINDS)]
+    return [
+        Standard(
+            code=f"R{i}",
+            register_groups=g,
+            register_findings=k,
+            register_scope=scope,
+        )
+        for i, (g, k, scope) in enumerate(
+            (g, k, scope) for g in groups for k in kinds for scope in RegisterScope.values
+        )
+    ]
+
+
+@pytest.mark.parametrize("on", [TODAY, TODAY - datetime.timedelta(days=200)])
+def test_register_rules_hold_as_the_checks_built_post_by_post_say(generated, on):
+    """`standards_register_hold` (counted in the database) gives every rule's
+    `holds` as `standards_register_check` (built post by post) does, for every
+    ICB and kind of rule; and some rules hold while others do not."""
+    standards = _rules()
+    seen = set()
+    for icb in Organisation.objects.icbs().existing_on(TODAY).order_by("code"):
+        checks = standards_register_check(standards=standards, icb=icb, on=on)
+        held = standards_register_hold(standards=standards, icb=icb, on=on)
+        assert held == {code: check.holds for code, check in checks.items()}, icb.code
+        seen |= set(held.values())
+    assert seen == {True, False}
+
+
+def test_register_metrics_are_the_posts_and_holders_built_one_by_one(generated):
+    """The register's computed metrics, from the counts by post type, say
+    what the roll-up's rows say."""
+    metrics = [Metric(code="DESIGNATED_FILLED"), Metric(code="SUPERVISION_CURRENT")]
+    for rollup in icb_registers(Organisation.objects.icbs().existing_on(TODAY), on=TODAY):
+        rows = [row for register in rollup.all for row in register.rows if row.required]
+        designated = [
+            row
+            for row in rows
+            if row.organisation.pk == rollup.icb.pk
+            and row.post_type.register_group == RegisterGroup.DESIGNATED
+        ]
+        supervised = [
+            row
+            for row in rows
+            if row.post_type.register_group in DESIGNATED_AND_NAMED
+            and row.post_type.supervision_applies
+        ]
+        filled = sum(1 for row in designated if row.holders)
+        holders = sum(len(row.holders) for row in supervised)
+        overdue = sum(
+            1 for row in supervised for f in row.findings if f.kind == "supervision_overdue"
+        )
+        values = register_metric_values(metrics=metrics, icb=rollup.icb, on=TODAY)
+        assert values["DESIGNATED_FILLED"].detail == (
+            f"{filled} of {len(designated)} required posts filled."
+            if designated
+            else "Not computed: no designated posts are required."
+        ), rollup.icb.code
+        assert values["SUPERVISION_CURRENT"].detail == (
+            f"{holders - overdue} of {holders} holders supervised within the interval."
+            if holders
+            else "Not computed: no designated or named post has a holder."
+        ), rollup.icb.code
 
 
 def test_organisation_rows_are_each_registers_counts(generated):
