@@ -363,11 +363,15 @@ def _return_args(ret: QuarterlyReturn) -> list:
 
 @entry("return_submit")
 def return_submit(bench: Bench) -> Measurement:
-    """The submit page of the largest draft: the whole completeness check."""
+    """The submit page of the largest draft as its ICB's approver: the whole
+    completeness check (anyone else is only told they cannot submit)."""
     drafts = QuarterlyReturn.objects.filter(status=ReturnStatus.DRAFT)
     ret = _largest(drafts if drafts.exists() else QuarterlyReturn.objects.all())
+    approver = _signed_in_client(
+        email="benchmark.approver@saaf.invalid", organisation=ret.icb, role=Role.ICB_APPROVER
+    )
     path = reverse("assurance:return_submit", args=_return_args(ret))
-    return bench.measure("return_submit", path)
+    return bench.measure("return_submit", path, client=approver)
 
 
 @entry("return_validation")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
@@ -108,17 +108,21 @@ def registers_for(
     *,
     on: datetime.date,
     supervision_months: int | None = None,
+    groups: Collection[str] | None = None,
 ) -> list[Register]:
-    """The registers of `organisations` on `on`, in three queries whatever their number."""
+    """The registers of `organisations` on `on`, in three queries whatever
+    their number; with `groups`, of the post types in those register groups
+    only (what a register rule covers)."""
     organisations = list(organisations)
     post_types = list(PostType.objects.all())
+    chosen = Post.objects.filter(organisation__in=organisations)
+    if groups is not None:
+        post_types = [pt for pt in post_types if pt.register_group in groups]
+        chosen = chosen.filter(post_type__in=post_types)
     # Posts by key, so unsorted (the model's order joins two tables to sort);
     # their tenures read in one query and grouped here, newest first.
     posts: dict[int, Post] = {
-        post.pk: post
-        for post in Post.objects.filter(organisation__in=organisations)
-        .select_related("hosted_by")
-        .order_by()
+        post.pk: post for post in chosen.select_related("hosted_by").order_by()
     }
     posts_by_org: dict[int, dict[int, Post]] = defaultdict(dict)
     for post in posts.values():
@@ -248,16 +252,22 @@ class IcbRegister:
 
 
 def icb_registers(
-    icbs: Iterable[Organisation], *, on: datetime.date, supervision_months: int | None = None
+    icbs: Iterable[Organisation],
+    *,
+    on: datetime.date,
+    supervision_months: int | None = None,
+    groups: Collection[str] | None = None,
 ) -> list[IcbRegister]:
     """Rolled-up registers for several ICBs (a region's overview) in a fixed
-    number of queries."""
+    number of queries (of the post types in `groups` only, if given)."""
     icbs = [icb for icb in icbs if icb.kind == OrganisationKind.ICB]
     led = providers_led_by(icbs)
     everyone = [*icbs, *(p for icb in icbs for p in led[icb.pk])]
     registers = {
         r.organisation.pk: r
-        for r in registers_for(everyone, on=on, supervision_months=supervision_months)
+        for r in registers_for(
+            everyone, on=on, supervision_months=supervision_months, groups=groups
+        )
     }
     return [
         IcbRegister(icb, registers[icb.pk], [registers[p.pk] for p in led[icb.pk]]) for icb in icbs

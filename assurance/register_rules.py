@@ -284,10 +284,10 @@ class RegisterCheck:
         )
 
 
-def _rollup(icb: Organisation, on: datetime.date) -> IcbRegister:
+def _rollup(icb: Organisation, on: datetime.date, groups: set[str]) -> IcbRegister:
     if icb.kind != OrganisationKind.ICB:
         raise ValueError(f"{icb.name} is not an ICB: register rules are checked for ICBs.")
-    [rollup] = icb_registers([icb], on=on)
+    [rollup] = icb_registers([icb], on=on, groups=groups)
     return rollup
 
 
@@ -316,7 +316,8 @@ def standards_register_check(
     ruled = [(s, rule) for s in standards if (rule := s.register_rule) is not None]
     if not ruled:
         return {}
-    rollup = _rollup(icb, on)
+    # Only the posts of the rules' groups: a rule covers no other.
+    rollup = _rollup(icb, on, {group for _, rule in ruled for group in rule.groups})
     return {standard.code: _check(standard, rule, rollup) for standard, rule in ruled}
 
 

@@ -33,7 +33,7 @@ every register-linked standard (each post concerned, quoted in the problem).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 from django.urls import reverse
@@ -222,31 +222,32 @@ class SectionProblems:
 class ReturnCheck:
     """The check's result: the return's progress with each standard's and
     metric's problems set on it, and the problems by section. The register's
-    check of every register-linked standard (`register_checks`, each post
-    concerned) is read when first asked for, once."""
+    check of a register-linked standard (each post concerned) is read when
+    first asked for, once."""
 
     progress: ReturnProgress
     sections: list[SectionProblems]
     on: datetime.date
-    _register_checks: dict[str, RegisterCheck] | None = None
+    _register_checks: dict[str, RegisterCheck] = field(default_factory=dict)
 
     @property
     def register_checks(self) -> dict[str, RegisterCheck]:
-        if self._register_checks is None:
-            self._register_checks = standards_register_check(
-                standards=[item.standard for s in self.progress.sections for item in s.standards],
-                icb=self.progress.quarterly_return.icb,
-                on=self.on,
-            )
-        return self._register_checks
+        """The register check of every register-linked standard of the return."""
+        return self.register_checks_for(
+            [item.standard for s in self.progress.sections for item in s.standards]
+        )
 
     def register_checks_for(self, standards: list[Standard]) -> dict[str, RegisterCheck]:
-        """The register checks of `standards` (a section's): none read when
-        none of them is register-linked."""
-        ruled = [s.code for s in standards if s.register_rule is not None]
-        if not ruled:
-            return {}
-        return {code: self.register_checks[code] for code in ruled}
+        """The register checks of `standards` (a section's, or the problems'):
+        those not yet read, read together (the posts of their rules' groups
+        only); none read when none of them is register-linked."""
+        ruled = [s for s in standards if s.register_rule is not None]
+        unread = [s for s in ruled if s.code not in self._register_checks]
+        if unread:
+            self._register_checks |= standards_register_check(
+                standards=unread, icb=self.progress.quarterly_return.icb, on=self.on
+            )
+        return {s.code: self._register_checks[s.code] for s in ruled}
 
     @property
     def problems(self) -> list[Problem]:
@@ -285,9 +286,8 @@ def _register_problem_checks(check: ReturnCheck, items) -> dict[str, RegisterChe
     held = standards_register_hold(
         standards=green, icb=check.progress.quarterly_return.icb, on=check.on
     )
-    if all(held.values()):
-        return {}
-    return check.register_checks
+    failing = [standard for standard in green if not held[standard.code]]
+    return check.register_checks_for(failing) if failing else {}
 
 
 def return_problems(quarterly_return: QuarterlyReturn, *, section: str = "") -> ReturnCheck:

@@ -103,6 +103,11 @@ def test_register_rules_hold_as_the_checks_built_post_by_post_say(generated, on)
         held = standards_register_hold(standards=standards, icb=icb, on=on)
         assert held == {code: check.holds for code, check in checks.items()}, icb.code
         seen |= set(held.values())
+        # Each rule checked alone (on its groups' posts only) says what the
+        # checks of every rule together (on more of the register) say.
+        for standard in standards:
+            (alone,) = standards_register_check(standards=[standard], icb=icb, on=on).values()
+            assert alone == checks[standard.code], (icb.code, standard.code)
     assert seen == {True, False}
 
 
