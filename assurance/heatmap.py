@@ -639,6 +639,11 @@ def _previous_ratings(
     for icb_id, group in compared.items():
         group_ids = [o.pk for o in group]
         for column in columns:
+            if len(group_ids) == 1:  # its own quarter, or one predecessor's: no worst to find
+                part = counts.get((group_ids[0], previous.pk, column.key))
+                if part is not None:
+                    found[icb_id, column.key] = part.cell(basis).rating
+                continue
             ratings = [
                 part.cell(basis).rating
                 for group_id in group_ids

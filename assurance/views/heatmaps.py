@@ -170,10 +170,10 @@ _WRITTEN: dict[tuple, tuple[str, str] | str] = {}
 _WRITTEN_MAX = 20_000
 
 
-def _cell_html(cell, heatmap: Heatmap, href: str) -> str:
+def _cell_html(cell, heatmap: Heatmap, href: str, compared: str) -> str:
     """One cell's `<td>`: its word linked to the answers behind it (`href`,
     already escaped), its counts (or value), its change since last quarter
-    and the "differs" marker."""
+    and the "differs" marker (`compared`: the quarter its trend is against)."""
     if cell.counted is None and not cell.value:
         key = ("word", cell.word)
         shown = _WRITTEN.get(key)
@@ -185,7 +185,7 @@ def _cell_html(cell, heatmap: Heatmap, href: str) -> str:
     differs = cell.differs
     key = (
         heatmap.basis,
-        heatmap.previous.label if heatmap.previous else "",
+        compared,
         cell.column.label,
         cell.shown.rating,
         cell.shown.text,
@@ -277,13 +277,14 @@ def rows_show(heatmap: Heatmap) -> None:
         str(escape(column.section_code + after_section + (anchor + column.key if anchor else "")))
         for column in heatmap.columns
     ]
+    compared = heatmap.previous.label if heatmap.previous else ""
     for group in heatmap.groups:
         rows = []
         for row in group.rows:
             to_row = str(escape(before_section.replace("_I_", row.icb.code)))
             cells = "".join(
                 [
-                    _cell_html(cell, heatmap, to_row + to_column[index])
+                    _cell_html(cell, heatmap, to_row + to_column[index], compared)
                     for index, cell in enumerate(row.cells)
                 ]
             )
