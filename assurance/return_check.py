@@ -51,7 +51,6 @@ from assurance.models import (
 from assurance.register_rules import (
     RegisterCheck,
     standards_register_check,
-    standards_register_hold,
 )
 from assurance.return_progress import ReturnProgress, SectionProgress, return_progress
 from saaf.dates import nhs_date, today
@@ -271,8 +270,10 @@ class ReturnCheck:
 def _register_problem_checks(check: ReturnCheck, items) -> dict[str, RegisterCheck]:
     """The register checks a problem needs: only a green answer with no
     explanation can go against the register, and only where the rule does not
-    hold, whose posts the problem then quotes. Whether the rules hold is
-    counted in the database; the posts are read only for a rule that fails."""
+    hold, whose posts the problem then quotes. Read with their rules' posts
+    at once (the posts of those rules' groups only): counting first whether
+    they hold saved the posts only where every rule held, and cost as much
+    again where one failed."""
     green = [
         item.standard
         for item in items
@@ -281,13 +282,7 @@ def _register_problem_checks(check: ReturnCheck, items) -> dict[str, RegisterChe
         and item.answer.rating == SelfRating.GREEN
         and not item.answer.explanation.strip()
     ]
-    if not green:
-        return {}
-    held = standards_register_hold(
-        standards=green, icb=check.progress.quarterly_return.icb, on=check.on
-    )
-    failing = [standard for standard in green if not held[standard.code]]
-    return check.register_checks_for(failing) if failing else {}
+    return check.register_checks_for(green) if green else {}
 
 
 def return_problems(quarterly_return: QuarterlyReturn, *, section: str = "") -> ReturnCheck:

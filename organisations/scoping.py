@@ -234,6 +234,11 @@ class ScopedQuerySet(models.QuerySet):
         scope = scope_of(user)
         if scope.sees_everything:
             return self.all()
+        if getattr(self.model, "scope_path_is_icb", False) and not scope.region_ids:
+            # Data whose organisation is always an ICB (a return), read by an
+            # ICB's team: of every organisation they may read, only their ICBs
+            # can match, and those are known: a list, not the subquery.
+            return self.filter(**{f"{self._scope_path()}__in": sorted(scope.icb_ids)})
         return self.filter(**{f"{self._scope_path()}__in": scope.visible_ids()})
 
     def changeable_by(self, user, *, on: datetime.date | None = None) -> ScopedQuerySet:

@@ -83,6 +83,7 @@ class QuarterlyReturn(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "icb"
+    scope_path_is_icb = True  # an ICB's, never another kind's (organisations.scoping)
 
     class Meta:
         ordering = ["period__financial_year", "period__quarter", "icb__name"]

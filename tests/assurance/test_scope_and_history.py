@@ -176,3 +176,33 @@ def test_a_page_reads_the_users_memberships_once(client, reference, register):
     assert response.status_code == 200
     membership_reads = [q["sql"] for q in queries if 'FROM "organisations_membership"' in q["sql"]]
     assert len(membership_reads) == 1, membership_reads
+
+
+def test_an_icb_teams_returns_are_read_by_list_as_by_the_general_subquery(reference, toolkit):
+    """`visible_to` reads a return's ICB from the user's own ICBs (and those
+    they succeeded) for an ICB's team, rather than every organisation they
+    may read: the same returns either way, for every ICB role and for a
+    successor reading its predecessors'."""
+    from assurance.models import QuarterlyReturn, ReportingPeriod
+    from organisations.scoping import scope_of
+
+    period = ReportingPeriod.objects.get(financial_year=2025, quarter=4)
+    for code in ("QMJ", "QRV", "QNQ", "QMF", "QHL"):
+        QuarterlyReturn.objects.create(
+            icb=reference[code], period=period, started_by=system_actor()
+        )
+    for code, role in [
+        ("Z9B2Z", Role.ICB_VIEWER),  # successor of QMJ and QRV
+        ("S0E4D", Role.ICB_EDITOR),  # one of QNQ's successors
+        ("QMF", Role.ICB_APPROVER),
+        ("Y56", Role.REGIONAL_LEAD),  # the general path: not the list
+    ]:
+        user = member(reference[code], role)
+        listed = set(QuarterlyReturn.objects.visible_to(user).values_list("icb__code", flat=True))
+        general = set(
+            QuarterlyReturn.objects.filter(icb__in=scope_of(user).visible_ids()).values_list(
+                "icb__code", flat=True
+            )
+        )
+        assert listed == general, code
+        assert listed, code
