@@ -8,11 +8,12 @@ metrics. What a finding *is* (missing, vacant, supervision overdue, trained
 below level) is decided in `assurance.findings` only: everything here reads
 its registers and filters them, so a rule and a register page never disagree.
 
-Every check reads one roll-up of the ICB's register (`icb_registers`), in a
-fixed number of queries however many posts, providers or standards there are.
-Whether a rule holds, and the metrics, need only the register's counts by
-post type (`assurance.register_counts.icb_post_type_counts`, which tests hold
-equal to the roll-up's), read without building each post and holder.
+Every check reads one roll-up of the ICB's register (`icb_registers`), of
+the posts of its rules' groups, in a fixed number of queries however many
+posts, providers or standards there are. The metrics need only the
+register's counts by post type (`assurance.register_counts.icb_post_type_counts`,
+which tests hold equal to the roll-up's), read without building each post
+and holder.
 Results are plain dataclasses with `to_dict()`, so a submitted return can keep
 what the register said on the day.
 """
@@ -319,30 +320,6 @@ def standards_register_check(
     # Only the posts of the rules' groups: a rule covers no other.
     rollup = _rollup(icb, on, {group for _, rule in ruled for group in rule.groups})
     return {standard.code: _check(standard, rule, rollup) for standard, rule in ruled}
-
-
-def standards_register_hold(
-    *, standards: Iterable[Standard], icb: Organisation, on: datetime.date
-) -> dict[str, bool]:
-    """Whether the register rule of every register-linked standard among
-    `standards` holds for `icb` on `on`, by standard code: the `holds` of
-    `standards_register_check`, from the register's counts by post type
-    (`register_counts.icb_post_type_counts`, three queries) rather than its
-    posts and holders built one by one. For when only the answer is needed;
-    a test holds the two equal."""
-    from assurance.register_counts import icb_post_type_counts
-
-    ruled = [(s, rule) for s in standards if (rule := s.register_rule) is not None]
-    if not ruled:
-        return {}
-    if icb.kind != OrganisationKind.ICB:
-        raise ValueError(f"{icb.name} is not an ICB: register rules are checked for ICBs.")
-    post_types, counts = icb_post_type_counts(icb, on=on)
-    held = {}
-    for standard, rule in ruled:
-        covered = _covered(post_types, rule)
-        held[standard.code] = not any(counts[pt.pk][kind] for pt in covered for kind in rule.kinds)
-    return held
 
 
 def standard_register_check(

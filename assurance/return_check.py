@@ -23,11 +23,10 @@ The rules:
   confirmed or changed (`assurance.services.carry_forward`).
 
 Read in a fixed number of queries whatever the number of answers: the
-return's progress (`assurance.return_progress`); with a green answer on a
-register-linked standard and no explanation, the register's counts by post
-type, whether its rule holds (`register_rules.standards_register_hold`); and
-only where such a rule fails, one roll-up of the ICB's posts register for
-every register-linked standard (each post concerned, quoted in the problem).
+return's progress (`assurance.return_progress`); and with a green answer on
+a register-linked standard and no explanation, one roll-up of the ICB's
+posts register, of those rules' groups' posts (each post concerned, quoted
+in the problem).
 """
 
 from __future__ import annotations
@@ -288,8 +287,8 @@ def _register_problem_checks(check: ReturnCheck, items) -> dict[str, RegisterChe
 def return_problems(quarterly_return: QuarterlyReturn, *, section: str = "") -> ReturnCheck:
     """Every problem of the return by section and standard (or metric), in a
     fixed number of queries: the progress's, then (only with a green answer
-    on a register-linked standard with no explanation) three to count the
-    register, and (only if its rule fails) four to read the posts concerned.
+    on a register-linked standard with no explanation) four to read the
+    posts those rules cover.
 
     With `section` (a code), only that section is checked, for its page,
     which shows no other: `sections` then holds that section alone, and the
