@@ -126,6 +126,12 @@ def period_completeness(
         )
         for row in rows
     ]
+    return _with_england(regions, region)
+
+
+def _with_england(regions: list[Completeness], region: Organisation | None) -> list[Completeness]:
+    """A region's page's row alone (zeros if it expected no ICB), or every
+    region's followed by England's total."""
     if region is not None:
         return regions or [Completeness(region.code, region.name, 0, 0, 0, 0)]
     england = Completeness(
@@ -177,14 +183,7 @@ def completeness_counted(
         ),
         key=lambda row: row.region_name,
     )
-    if region is not None:
-        return rows or [Completeness(region.code, region.name, 0, 0, 0, 0)]
-    england = Completeness(
-        region_code=None,
-        region_name="England",
-        **{key: sum(getattr(r, key) for r in rows) for key in _COUNTED},
-    )
-    return [*rows, england]
+    return _with_england(rows, region)
 
 
 # --- One ICB's record across the quarters --------------------------------------------
