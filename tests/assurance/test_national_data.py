@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from assurance.findings import FindingKind
 from assurance.models import Answer, MetricValue, Post, QuarterlyReturn, ReturnAction, Tenure
 from assurance.national_data import CODE_PREFIX, NationalDataRefused, national_data_generate
-from assurance.register_counts import icb_counts
 from assurance.national_people import GENERATED_DOMAIN
+from assurance.register_counts import icb_counts
 from organisations.models import Commissioning, Organisation, ProviderKind, User
 from reporting.models import NationalReport, RegionalReport
 

@@ -39,9 +39,9 @@ def test_each_complete_year_has_every_regions_report_signed_off(reference):
     report = national_data_generate(providers=30, seed=5, today=TODAY)
     complete = sorted(
         set(
-            ReportingPeriod.objects.filter(
-                financial_year__lt=financial_year_of(TODAY)
-            ).values_list("financial_year", flat=True)
+            ReportingPeriod.objects.filter(financial_year__lt=financial_year_of(TODAY)).values_list(
+                "financial_year", flat=True
+            )
         )
     )
     assert complete  # the shipped toolkits' periods include a complete year
@@ -73,4 +73,3 @@ def test_each_complete_year_has_every_regions_report_signed_off(reference):
         national.full_clean()
         assert national.foreword and national.health_and_justice
         assert national.achievements and national.priorities
-
