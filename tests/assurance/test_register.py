@@ -377,3 +377,28 @@ def test_another_icbs_posts_are_out_of_sight(reference, post_types, editor):
         .filter(pk=post.pk)
         .exists()
     )
+
+
+def test_a_post_existed_from_the_earliest_of_its_set_up_vacancy_and_holders():
+    """`Post.existed_on` reads the day the post was set up (in London) only when
+    the holders and the vacancy do not already answer; the answer is the same."""
+    from types import SimpleNamespace
+
+    day = datetime.date(2025, 6, 30)
+    after = datetime.datetime(2025, 7, 1, 9, tzinfo=datetime.UTC)
+    before = datetime.datetime(2025, 6, 1, 9, tzinfo=datetime.UTC)
+    # 23:30 UTC on 30 June is 1 July in London (summer time): set up after the day.
+    late_evening = datetime.datetime(2025, 6, 30, 23, 30, tzinfo=datetime.UTC)
+    held_from = [SimpleNamespace(start_date=datetime.date(2025, 5, 1))]
+    held_later = [SimpleNamespace(start_date=datetime.date(2025, 8, 1))]
+    cases = [
+        (Post(created_at=after), held_from, True),  # a holder before the day
+        (Post(created_at=after, vacant_since=datetime.date(2025, 6, 1)), [], True),
+        (Post(created_at=after), held_later, False),
+        (Post(created_at=before), held_later, True),  # set up before its first holder
+        (Post(created_at=late_evening), [], False),
+        (Post(created_at=None), [], True),  # nothing known: always there
+        (Post(created_at=None), held_later, False),
+    ]
+    for post, tenures, existed in cases:
+        assert post.existed_on(day, tenures) is existed, (post.created_at, tenures)
