@@ -6,7 +6,10 @@ to count its queries, warm-up runs, then the median of `runs` timed runs
 (response fully read, streamed exports included). `floor` is a minimal
 signed-in page (allauth's sessions page); every other entry is also given as
 a multiple of it (`floor_ratio`), which is what the targets are written in
-(docs/performance.md).
+(docs/performance.md). A page's runs alternate with the floor's (floor,
+page, page, floor, …), and its multiple is of the floor's median in those
+runs (`floor_ms`): on a shared machine whose speed drifts over a run, a
+floor timed minutes earlier moved the multiples by a fifth or more.
 
 Later issues add their entries (heatmaps, return pages, the API, rollup,
 PDF, load) with `@entry("name")`. Everything the benchmark writes (its user,
@@ -61,6 +64,8 @@ class Measurement:
     queries: int
     runs: int
     floor_ratio: float | None = None
+    # The floor page's median in runs taken in turn with this entry's (a page's).
+    floor_ms: float | None = None
     # Against the same entry in a baseline run (--baseline: the scale-1 JSON).
     baseline_ratio: float | None = None
     baseline_queries: int | None = None
@@ -156,13 +161,23 @@ class Bench:
             self._get(path, post, client)
         for _ in range(self.warm_up):
             self._get(path, post, client)
+        # The floor in turn with the page (not for the floor itself).
+        floor = None if name == "floor" else reverse("usersessions_list")
         gc.collect()
-        times = []
-        for _ in range(self.runs):
-            started = time.perf_counter()
-            self._get(path, post, client)
-            times.append((time.perf_counter() - started) * 1000)
-        return Measurement(name, path, statistics.median(times), len(queries), self.runs)
+        times: list[float] = []
+        floor_times: list[float] = []
+        for run in range(self.runs):
+            order = (True, False) if run % 2 else (False, True)
+            for is_floor in order if floor else (False,):
+                started = time.perf_counter()
+                if is_floor:
+                    self._get(floor)
+                else:
+                    self._get(path, post, client)
+                (floor_times if is_floor else times).append((time.perf_counter() - started) * 1000)
+        measured = Measurement(name, path, statistics.median(times), len(queries), self.runs)
+        measured.floor_ms = statistics.median(floor_times) if floor_times else None
+        return measured
 
 
 @entry("floor")
@@ -466,7 +481,8 @@ class BenchmarkReport:
         lines = [
             f"Benchmark on {self.database}: {_describe(self.data)}",
             f"Median of {self.runs} runs after {WARM_UP_RUNS} warm-up runs, server time "
-            "(Django test client).",
+            "(Django test client); a page's × floor is of the floor's median in runs taken "
+            "in turn with it.",
         ]
         if self.baseline_data:
             lines.append(f"Baseline: {_describe(self.baseline_data)}")
@@ -652,7 +668,10 @@ def run_benchmark(
                     except BenchmarkSkipped as skipped:
                         report.skipped[name] = str(skipped)
                         continue
-                    measured.floor_ratio = measured.median_ms / floor_measured.median_ms
+                    # A page against the floor timed in turn with it; the
+                    # others (the rollup, the PDF) against the floor's own run.
+                    floor_ms = measured.floor_ms or floor_measured.median_ms
+                    measured.floor_ratio = measured.median_ms / floor_ms
                     report.entries.append(measured)
                 raise _Rollback
         except _Rollback:
