@@ -6,8 +6,8 @@ to count its queries, warm-up runs, then the median of `runs` timed runs
 (response fully read, streamed exports included). `floor` is a minimal
 signed-in page (allauth's sessions page); every other entry is also given as
 a multiple of it (`floor_ratio`), which is what the targets are written in
-(docs/performance.md). A page's runs alternate with the floor's (floor,
-page, page, floor, …), and its multiple is of the floor's median in those
+(docs/performance.md). A page's runs alternate with the floor's (page,
+floor, floor, page, …), and its multiple is of the floor's median in those
 runs (`floor_ms`): on a shared machine whose speed drifts over a run, a
 floor timed minutes earlier moved the multiples by a fifth or more.
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 import datetime
 import random
 
-from django.utils import timezone
-
 from assurance.models import ReportingPeriod
 from assurance.models.periods import financial_year_label, financial_year_of
 from assurance.national_people import GENERATED_DOMAIN
@@ -140,13 +138,16 @@ def national_reports_generate(
     if not years or not regions:
         return {}
     chief_nurses = _chief_nurses(regions)
+    # Never after the start of the generator's day (so the same for a seed and
+    # a day, and never in the future).
+    latest = datetime.datetime.combine(today, datetime.time(0, 1), tzinfo=LONDON)
     reports = []
     for year in years:
         # Signed off in the June after the year ends, as the NSSG's timetable asks.
         signed = min(
             datetime.datetime(year + 1, 6, 1, 10, tzinfo=LONDON)
             + datetime.timedelta(days=rng.randint(0, 28), minutes=rng.randint(0, 420)),
-            timezone.now(),
+            latest,
         )
         for region in regions:
             reports.append(

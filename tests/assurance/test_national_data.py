@@ -77,7 +77,12 @@ def snapshot() -> dict:
         ),  # fmt: skip
         "annual reports": sorted(
             RegionalReport.objects.values_list(
-                "region__code", "financial_year", "introduction", "achievements", "priorities"
+                "region__code",
+                "financial_year",
+                "introduction",
+                "achievements",
+                "priorities",
+                "signed_off_at",
             )
         ),
     }
