@@ -60,6 +60,13 @@ def reference_data_ensure() -> None:
 
 
 @pytest.fixture
+def generator_allowed(settings):
+    """DEBUG on: `generate_national_data` refuses production mode, and pytest
+    runs Django with DEBUG off."""
+    settings.DEBUG = True
+
+
+@pytest.fixture
 def reference(db):
     """The reference organisations, by code: reference["QMJ"]."""
     reference_data_ensure()

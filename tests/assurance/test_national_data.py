@@ -16,15 +16,9 @@ from organisations.models import Commissioning, Organisation, ProviderKind, User
 from reporting.models import NationalReport, RegionalReport
 
 # Generated national data or a migration run: once, in the PostgreSQL pass.
-pytestmark = pytest.mark.heavy
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("generator_allowed")]
 
 TODAY = datetime.date.today()
-
-
-@pytest.fixture(autouse=True)
-def _development_mode(settings):
-    # pytest runs Django with DEBUG off, which the generator treats as production.
-    settings.DEBUG = True
 
 
 def generate(**options):

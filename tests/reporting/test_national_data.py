@@ -20,14 +20,9 @@ from reporting.services import MAX_ITEM_LENGTH, MAX_ITEMS, MAX_TEXT_LENGTH
 from saaf.dates import LONDON
 
 # Generated national data: once, in the PostgreSQL pass.
-pytestmark = pytest.mark.heavy
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("generator_allowed")]
 
 TODAY = datetime.date.today()
-
-
-@pytest.fixture(autouse=True)
-def _development_mode(settings):
-    settings.DEBUG = True  # the generator refuses production mode
 
 
 def test_the_reporting_app_contributes_to_the_national_data():

@@ -16,14 +16,9 @@ from reviews.national_data import national_reviews_generate
 from reviews.selectors import review_action_counts
 
 # Generated national data or a migration run: once, in the PostgreSQL pass.
-pytestmark = pytest.mark.heavy
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("generator_allowed")]
 
 TODAY = datetime.date.today()
-
-
-@pytest.fixture(autouse=True)
-def _development_mode(settings):
-    settings.DEBUG = True  # the generator refuses production mode
 
 
 def test_the_reviews_app_contributes_to_the_national_data():
