@@ -39,6 +39,24 @@ def _own_redis_database():
 _own_redis_database()
 
 
+def _flushes_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests that flush the database (`transaction=True`, the live server's)
+    run after the others, as Django orders them: a flush takes the reference
+    organisations and toolkits loaded once per run, and every test after it
+    would load them again inside its own transaction (about 0.7 s each).
+    pytest-django means to order them so, but the order reaches pytest-xdist
+    as collected."""
+    items.sort(key=_flushes_the_database)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from assurance.toolkit_content import toolkit_content_load
