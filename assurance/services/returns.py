@@ -192,6 +192,12 @@ def quarterly_return_name_successor(
 # --- Answers -------------------------------------------------------------------------
 
 
+# What a save's `full_clean` need not check again: the return it locked, the
+# standard or metric it was given and the acting user all exist, and the row
+# is the one `get_or_create` found for that pair (a query each, otherwise).
+ROW_KNOWN = ["quarterly_return", "standard", "metric", "updated_by"]
+
+
 def _lock_draft(actor: User, quarterly_return: QuarterlyReturn) -> None:
     """Lock the return's row and check again that it is still a draft: a save
     racing the approver's submission waits for it, then is refused."""
@@ -262,6 +268,9 @@ def answer_save(
         _lock_draft(actor, quarterly_return)
         row, _ = Answer.objects.get_or_create(quarterly_return=quarterly_return, standard=standard)
         row = Answer.objects.select_for_update().get(pk=row.pk)
+        # The return and standard the caller holds, so the audit event's
+        # description of the row reads neither again.
+        row.quarterly_return, row.standard = quarterly_return, standard
         if row.revision != revision:
             raise AnswerConflict(current=row, attempted=answer.__dict__)
         old_actions = [_action_words(a) for a in row.actions.all()]
@@ -279,7 +288,7 @@ def answer_save(
         row.revision += 1
         row.updated_by = actor
         _carried_answer_changed(row, actor)
-        row.full_clean()
+        row.full_clean(exclude=ROW_KNOWN)
         row.save()
         if "actions" in changes:
             row.actions.all().delete()
@@ -357,7 +366,8 @@ def metric_value_save(
     with transaction.atomic():
         _lock_draft(actor, quarterly_return)
         row, _ = MetricValue.objects.get_or_create(quarterly_return=quarterly_return, metric=metric)
-        row = MetricValue.objects.select_for_update().select_related("metric").get(pk=row.pk)
+        row = MetricValue.objects.select_for_update().get(pk=row.pk)
+        row.quarterly_return, row.metric = quarterly_return, metric
         if row.revision != revision:
             raise AnswerConflict(
                 current=row,
@@ -375,7 +385,7 @@ def metric_value_save(
             return row
         row.revision += 1
         row.updated_by = actor
-        row.full_clean()
+        row.full_clean(exclude=ROW_KNOWN)
         row.save()
         audit_record(
             actor=actor,

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assurance.models import (
     Answer,
@@ -460,3 +461,30 @@ def test_computed_metrics_are_not_typed(editor, draft):
             value=Decimal("50"),
             revision=0,
         )
+
+
+def test_saving_an_answer_or_a_figure_takes_a_fixed_number_of_queries(editor, draft):
+    """What a save reads: the draft's lock, the row and its own checks; the
+    return, standard and metric it was given are not read again (the audit
+    event's description names them)."""
+    counted = {}
+    for code in ("LG1", "LG2"):
+        given = standard(draft, code)
+        with CaptureQueriesContext(connection) as queries:
+            answer_save(
+                actor=editor,
+                quarterly_return=draft,
+                standard=given,
+                answer=AnswerInput(rating="green", narrative="Met."),
+                revision=0,
+            )
+        counted[code] = len(queries)
+    assert counted["LG2"] <= 14, counted  # LG1 also met the content types' cache cold
+    figure = next(m for m in draft.period.toolkit_version.metrics.all() if not m.is_computed)
+    with CaptureQueriesContext(connection) as queries:
+        metric_value_save(
+            actor=editor, quarterly_return=draft, metric=figure, value=Decimal("3"), revision=0
+        )
+    assert len(queries) <= 14, [q["sql"] for q in queries]
+    event = AuditEvent.objects.filter(action=AuditAction.RETURN_ANSWER_SAVED).first()
+    assert event.target_repr == f"{draft.icb.code} {draft.period.label} LG2"
