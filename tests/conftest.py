@@ -48,13 +48,17 @@ def _flushes_the_database(item) -> bool:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Tests that flush the database (`transaction=True`, the live server's)
-    run after the others, as Django orders them: a flush takes the reference
-    organisations and toolkits loaded once per run, and every test after it
-    would load them again inside its own transaction (about 0.7 s each).
-    pytest-django means to order them so, but the order reaches pytest-xdist
-    as collected."""
-    items.sort(key=_flushes_the_database)
+    """The readers of the reports' shared national history run first, one
+    after another, so it is made once (tests/reporting/conftest.py). Tests
+    that flush the database (`transaction=True`, the live server's) run
+    last: a flush takes the reference organisations and toolkits loaded
+    once per run, and every test after it would load them again inside its
+    own transaction (about 0.7 s each)."""
+    items.sort(key=lambda item: (_flushes_the_database(item), not _reads_the_history(item)))
+
+
+def _reads_the_history(item) -> bool:
+    return "module_history" in item.fixturenames
 
 
 @pytest.fixture(scope="session")

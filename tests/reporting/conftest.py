@@ -29,12 +29,20 @@ def history(reference, toolkit, settings):
     return national_history_generate(seed=17, today=HISTORY_DAY, since=HISTORY_SINCE)
 
 
-@pytest.fixture(scope="module")
+# The modules that read the shared history below run in one process, one
+# after another (`--dist loadgroup`; pytest is pinned to 9.1: pytest 9.2
+# drops the group, pytest-xdist issue 1386), and before every other test
+# (tests/conftest.py orders them), so the history is made once per run.
+HISTORY_GROUP = "national_history"
+
+
+@pytest.fixture(scope="package")
 def module_history(django_db_setup, django_db_blocker):
-    """The same history made once for a module whose tests only read it
-    (about 15 s on PostgreSQL): made in a transaction rolled back after the
-    module, inside which each test's own transaction is a savepoint. Not for
-    `transaction=True` tests, whose flush it would meet."""
+    """The same history made once for the modules whose tests only read it
+    (about 15 s on PostgreSQL): made in a transaction rolled back when the
+    run leaves this package, inside which each test's own transaction (and
+    a module's own additions) is a savepoint. Not for `transaction=True`
+    tests, whose flush it would meet."""
     with django_db_blocker.unblock(), transaction.atomic():
         reference_data_ensure()  # a transactional test in this process may have flushed it
         yield national_history_generate(seed=17, today=HISTORY_DAY, since=HISTORY_SINCE)

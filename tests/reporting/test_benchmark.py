@@ -12,13 +12,11 @@ from assurance.benchmark import run_benchmark
 from organisations.models import Organisation
 from reporting.benchmark import RAW_SQL
 from reporting.figures import TREND_YEARS, area_icbs, metric_figures, rag_figures, rated_metrics
-from tests.reporting.conftest import YEAR
+from tests.reporting.conftest import HISTORY_GROUP, YEAR
 
 pytestmark = [
     pytest.mark.django_db,
-    # Keeps one module_history to one process (`--dist loadgroup`; pytest is
-    # pinned to 9.1: pytest 9.2 drops the group, pytest-xdist issue 1386).
-    pytest.mark.xdist_group("benchmark_history"),
+    pytest.mark.xdist_group(HISTORY_GROUP),  # the shared history
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="The benchmark is measured on PostgreSQL."
     ),

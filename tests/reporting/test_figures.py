@@ -18,11 +18,9 @@ from reporting.figures import (
     rated_metrics,
 )
 from reporting.models import FigureKind
-from tests.reporting.conftest import YEAR
+from tests.reporting.conftest import HISTORY_GROUP, YEAR
 
-# Keeps one module_history to one process (`--dist loadgroup`; pytest is
-# pinned to 9.1: pytest 9.2 drops the group, pytest-xdist issue 1386).
-pytestmark = pytest.mark.xdist_group("figures_history")
+pytestmark = pytest.mark.xdist_group(HISTORY_GROUP)  # the shared history
 
 
 def _current(ret):

@@ -12,8 +12,9 @@ from assurance.models import Metric, QuarterlyReturn
 from organisations.models import Role
 from reporting.figures import icb_metric_series
 from tests.factories import member
+from tests.reporting.conftest import HISTORY_GROUP
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group(HISTORY_GROUP)]  # the shared history
 
 
 def _value(icb, period, metric):
@@ -26,7 +27,7 @@ def _value(icb, period, metric):
 
 
 def test_a_successor_series_combines_its_predecessors_before_it_existed(
-    history, reference, client, national_admin
+    module_history, reference, client, national_admin
 ):
     successor, qnq, qu9 = reference["S0E4D"], reference["QNQ"], reference["QU9"]
     for unit in ("percent", "count"):

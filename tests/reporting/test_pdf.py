@@ -24,7 +24,6 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from pypdf import PdfReader
 
-from assurance.national_history import national_history_generate
 from organisations.models import Organisation, OrganisationKind, Role
 from organisations.reference_data import NATIONAL_CODE
 from reporting.models import FigureKind, ReportFigure
@@ -36,15 +35,14 @@ from reporting.services import (
     regional_report_sign_off,
 )
 from reporting.spc_svg import _number
-from tests.conftest import reference_data_ensure
 from tests.factories import member
-from tests.reporting.conftest import HISTORY_DAY, HISTORY_SINCE, YEAR
+from tests.reporting.conftest import HISTORY_GROUP, YEAR
 
 # Every test is marked so that a process running only some of them (xdist)
 # still sets up the test database the module's fixture builds in. The
-# national PDF of the generated history takes a minute to build: the module
-# runs once, in the PostgreSQL pass, in one process (`--dist loadgroup`).
-pytestmark = [pytest.mark.django_db, pytest.mark.heavy, pytest.mark.xdist_group("national_pdf")]
+# national PDF takes half a minute to build: the module runs once, in the
+# PostgreSQL pass, with the other readers of the shared history.
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy, pytest.mark.xdist_group(HISTORY_GROUP)]
 
 AS_OF = datetime.date(2026, 9, 30)
 ACHIEVEMENTS = {
@@ -77,12 +75,11 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(django_db_setup, django_db_blocker) -> Built:
-    """The national history, two regions' signed-off narratives, the national
-    parts, the rollup, and the PDFs: built once, rolled back after."""
+def built(module_history, django_db_blocker) -> Built:
+    """On the shared national history, two regions' signed-off narratives,
+    the national parts, the rollup, and the PDFs: built once, rolled back
+    after (a savepoint within the history's transaction)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        reference_data_ensure()  # a transactional test in this process may have flushed it
-        national_history_generate(seed=17, today=HISTORY_DAY, since=HISTORY_SINCE)
         for code in ACHIEVEMENTS:
             region = Organisation.objects.get(code=code)
             lead = member(region, Role.REGIONAL_LEAD)

@@ -12,7 +12,7 @@ from reporting.models import FigureKind, ReportFigure, ReportRun, RunState
 from reporting.rollup import report_run_national_complete, report_run_region_complete
 from reporting.services import report_run_start
 from tests.factories import member
-from tests.reporting.conftest import YEAR
+from tests.reporting.conftest import HISTORY_GROUP, YEAR
 
 
 def _snapshot():
@@ -31,8 +31,9 @@ def eager(eager_tasks):
 
 
 @pytest.mark.django_db
+@pytest.mark.xdist_group(HISTORY_GROUP)
 def test_the_rollup_twice_gives_the_same_report(
-    history,
+    module_history,
     eager,
     national_admin,
     django_capture_on_commit_callbacks,
