@@ -58,7 +58,7 @@ def pytest_collection_modifyitems(items):
 
 
 def _reads_the_history(item) -> bool:
-    return "module_history" in item.fixturenames
+    return "shared_history" in item.fixturenames
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ HISTORY_GROUP = "national_history"
 
 
 @pytest.fixture(scope="package")
-def module_history(django_db_setup, django_db_blocker):
+def shared_history(django_db_setup, django_db_blocker):
     """The same history made once for the modules whose tests only read it
     (about 15 s on PostgreSQL): made in a transaction rolled back when the
     run leaves this package, inside which each test's own transaction (and

@@ -23,7 +23,7 @@ pytestmark = [
 ]
 
 
-def test_the_raw_sql_counts_what_the_rollup_counts(module_history, db):
+def test_the_raw_sql_counts_what_the_rollup_counts(shared_history, db):
     england = Organisation.objects.get(code="X24")
     icbs = area_icbs(england).values("pk")
     codes = [m.code for m in rated_metrics(YEAR)]
@@ -46,7 +46,7 @@ def test_the_raw_sql_counts_what_the_rollup_counts(module_history, db):
     assert metrics == raw_metric
 
 
-def test_rollup_national_is_measured_with_its_raw_sql_and_ratio(module_history, db):
+def test_rollup_national_is_measured_with_its_raw_sql_and_ratio(shared_history, db):
     report = run_benchmark(runs=1, only=["rollup_national"])
     measured = next(m for m in report.entries if m.name == "rollup_national")
     assert measured.raw_sql_ms > 0 and measured.ratio > 0 and measured.queries > 0

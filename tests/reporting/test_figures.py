@@ -59,7 +59,7 @@ def direct_metric(region, year, metric):
 
 
 @pytest.mark.django_db
-def test_a_regions_figures_equal_a_direct_computation(module_history, london):
+def test_a_regions_figures_equal_a_direct_computation(shared_history, london):
     figures = area_figures(financial_year=YEAR, area=london)
     rag = {(f.period.quarter, f.code): f.counts for f in figures if f.kind == FigureKind.RAG}
     expected = direct_rag(london, YEAR)
@@ -80,7 +80,7 @@ def test_a_regions_figures_equal_a_direct_computation(module_history, london):
 
 
 @pytest.mark.django_db
-def test_every_rag_figure_names_the_submissions_behind_it(module_history, london):
+def test_every_rag_figure_names_the_submissions_behind_it(shared_history, london):
     figures = area_figures(financial_year=YEAR, area=london)
     for figure in figures:
         if figure.kind != FigureKind.RAG:
@@ -91,7 +91,7 @@ def test_every_rag_figure_names_the_submissions_behind_it(module_history, london
 
 
 @pytest.mark.django_db
-def test_the_national_metric_series_notes_the_reorganisation(module_history, reference):
+def test_the_national_metric_series_notes_the_reorganisation(shared_history, reference):
     england = Organisation.objects.get(code="X24")
     figures = area_figures(financial_year=2026, area=england)
     notes = [f for f in figures if f.kind == FigureKind.METRIC and f.note]
@@ -100,7 +100,7 @@ def test_the_national_metric_series_notes_the_reorganisation(module_history, ref
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's.")
-def test_the_metrics_grouped_in_postgresql_equal_the_python_grouping(module_history, reference):
+def test_the_metrics_grouped_in_postgresql_equal_the_python_grouping(shared_history, reference):
     # The national series, every rated metric: the medians, sums and id lists
     # PostgreSQL aggregates are the figures SQLite's Python path gives.
     england = Organisation.objects.get(code="X24")

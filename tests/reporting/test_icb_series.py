@@ -27,7 +27,7 @@ def _value(icb, period, metric):
 
 
 def test_a_successor_series_combines_its_predecessors_before_it_existed(
-    module_history, reference, client, national_admin
+    shared_history, reference, client, national_admin
 ):
     successor, qnq, qu9 = reference["S0E4D"], reference["QNQ"], reference["QU9"]
     for unit in ("percent", "count"):

@@ -75,7 +75,7 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(module_history, django_db_blocker) -> Built:
+def built(shared_history, django_db_blocker) -> Built:
     """On the shared national history, two regions' signed-off narratives,
     the national parts, the rollup, and the PDFs: built once, rolled back
     after (a savepoint within the history's transaction)."""

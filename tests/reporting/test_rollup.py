@@ -33,7 +33,7 @@ def eager(eager_tasks):
 @pytest.mark.django_db
 @pytest.mark.xdist_group(HISTORY_GROUP)
 def test_the_rollup_twice_gives_the_same_report(
-    module_history,
+    shared_history,
     eager,
     national_admin,
     django_capture_on_commit_callbacks,
