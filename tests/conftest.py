@@ -46,6 +46,10 @@ def _flushes_the_database(item) -> bool:
     return bool({"transactional_db", "live_server"} & set(item.fixturenames))
 
 
+def _reads_the_history(item) -> bool:
+    return "shared_history" in item.fixturenames
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """The readers of the reports' shared national history run first, one
@@ -55,10 +59,6 @@ def pytest_collection_modifyitems(items):
     once per run, and every test after it would load them again inside its
     own transaction (about 0.7 s each)."""
     items.sort(key=lambda item: (_flushes_the_database(item), not _reads_the_history(item)))
-
-
-def _reads_the_history(item) -> bool:
-    return "shared_history" in item.fixturenames
 
 
 @pytest.fixture(scope="session")
