@@ -30,10 +30,20 @@ LOAD_KEYS = {"users", "seconds", "requests", "errors", "p50_ms", "p95_ms", "floo
 
 
 def _children() -> set[int]:
-    """This process's descendants (psutil comes with locust)."""
+    """This process's gunicorn and locust descendants (psutil comes with
+    locust). Only theirs: a browser test earlier in the process leaves its
+    Chromium running, whose helper processes come and go on their own."""
     import psutil
 
-    return {child.pid for child in psutil.Process().children(recursive=True)}
+    found = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            command = " ".join(child.cmdline())
+        except psutil.Error:  # gone meanwhile
+            continue
+        if "gunicorn" in command or "locust" in command:
+            found.add(child.pid)
+    return found
 
 
 @pytest.mark.heavy
