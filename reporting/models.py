@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from assurance.models.periods import financial_year_label
 from organisations.choices import OrganisationKind
@@ -233,6 +234,18 @@ class ReportFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} {self.quarter_key}"
+
+    def get_absolute_url(self) -> str:
+        """The figure's address by what it is (year, area, kind, code,
+        quarter), not by its row: each rollup rewrites the rows, and a
+        published PDF's links must still reach the same figure years later.
+        Reads `area`: give it (`figure.area = area`) where figures are listed."""
+        args = [self.financial_year, self.area.code, self.kind]
+        if self.code or self.quarter_key:
+            args.append(self.code or "-")
+        if self.quarter_key:
+            args.append(self.quarter_key)
+        return reverse("reporting:figure", args=args)
 
 
 class PublishState(models.TextChoices):

@@ -164,6 +164,7 @@ def area_figures_read(*, area: Organisation, financial_year: int) -> AreaFigures
     out.quarters = list(ReportingPeriod.objects.of_year(financial_year).order_by("quarter"))
     by_kind: dict[str, list[ReportFigure]] = defaultdict(list)
     for figure in figures:
+        figure.area = area  # for each figure's address, without a query each
         by_kind[figure.kind].append(figure)
     rag: dict[str, RagRow] = {}
     for figure in sorted(by_kind[FigureKind.RAG], key=lambda f: (f.code, f.quarter_key)):
@@ -219,8 +220,32 @@ def _natural(code: str) -> tuple:
 # --- The returns behind a figure --------------------------------------------------------
 
 
-def figure_get_readable(user, pk: int) -> ReportFigure:
-    figure = ReportFigure.objects.select_related("area", "period").filter(pk=pk).first()
+def figure_get_readable(
+    user, *, financial_year: int, area: str, kind: str, code: str = "", quarter_key: int = 0
+) -> ReportFigure:
+    """A figure by what it is (`ReportFigure.get_absolute_url`), if `user` may
+    read its area's figures."""
+    figure = (
+        ReportFigure.objects.select_related("area", "period")
+        .filter(
+            financial_year=financial_year,
+            area__code=area,
+            kind=kind,
+            code="" if code == "-" else code,
+            quarter_key=quarter_key,
+        )
+        .first()
+    )
+    return _readable(user, figure)
+
+
+def figure_get_readable_by_row(user, pk: int) -> ReportFigure:
+    """A figure by its row, as PDFs published before the figures' own
+    addresses link to it (while the row lasts: each rollup rewrites them)."""
+    return _readable(user, ReportFigure.objects.select_related("area").filter(pk=pk).first())
+
+
+def _readable(user, figure: ReportFigure | None) -> ReportFigure:
     if figure is None or not can_read_area_figures(user, figure.area, figure.financial_year):
         raise Http404("No such figure.")
     return figure

@@ -24,7 +24,19 @@ urlpatterns = [
     path(_YEAR + "national/edit/", views.national_report_edit, name="national_edit"),
     path(_YEAR + "rollup/", views.rollup_start, name="rollup"),
     path(_YEAR + "rollup/<int:pk>/", views.run_progress, name="run"),
-    path("reports/figures/<int:pk>/", views.figure_detail, name="figure"),
+    # A figure by what it is (ReportFigure.get_absolute_url): the year's
+    # totals, then a code's (an ICB's, a section's, a metric's; "-" for none),
+    # then a quarter's (financial year × 10 + quarter).
+    path(_YEAR + "figures/<str:area>/<slug:kind>/", views.figure_detail, name="figure"),
+    path(_YEAR + "figures/<str:area>/<slug:kind>/<str:code>/", views.figure_detail, name="figure"),
+    path(
+        _YEAR + "figures/<str:area>/<slug:kind>/<str:code>/<int:quarter_key>/",
+        views.figure_detail,
+        name="figure",
+    ),
+    # The row's address, as the PDFs published before the address above had
+    # it: sent on to the figure's address while the row lasts.
+    path("reports/figures/<int:pk>/", views.figure_by_row, name="figure_by_row"),
     path(
         _YEAR + "icbs/<str:code>/metrics/<str:metric>/",
         views.icb_metric_chart,

@@ -33,6 +33,7 @@ from reporting.permissions import (
 )
 from reporting.selectors import (
     figure_get_readable,
+    figure_get_readable_by_row,
     figure_icbs,
     figure_submissions,
     figure_title,
@@ -290,9 +291,23 @@ def run_progress(request: HttpRequest, financial_year: int, pk: int) -> HttpResp
 
 
 @require_GET
-def figure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def figure_detail(
+    request: HttpRequest,
+    financial_year: int,
+    area: str,
+    kind: str,
+    code: str = "",
+    quarter_key: int = 0,
+) -> HttpResponse:
     """The returns (or ICBs) a figure was computed from, that the reader may read."""
-    figure = figure_get_readable(request.user, pk)
+    figure = figure_get_readable(
+        request.user,
+        financial_year=financial_year,
+        area=area,
+        kind=kind,
+        code=code,
+        quarter_key=quarter_key,
+    )
     submissions = list(figure_submissions(user=request.user, figure=figure))
     icbs = [] if figure.submission_ids else list(figure_icbs(user=request.user, figure=figure))
     hidden = (
@@ -312,6 +327,14 @@ def figure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "back": is_national_admin(request.user),
         },
     )
+
+
+@require_GET
+def figure_by_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """A link by the figure's row (PDFs published before figures had their
+    own addresses): sent on to the figure's address. Not permanent: the row
+    goes with the next rollup."""
+    return redirect(figure_get_readable_by_row(request.user, pk))
 
 
 @require_GET
