@@ -383,6 +383,20 @@ def test_annual_report_writes_the_file(reference, toolkit, tmp_path):
     reader = PdfReader(out)
     assert reader.metadata.title == "London annual safeguarding assurance report"
     assert ReportFigure.objects.filter(financial_year=YEAR, area__code=NATIONAL_CODE).exists()
+    # With a date given, the same data give the same file: a scripted build
+    # can be checked against the one before.
+    dated = [tmp_path / "again-1.pdf", tmp_path / "again-2.pdf"]
+    for path in dated:
+        call_command(
+            *("annual_report", str(YEAR), "--region", "Y56"),
+            *("--pdf", str(path), "--date", "2026-06-30"),
+        )
+    assert dated[0].read_bytes() == dated[1].read_bytes()
+    assert "30 June 2026" in PdfReader(dated[0]).pages[0].extract_text()
+    with pytest.raises(
+        CommandError, match="--date 30/06/2026 is not a date: give it as YYYY-MM-DD"
+    ):
+        call_command("annual_report", str(YEAR), "--pdf", str(out), "--date", "30/06/2026")
     with pytest.raises(CommandError, match="not a region's code"):
         call_command("annual_report", str(YEAR), "--region", "QMF", "--pdf", str(out))
     with pytest.raises(CommandError, match="No reporting periods in 1999"):

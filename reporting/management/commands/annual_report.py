@@ -1,10 +1,11 @@
-"""`manage.py annual_report YEAR [--region CODE] --pdf PATH`: compute the
+"""`manage.py annual_report YEAR [--region CODE] --pdf PATH [--date YYYY-MM-DD]`: compute the
 year's figures (the whole rollup, in this process) and write the national
 report's PDF, or a region's, for scripted use. Publishing (a frozen,
 checksummed version in the archive) is done from the report's page."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,8 +26,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--region", help="A region's code (Y56 for London): its report.")
         parser.add_argument("--pdf", required=True, type=Path, help="Where to write the PDF.")
+        parser.add_argument(
+            "--date",
+            help="The date on the cover and in the PDF's metadata, as YYYY-MM-DD "
+            "(default today): the same data and date give the same file.",
+        )
 
-    def handle(self, *args, year: int, region: str | None, pdf: Path, **options):
+    def handle(self, *args, year: int, region: str | None, pdf: Path, date: str | None, **options):
+        as_of = None
+        if date:
+            try:
+                as_of = datetime.date.fromisoformat(date)
+            except ValueError:
+                raise CommandError(
+                    f"--date {date} is not a date: give it as YYYY-MM-DD, 2026-06-30 say."
+                ) from None
         if year not in report_years():
             known = ", ".join(str(y) for y in sorted(report_years())) or "none"
             raise CommandError(
@@ -47,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError(f"The folder {pdf.parent} does not exist: create it first.")
         figures = year_figures_write(financial_year=year)
         self.stdout.write(f"Computed {figures} figures for {financial_year_label(year)}.")
-        rendered = report_pdf(financial_year=year, region=area)
+        rendered = report_pdf(financial_year=year, region=area, as_of=as_of)
         pdf.write_bytes(rendered.content)
         self.stdout.write(
             self.style.SUCCESS(
