@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from django.http import Http404
 
-from assurance.models import QuarterlyReturn, ReportingPeriod, Submission
+from assurance.models import MetricUnit, QuarterlyReturn, ReportingPeriod, Submission
 from assurance.models.periods import financial_year_label
 from organisations.models import Organisation, OrganisationKind
 from organisations.permissions import is_national_admin, is_system
@@ -100,6 +100,13 @@ class MetricChart:
         rows = zip(self.figures, self.chart.rows, strict=True)
         found = {figure.period_id: (figure, row) for figure, row in rows}
         return [found.get(q.pk) for q in quarters]
+
+    def value_text(self, figure: ReportFigure) -> str:
+        """A value as the report prints it: a count whole (428, not 428.00; a
+        sum of the ICBs' counts), a percentage or days as stored, to two places."""
+        if self.chart.unit == MetricUnit.COUNT:
+            return f"{figure.value:,.0f}"
+        return f"{figure.value:.2f}"
 
 
 @dataclass

@@ -24,8 +24,10 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from pypdf import PdfReader
 
+from assurance.models import MetricUnit
 from organisations.models import Organisation, OrganisationKind, Role
 from organisations.reference_data import NATIONAL_CODE
+from reporting.figures import rated_metrics
 from reporting.models import FigureKind, ReportFigure
 from reporting.pdf import national_report_html, pdf_from_html, report_pdf
 from reporting.rollup import year_figures_write
@@ -171,11 +173,13 @@ def _key_figures(region: Organisation) -> list[str]:
         f"{t['red']} red, {t['amber']} amber, {t['green']} green, {t['na']} not applicable"
         for t in totals.values()
     ]
+    # A count whole (the ICBs' sum), a percentage or days to two places.
+    counts = {m.code for m in rated_metrics(YEAR) if m.unit == MetricUnit.COUNT}
     texts += [
-        str(value)
-        for value in figures.filter(
+        f"{value:,.0f}" if code in counts else f"{value:.2f}"
+        for code, value in figures.filter(
             kind=FigureKind.METRIC, period__financial_year=YEAR
-        ).values_list("value", flat=True)
+        ).values_list("code", "value")
     ]
     return texts
 
@@ -218,6 +222,8 @@ def test_each_region_has_its_key_figures_and_points_to_its_full_report(built, na
         )
         assert f"Key figures, {name}, by quarter" in section, name
         assert texts and all(t in section for t in texts), name
+        # Counts are whole numbers: "428", never "428.00".
+        assert not re.search(r"\(count\) (?:[\d,]+ (?:improvement |concern )?)*[\d,]+\.00", section)
         assert (
             f"The region's full report, “{name} annual safeguarding assurance report 2025/26”, "
             "with every figure by section, SPC chart, ICB and heatmap, is published separately "
