@@ -9,7 +9,10 @@ current ICB in the same regions. Every ICB and provider gets its required
 posts with holders and history, and a spread of findings like the one a
 national lead sees: some posts missing, some vacant (never filled, or since
 a holder left), holders overdue supervision or trained below the post's
-level, job shares and hosted posts.
+level, job shares and hosted posts. The ICBs closed in the 2026 mergers get
+their registers as they stood on their last day (their holders leaving
+then), so the years they reported in have findings; they are not copied at
+scale N.
 
 Everything generated is marked `is_synthetic`; the same seed and day give the
 same data. Rows are bulk inserted, in batches, but each is built as the
@@ -216,6 +219,11 @@ def national_data_generate(
         report.posts, report.tenures = _registers(
             rng, organisations, post_types, led_trusts, today=today
         )
+        # Its own random stream, so the current organisations' data are as before.
+        before = random.Random(f"{seed}:predecessors")  # noqa: S311 (made-up data)
+        posts, tenures = _predecessor_registers(before, post_types, today=today)
+        report.posts += posts
+        report.tenures += tenures
         if history:  # its own random stream: the contributors' data stay the same without it
             since = {} if history_since is None else {"since": history_since}
             report.contributed |= national_history_generate(seed=seed, today=today, **since)
@@ -351,6 +359,26 @@ def _registers(rng, organisations, post_types, led_trusts, *, today) -> tuple[in
         if len(posts) >= BATCH_SIZE:
             flush()
     flush()
+    return post_count, tenure_count
+
+
+def _predecessor_registers(rng, post_types, *, today) -> tuple[int, int]:
+    """The registers of the ICBs closed in a reorganisation (the 2026
+    mergers), as they stood on their last day: so a year they reported in
+    (2025/26) has their findings at its end. Their holders left that day,
+    when the successors took over; their posts stay, for the years before."""
+    post_count = tenure_count = 0
+    for icb in (
+        Organisation.objects.icbs()
+        .filter(is_synthetic=False, closed__isnull=False, closed__lt=today)
+        .order_by("code")
+    ):
+        posts, tenures = _registers(rng, [icb], post_types, {}, today=icb.closed)
+        Tenure.objects.filter(post__organisation=icb, end_date__isnull=True).update(
+            end_date=icb.closed
+        )
+        post_count += posts
+        tenure_count += tenures
     return post_count, tenure_count
 
 

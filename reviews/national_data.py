@@ -1,5 +1,7 @@
 """Reviews for the generated national data (`generate_national_data`): for
-every ICB, the statutory and mandatory reviews it has led since April 2022,
+every ICB, the statutory and mandatory reviews it has led since April 2022
+(or since it was formed; an ICB closed in the 2026 mergers until its last
+day, its unpublished ones then led by its successor),
 with their themes, recommendations and actions — the spread a regional lead
 meets: most reviews published or closed, some open and some late, learning
 themes that recur, actions mostly completed with evidence, some overdue.
@@ -17,7 +19,13 @@ from __future__ import annotations
 import datetime
 import random
 
-from organisations.models import Commissioning, Organisation, OrganisationKind, User
+from organisations.models import (
+    Commissioning,
+    Organisation,
+    OrganisationKind,
+    Succession,
+    User,
+)
 from reviews.models import (
     AbuseTheme,
     Action,
@@ -27,6 +35,7 @@ from reviews.models import (
     LearningTheme,
     Recommendation,
     Review,
+    ReviewICB,
     ReviewKind,
     ReviewTheme,
     Stage,
@@ -117,10 +126,22 @@ def _places(icbs: list[Organisation]) -> dict[int, Organisation]:
     return places
 
 
+def _lifetime(icb: Organisation, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The days since April 2022 on which `icb` could be notified of a review."""
+    return max(START, icb.established or START), min(today, icb.closed or today)
+
+
+def _review_count(rng: random.Random, icb: Organisation, today: datetime.date) -> int:
+    """Two to six a year of the ICB's life since April 2022: a board formed
+    in 2026 has months of reviews, not years'."""
+    first, last = _lifetime(icb, today)
+    return max(1, round(rng.randint(*REVIEWS_PER_YEAR) * (last - first).days / 365))
+
+
 def _review(rng, icb, area, number: int, today: datetime.date) -> tuple[Review, list]:
     kind = rng.choice(_KINDS)
     convening_body, age_group = _CONVENED_BY[kind]
-    notified_on = _day_between(rng, max(START, icb.established or START), today)
+    notified_on = _day_between(rng, *_lifetime(icb, today))
     age = (today - notified_on).days
     review = Review(
         kind=kind,
@@ -168,13 +189,13 @@ def _review(rng, icb, area, number: int, today: datetime.date) -> tuple[Review, 
     return review, themes
 
 
-def _action(rng, recommendation, review, owner, today: datetime.date) -> Action:
+def _action(rng, recommendation, review, owner_id: int, today: datetime.date) -> Action:
     start = review.report_on or review.notified_on
     due_on = start + datetime.timedelta(days=rng.randint(60, 300))
     action = Action(
         recommendation=recommendation,
         description=rng.choice(_ACTIONS),
-        owner=owner,
+        owner_id=owner_id,
         due_on=due_on,
         status=ActionStatus.NOT_STARTED,
     )
@@ -203,15 +224,35 @@ def national_reviews_generate(
         "icb_id", "provider_id"
     ):
         led.setdefault(icb_id, []).append(provider_id)
-    years = max(1, (today - START).days / 365)
-    reviews, themes = [], []
-    for icb in icbs:
-        count = round(rng.randint(*REVIEWS_PER_YEAR) * years)
-        for number in range(1, count + 1):
+    # The ICBs closed in the 2026 mergers led reviews until their last day;
+    # one unpublished then passed to the successor, the predecessor staying
+    # involved (so the years it reported in still count it).
+    closed = list(
+        Organisation.objects.icbs()
+        .filter(is_synthetic=False, closed__isnull=False, closed__lt=today)
+        .order_by("code")
+    )
+    successor = {}
+    for predecessor_id, successor_id in (
+        Succession.objects.filter(predecessor__in=closed)
+        .order_by("predecessor_id", "successor__code")
+        .values_list("predecessor_id", "successor_id")
+    ):
+        successor.setdefault(predecessor_id, successor_id)
+    places |= _places([icb for icb in closed if icb.pk in successor])
+    reviews, themes, handed = [], [], []
+    for icb in [*icbs, *(icb for icb in closed if icb.pk in successor)]:
+        for number in range(1, _review_count(rng, icb, today) + 1):
             review, review_themes = _review(rng, icb, places[icb.pk], number, today)
+            if icb.closed and (review.published_on is None or review.published_on > icb.closed):
+                review.lead_icb_id = successor[icb.pk]
+                handed.append((review, icb))
             reviews.append(review)
             themes.append(review_themes)
     Review.objects.bulk_create(reviews, batch_size=BATCH_SIZE)
+    ReviewICB.objects.bulk_create(
+        [ReviewICB(review=review, icb=icb) for review, icb in handed], batch_size=BATCH_SIZE
+    )
     for review, review_themes in zip(reviews, themes, strict=True):
         for theme in review_themes:
             theme.review = review
@@ -233,13 +274,14 @@ def national_reviews_generate(
         for _ in range(rng.randint(1, 3)):
             providers = led.get(review.lead_icb_id, [])
             owner_id = rng.choice(providers) if providers and rng.random() < 0.5 else None
-            action = _action(rng, recommendation, review, review.lead_icb, today)
+            action = _action(rng, recommendation, review, review.lead_icb_id, today)
             if owner_id is not None:
                 action.owner_id = owner_id
             actions.append(action)
     Action.objects.bulk_create(actions, batch_size=BATCH_SIZE)
     return {
         "reviews": len(reviews),
+        "reviews passed to a successor ICB": len(handed),
         "recommendations": len(recommendations),
         "review actions": len(actions),
     }

@@ -165,6 +165,17 @@ def test_a_realistic_spread_of_findings_and_history(reference):
     ):
         assert 0 < totals[kind] < totals["required"] / 4, kind
     assert Tenure.objects.filter(end_date__isnull=False).exists()  # history
+    # The ICBs closed in the 2026 mergers: their registers as on their last
+    # day, a like spread of findings, every holder leaving that day.
+    closed = list(Organisation.objects.icbs().filter(closed__lt=TODAY))
+    assert closed
+    last_day = max(icb.closed for icb in closed)
+    counts = icb_counts(closed, on=last_day)
+    required = sum(c["required"] for c in counts.values())
+    assert 0.7 <= sum(c["filled"] for c in counts.values()) / required <= 0.97
+    held = Tenure.objects.filter(post__organisation__in=closed)
+    assert held.exists() and not held.filter(end_date__isnull=True).exists()
+    assert not held.filter(end_date__gt=last_day).exists()
     assert Post.objects.filter(job_share=True).exists()
     assert Post.objects.filter(hosted_by__isnull=False).exists()
     assert Post.objects.filter(vacant_since__isnull=False).exists()
