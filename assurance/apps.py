@@ -7,7 +7,7 @@ class AssuranceConfig(AppConfig):
 
     def ready(self) -> None:
         # Contributions to the apps below, which never import this one.
-        from assurance import demo, demo_history, demo_returns
+        from assurance import demo, demo_england, demo_history, demo_returns
         from assurance.metric_providers import metric_provider_register
         from assurance.models import ComputedFrom
         from assurance.panels import panels_register
@@ -19,6 +19,7 @@ class AssuranceConfig(AppConfig):
         demo_populator_register(demo.populate)
         demo_populator_register(demo_returns.populate)
         demo_populator_register(demo_history.populate)
+        demo_populator_register(demo_england.populate)
         # Who completes a split ICB's outstanding returns is named on its return.
         split_responsibility_register(return_completing_successor)
         # The posts register computes the metrics marked "computed from the

@@ -221,7 +221,10 @@ def national_data_generate(
         )
         # Its own random stream, so the current organisations' data are as before.
         before = random.Random(f"{seed}:predecessors")  # noqa: S311 (made-up data)
-        posts, tenures = _predecessor_registers(before, post_types, today=today)
+        closed = Organisation.objects.icbs().filter(
+            is_synthetic=False, closed__isnull=False, closed__lt=today
+        )
+        posts, tenures = registers_generate(before, closed, post_types, today=today)
         report.posts += posts
         report.tenures += tenures
         if history:  # its own random stream: the contributors' data stay the same without it
@@ -362,21 +365,22 @@ def _registers(rng, organisations, post_types, led_trusts, *, today) -> tuple[in
     return post_count, tenure_count
 
 
-def _predecessor_registers(rng, post_types, *, today) -> tuple[int, int]:
-    """The registers of the ICBs closed in a reorganisation (the 2026
-    mergers), as they stood on their last day: so a year they reported in
-    (2025/26) has their findings at its end. Their holders left that day,
-    when the successors took over; their posts stay, for the years before."""
+def registers_generate(rng, organisations, post_types, *, today) -> tuple[int, int]:
+    """The organisations' registers, one at a time, none hosted: an open
+    one's as on `today`; an ICB closed in a reorganisation (the 2026 mergers)
+    as it stood on its last day, so a year it reported in (2025/26) has its
+    findings at its end. Its holders left that day, when the successors took
+    over; its posts stay, for the years before. Also the demo's, outside its
+    own region (`assurance.demo_england`)."""
     post_count = tenure_count = 0
-    for icb in (
-        Organisation.objects.icbs()
-        .filter(is_synthetic=False, closed__isnull=False, closed__lt=today)
-        .order_by("code")
-    ):
-        posts, tenures = _registers(rng, [icb], post_types, {}, today=icb.closed)
-        Tenure.objects.filter(post__organisation=icb, end_date__isnull=True).update(
-            end_date=icb.closed
-        )
+    for organisation in sorted(organisations, key=lambda organisation: organisation.code):
+        closed = organisation.closed
+        last_day = closed if closed and closed < today else None
+        posts, tenures = _registers(rng, [organisation], post_types, {}, today=last_day or today)
+        if last_day:
+            Tenure.objects.filter(post__organisation=organisation, end_date__isnull=True).update(
+                end_date=last_day
+            )
         post_count += posts
         tenure_count += tenures
     return post_count, tenure_count

@@ -131,17 +131,22 @@ def history_periods(today: datetime.date) -> list[ReportingPeriod]:
 
 
 def national_history_generate(
-    *, seed: int, today: datetime.date, since: int = FIRST_YEAR
+    *,
+    seed: int,
+    today: datetime.date,
+    since: int = FIRST_YEAR,
+    excluded: frozenset[int] = frozenset(),
 ) -> dict[str, int]:
     """Historical returns for every ICB each closed period expects (the real
     ones, closed ones included, and the synthetic copies), as of `today`;
-    from the financial year `since` (the tests take fewer years)."""
+    from the financial year `since` (the tests take fewer years). The ICBs
+    `excluded` (by id) get none: the demo makes its own region's by hand."""
     rng = random.Random(f"history-{seed}")  # noqa: S311 (made-up data, not security)
     periods = [p for p in history_periods(today) if p.financial_year >= since]
     report = HistoryReport()
     if not periods:
         return report.as_counts()
-    people = GeneratedPeople.make(periods)
+    people = GeneratedPeople.make(periods, excluded=excluded)
     walk = StandingWalk(rng)
     successors: dict[int, list[int]] = {}
     for predecessor, successor in succession_links():
@@ -153,6 +158,7 @@ def national_history_generate(
         expected = list(
             Organisation.objects.icbs()
             .existing_on(period.ends_on)
+            .exclude(pk__in=excluded)
             .order_by("code")
             .only("pk", "code", "name", "parent_id", "closed")
         )

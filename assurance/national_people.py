@@ -24,12 +24,15 @@ class GeneratedPeople:
     names: dict[int, str]  # the ICBs'
 
     @classmethod
-    def make(cls, periods: list[ReportingPeriod]) -> GeneratedPeople:
+    def make(
+        cls, periods: list[ReportingPeriod], *, excluded: frozenset[int] = frozenset()
+    ) -> GeneratedPeople:
         first, last = periods[0].ends_on, periods[-1].ends_on + datetime.timedelta(days=1)
         icbs = list(
             Organisation.objects.icbs()
             .filter(established__lte=last)
             .exclude(closed__lt=first)
+            .exclude(pk__in=excluded)
             .select_related("parent")
         )
         regions = {icb.parent_id: icb.parent for icb in icbs}

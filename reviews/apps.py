@@ -16,6 +16,7 @@ class ReviewsConfig(AppConfig):
         from reviews.national_data import national_reviews_generate
 
         demo_populator_register(demo.populate)
+        demo_populator_register(demo.populate_england)
         # The return's "computed from the reviews tracker" metrics come from here.
         metric_provider_register(
             ComputedFrom.REVIEWS_TRACKER, review_metric_values, metric_codes=REVIEW_METRICS

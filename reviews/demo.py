@@ -8,10 +8,12 @@ production. Leaves an ICB alone once it leads any review."""
 from __future__ import annotations
 
 import datetime
+import random
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
+from organisations.audit import system_actor
 from organisations.models import Organisation, User
 from reviews import services
 from reviews.models import Review
@@ -203,3 +205,26 @@ def _review(actor, icb, spec: dict, made: dict, day: datetime.date) -> Review:
 
 def _owner_codes(spec: dict) -> set[str]:
     return {action[0] for _, actions in spec.get("recommendations", []) for action in actions}
+
+
+def populate_england() -> None:
+    """The reviews of the ICBs outside London (`assurance.demo_england`),
+    from the national data generator: each ICB's since April 2022, a closed
+    one's until its last day. Made once: an ICB that leads or takes part in
+    a review already is left alone."""
+    from assurance.demo_england import SEED, outside_icbs
+    from reviews.models import ReviewICB
+    from reviews.national_data import national_reviews_generate
+
+    day = today()
+    involved = ReviewICB.objects.values("icb")
+    without = (
+        outside_icbs().exclude(pk__in=Review.objects.values("lead_icb")).exclude(pk__in=involved)
+    )
+    icbs = list(without.existing_on(day).order_by("code"))
+    closed = list(without.filter(closed__lt=day).order_by("code"))
+    if not icbs and not closed:
+        return
+    rng = random.Random(f"demo-reviews-{SEED}")  # noqa: S311 (made-up data)
+    with transaction.atomic():
+        national_reviews_generate(rng, icbs, today=day, actor=system_actor(), closed=closed)

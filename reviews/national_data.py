@@ -213,11 +213,18 @@ def _action(rng, recommendation, review, owner_id: int, today: datetime.date) ->
 
 
 def national_reviews_generate(
-    rng: random.Random, icbs: list[Organisation], *, today: datetime.date, actor: User
+    rng: random.Random,
+    icbs: list[Organisation],
+    *,
+    today: datetime.date,
+    actor: User,
+    closed: list[Organisation] | None = None,
 ) -> dict[str, int]:
     """Reviews led by each of `icbs` since April 2022, with themes,
     recommendations for health (from the report on) and actions owned by the
-    ICB or a provider it leads. Returns the counts for the summary."""
+    ICB or a provider it leads; and by each of the ICBs `closed` in a
+    reorganisation (default: every real one). Returns the counts for the
+    summary."""
     places = _places(icbs)
     led: dict[int, list[int]] = {}
     for icb_id, provider_id in Commissioning.objects.filter(icb__in=icbs, is_lead=True).values_list(
@@ -227,11 +234,12 @@ def national_reviews_generate(
     # The ICBs closed in the 2026 mergers led reviews until their last day;
     # one unpublished then passed to the successor, the predecessor staying
     # involved (so the years it reported in still count it).
-    closed = list(
-        Organisation.objects.icbs()
-        .filter(is_synthetic=False, closed__isnull=False, closed__lt=today)
-        .order_by("code")
-    )
+    if closed is None:
+        closed = list(
+            Organisation.objects.icbs()
+            .filter(is_synthetic=False, closed__isnull=False, closed__lt=today)
+            .order_by("code")
+        )
     successor = {}
     for predecessor_id, successor_id in (
         Succession.objects.filter(predecessor__in=closed)

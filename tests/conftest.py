@@ -110,10 +110,13 @@ def _demo_without_history(request, monkeypatch):
     # with the `with_demo_history` fixture.
     if "with_demo_history" in request.fixturenames:
         return
-    from assurance import demo_history
+    from assurance import demo_england, demo_history
     from organisations import demo
+    from reviews import demo as reviews_demo
 
-    without = [p for p in demo.demo_populators() if p is not demo_history.populate]
+    # The rest of England's history, registers and reviews go with London's history.
+    history = {demo_history.populate, demo_england.populate, reviews_demo.populate_england}
+    without = [p for p in demo.demo_populators() if p not in history]
     monkeypatch.setattr(demo, "_demo_populators", without)
 
 

@@ -1,16 +1,20 @@
 """The demo annual reports: after `load_demo_data` (with the London returns'
 history), London's report for the last complete year is written and signed
-off, North West's is a draft, the national report's parts are written, a
+off, North West's is a draft, every region's ICBs have returns, registers and
+reviews, the national report's parts are written, a
 completed rollup's figures show and the national report is published; each
 persona's pages show what it may read. Loading the demo again changes nothing."""
 
+import io
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from markupsafe import escape
+from pypdf import PdfReader
 
+from assurance.models import Post, QuarterlyReturn
 from organisations.demo import DEMO_DOMAIN
 from organisations.models import AuditEvent, Organisation, User
 from reporting import demo
@@ -24,6 +28,7 @@ from reporting.models import (
     ReportRun,
     RunState,
 )
+from reviews.models import Review
 
 # The whole demo with its returns' history (20 to 30 s): run once, in the
 # PostgreSQL pass.
@@ -131,6 +136,20 @@ def test_the_demo_reports_show_each_persona_the_narrative_and_figures(
     assert response.content.startswith(b"%PDF")
     assert client.get(reverse("reporting:regional", args=[year, london.code])).status_code == 404
 
+    # Every region reports, not London alone: the rest of England's returns,
+    # registers and reviews (assurance.demo_england), in the PDF the NSSG reads.
+    pdf = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    for region in Organisation.objects.filter(kind="region"):
+        figures = ReportFigure.objects.filter(financial_year=year, area=region)
+        sent = figures.filter(kind=FigureKind.COMPLETENESS).values_list("counts", flat=True)
+        assert sum(c["on_time"] + c["late"] for c in sent) > 0, region.name
+        found = figures.get(kind=FigureKind.FINDINGS, code="").counts
+        assert 0.5 * found["required"] < found["filled"] <= found["required"], region.name
+        assert f"{found['filled']} of {found['required']} required posts filled" in text
+        if region != london:  # London's reviews are the personas', by hand
+            assert figures.get(kind=FigureKind.REVIEWS, code="").counts["opened"] > 0
+
     # Loading the demo again changes nothing.
     counts = (
         RegionalReport.objects.count(),
@@ -139,6 +158,9 @@ def test_the_demo_reports_show_each_persona_the_narrative_and_figures(
         ReportFigure.objects.count(),
         PublishedReport.objects.count(),
         AuditEvent.objects.count(),
+        QuarterlyReturn.objects.count(),
+        Post.objects.count(),
+        Review.objects.count(),
     )
     _load(django_capture_on_commit_callbacks)
     assert counts == (
@@ -148,5 +170,8 @@ def test_the_demo_reports_show_each_persona_the_narrative_and_figures(
         ReportFigure.objects.count(),
         PublishedReport.objects.count(),
         AuditEvent.objects.count(),
+        QuarterlyReturn.objects.count(),
+        Post.objects.count(),
+        Review.objects.count(),
     )
     assert RegionalReport.objects.get(pk=signed.pk).signed_off_at == signed.signed_off_at
