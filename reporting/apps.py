@@ -17,6 +17,7 @@ class ReportingConfig(AppConfig):
 
         home_panel_register("reports", reports_panel, order=30)
         # After the assurance app's, whose London returns' history it rolls up.
+        demo_populator_register(demo.populate_england)
         demo_populator_register(demo.populate)
         # generate_national_data adds the complete years' annual reports.
         national_data_contributor_register(national_reports_generate)

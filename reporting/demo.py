@@ -5,6 +5,10 @@ pages have something to show each persona:
   priorities) and signed off by its chief nurse;
 - North West's report, a draft its lead is still writing (a lead who cannot
   sign in: the national team sees the region has not signed off yet);
+- the other five regions' reports written and signed off as the national
+  data generator writes them (`populate_england`, over the rest of England's
+  returns from `assurance.demo_england`), so the national report has every
+  region's narrative, as the NSSG's reports do;
 - the national report's foreword, national update and Health & Justice
   section, written by the national admin (a draft: the NSSG reads it once
   published);
@@ -23,6 +27,8 @@ again changes nothing.
 """
 
 from __future__ import annotations
+
+import random
 
 from django.db import transaction
 
@@ -118,6 +124,32 @@ def _region_lead(region: Organisation) -> User:
 def report_year() -> int:
     """The last complete financial year."""
     return financial_year_of(today()) - 1
+
+
+def populate_england() -> None:
+    """The last complete year's reports of the regions other than London
+    (the demo's own, by hand) and North West (its draft): written and signed
+    off, as the national data generator writes them, over the rest of
+    England's returns (`assurance.demo_england`). Made once."""
+    from assurance.demo_england import SEED, outside_icbs
+    from reporting.national_data import national_reports_generate
+
+    year = report_year()
+    if not ReportingPeriod.objects.filter(financial_year=year).exists():
+        return
+    written = RegionalReport.objects.filter(financial_year=year).values("region")
+    icbs = list(
+        outside_icbs()
+        .exclude(parent__code=DRAFT_REGION)
+        .exclude(parent__in=written)
+        .order_by("code")
+    )
+    if icbs:
+        rng = random.Random(f"demo-reports-{SEED}")  # noqa: S311 (made-up data)
+        with transaction.atomic():
+            national_reports_generate(
+                rng, icbs, today=today(), actor=system_actor(), years=[year], national=False
+            )
 
 
 def populate() -> None:

@@ -120,19 +120,27 @@ _HEALTH_AND_JUSTICE = (
 
 
 def national_reports_generate(
-    rng: random.Random, icbs: list[Organisation], *, today: datetime.date, actor: User
+    rng: random.Random,
+    icbs: list[Organisation],
+    *,
+    today: datetime.date,
+    actor: User,
+    years: list[int] | None = None,
+    national: bool = True,
 ) -> dict[str, int]:
     """The annual reports of each complete financial year of the periods (the
-    years before today's): every region's signed off, and the national one's
-    narrative. Returns the counts for the summary."""
-    current = financial_year_of(today)
-    years = sorted(
-        set(
-            ReportingPeriod.objects.filter(financial_year__lt=current).values_list(
-                "financial_year", flat=True
+    years before today's; or `years`): every region's (of `icbs`) signed off,
+    and, unless not `national`, the national one's narrative. Returns the
+    counts for the summary."""
+    if years is None:
+        current = financial_year_of(today)
+        years = sorted(
+            set(
+                ReportingPeriod.objects.filter(financial_year__lt=current).values_list(
+                    "financial_year", flat=True
+                )
             )
         )
-    )
     region_ids = sorted({icb.parent_id for icb in icbs})
     regions = list(Organisation.objects.filter(pk__in=region_ids).order_by("code"))
     if not years or not regions:
@@ -162,6 +170,8 @@ def national_reports_generate(
                 )
             )
     RegionalReport.objects.bulk_create(reports)
+    if not national:
+        return {"regional annual reports signed off": len(reports)}
     NationalReport.objects.bulk_create(
         [
             NationalReport(

@@ -112,10 +112,17 @@ def _demo_without_history(request, monkeypatch):
         return
     from assurance import demo_england, demo_history
     from organisations import demo
+    from reporting import demo as reporting_demo
     from reviews import demo as reviews_demo
 
-    # The rest of England's history, registers and reviews go with London's history.
-    history = {demo_history.populate, demo_england.populate, reviews_demo.populate_england}
+    # The rest of England's history, registers, reviews and reports go with
+    # London's history.
+    history = {
+        demo_history.populate,
+        demo_england.populate,
+        reviews_demo.populate_england,
+        reporting_demo.populate_england,
+    }
     without = [p for p in demo.demo_populators() if p not in history]
     monkeypatch.setattr(demo, "_demo_populators", without)
 

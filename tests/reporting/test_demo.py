@@ -1,9 +1,10 @@
 """The demo annual reports: after `load_demo_data` (with the London returns'
 history), London's report for the last complete year is written and signed
-off, North West's is a draft, every region's ICBs have returns, registers and
-reviews, the national report's parts are written, a
-completed rollup's figures show and the national report is published; each
-persona's pages show what it may read. Loading the demo again changes nothing."""
+off, North West's is a draft, the other five regions' are signed off, every
+region's ICBs have returns, registers and reviews, the national report's
+parts are written, a completed rollup's figures show and the national report
+is published; each persona's pages show what it may read. Loading the demo
+again changes nothing."""
 
 import io
 from io import StringIO
@@ -149,6 +150,10 @@ def test_the_demo_reports_show_each_persona_the_narrative_and_figures(
         assert f"{found['filled']} of {found['required']} required posts filled" in text
         if region != london:  # London's reviews are the personas', by hand
             assert figures.get(kind=FigureKind.REVIEWS, code="").counts["opened"] > 0
+        # Every region's narrative but North West's draft, signed off.
+        if region != north_west:
+            report = RegionalReport.objects.get(region=region, financial_year=year)
+            assert report.is_signed_off and report.achievements[0] in text, region.name
 
     # Loading the demo again changes nothing.
     counts = (
