@@ -152,3 +152,15 @@ def test_createsuperuser_refuses_whatever_its_options_and_points_at_create_user(
     result = run(["manage.py", "createsuperuser", "--noinput", "--email", "me@example.com"])
     assert result.returncode == 1
     assert "manage.py create_user" in result.stderr and "national_admin" in result.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_compile_no_query_just_in_time():
+    """JIT compiling cost the national aggregates ~20 ms a query (settings.py)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's setting: scripts/test checks it in that pass")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
