@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assurance.models import Post, PostType, Tenure
+from assurance.register_counts import register_changed
 from assurance.services.register import post_create, post_types_load, tenure_add
 from organisations.audit import audit_record, system_actor
 from organisations.models import AuditAction, Organisation, User
@@ -66,6 +67,7 @@ def populate() -> None:
             icb = Organisation.objects.filter(code=code, closed__isnull=False).first()
             if icb is not None and not Post.objects.filter(organisation=icb).exists():
                 _history(icb, post_types, gaps, names)
+                register_changed()
 
 
 def _fill(actor, org, post_type, names, today: datetime.date) -> None:

@@ -29,6 +29,7 @@ from assurance.models import Post, PostType
 from assurance.national_data import registers_generate
 from assurance.national_history import national_history_generate
 from assurance.national_people import GENERATED_DOMAIN
+from assurance.register_counts import register_changed
 from organisations.models import Commissioning, Organisation, User
 from saaf.dates import today
 
@@ -66,3 +67,4 @@ def populate() -> None:
             post_types = list(PostType.objects.order_by("required_for", "display_order", "code"))
             rng = random.Random(f"demo-registers-{SEED}")  # noqa: S311 (made-up data)
             registers_generate(rng, unregistered, post_types, today=on)
+            register_changed()

@@ -25,7 +25,7 @@ from assurance.completeness import icb_record
 from assurance.heatmap import heatmap_period
 from assurance.models import QuarterlyReturn, ReportingPeriod
 from assurance.permissions import can_manage_toolkit
-from assurance.register_counts import icb_counts
+from assurance.register_counts import icb_counts_kept
 from assurance.return_lists import latest_period
 from assurance.return_progress import return_progress
 from assurance.selectors import PeriodState, period_state
@@ -169,7 +169,7 @@ def register_scopes(*, user, on: datetime.date | None = None) -> list[RegisterSc
     if any(kind == "national" for _, kind in wanted):
         chosen |= current
     icbs = list(Organisation.objects.visible_to(user).icbs().filter(chosen).order_by("name"))
-    counts = icb_counts(icbs, on=on)
+    counts = icb_counts_kept(icbs, on=on)
 
     def total(selected) -> dict[str, int]:
         summed: dict[str, int] = {}

@@ -25,11 +25,14 @@ give (a test holds the two to each other):
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import reduce
 from operator import or_
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Count,
     Exists,
@@ -381,3 +384,43 @@ def icb_post_type_counts(
     for count in counts.values():
         count[FindingKind.MISSING] += count["required"]
     return post_types, counts
+
+
+# --- Kept for the home page ---------------------------------------------------------------
+
+# The home page's register panel counts every post in its reader's scope: a
+# national reader's is the whole register (about 130 ms at ten times England,
+# on every home page). Its counts are kept a minute, and counted again at once
+# after any change through the register's services (`register_changed`).
+KEPT_SECONDS = 60
+_GENERATION_KEY = "register:generation"
+
+
+def register_changed() -> None:
+    """The kept counts are stale: now, for the rest of this request, and
+    again once the change commits (a reader counting meanwhile saw the
+    register before it)."""
+    _next_generation()
+    transaction.on_commit(_next_generation)
+
+
+def _next_generation() -> None:
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:  # not there (expired, or a new cache)
+        cache.set(_GENERATION_KEY, 1, timeout=None)
+
+
+def icb_counts_kept(icbs: list[Organisation], *, on: datetime.date) -> dict[int, dict[str, int]]:
+    """`icb_counts` of these ICBs on the day, kept `KEPT_SECONDS` and until
+    the register next changes through its services."""
+    generation = cache.get_or_set(_GENERATION_KEY, 0, timeout=None)
+    ids = ",".join(str(pk) for pk in sorted(icb.pk for icb in icbs))
+    key = (
+        f"register:counts:{generation}:{on.isoformat()}:{hashlib.sha256(ids.encode()).hexdigest()}"
+    )
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(icb_counts(icbs, on=on))
+        cache.set(key, counts, timeout=KEPT_SECONDS)
+    return counts

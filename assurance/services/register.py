@@ -13,6 +13,7 @@ from django.db import transaction
 
 from assurance.models.register import Post, PostType, Tenure
 from assurance.permissions import can_edit_register, can_manage_post_types
+from assurance.register_counts import register_changed
 from organisations.audit import audit_record, field_changes
 from organisations.models import AuditAction, Organisation, User
 from organisations.permissions import permission_require
@@ -66,6 +67,7 @@ def post_create(
                 "job_share": [None, job_share],
             },
         )
+        register_changed()
     return post
 
 
@@ -88,6 +90,7 @@ def post_update(*, actor: User, post: Post, **values) -> Post:
             organisation=post.organisation,
             changes=changes,
         )
+        register_changed()
     return post
 
 
@@ -110,6 +113,7 @@ def tenure_add(*, actor: User, post: Post, **values) -> Tenure:
             organisation=post.organisation,
             changes={k: [None, v] for k, v in values.items()},
         )
+        register_changed()
     return tenure
 
 
@@ -137,6 +141,7 @@ def tenure_update(*, actor: User, tenure: Tenure, **values) -> Tenure:
             organisation=post.organisation,
             changes=changes,
         )
+        register_changed()
     return tenure
 
 
@@ -219,4 +224,6 @@ def post_types_load(*, actor: User, path=None) -> dict[str, list[str]]:
                     reason="reference data",
                 )
                 updated.append(post_type.code)
+        if created or updated:
+            register_changed()  # which posts are required
     return {"created": created, "updated": updated}
