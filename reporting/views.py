@@ -302,7 +302,7 @@ def figure_detail(
     """The returns (or ICBs) a figure was computed from, that the reader may read."""
     figure = figure_get_readable(
         request.user,
-        financial_year=financial_year,
+        financial_year=_year(financial_year),
         area=area,
         kind=kind,
         code=code,

@@ -104,6 +104,11 @@ def test_the_rollup_twice_gives_the_same_report(
     assert client.get(reverse("reporting:figure_by_row", args=[before.pk])).status_code == 404
     # No such figure, and no figure outside the reader's scope.
     assert client.get(f"/reports/{YEAR}/figures/Y56/metric/NO_SUCH/20251/").status_code == 404
+    for hostile in (
+        f"/reports/{YEAR}/figures/Y56/metric/X/99999999999999/",
+        "/reports/99999999999/figures/Y56/rag/",
+    ):
+        assert client.get(hostile).status_code == 404
     client.force_login(member(reference["QMF"], Role.ICB_VIEWER))
     assert client.get(address).status_code == 404
     assert client.get(by_row).status_code == 404
