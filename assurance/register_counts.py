@@ -416,9 +416,8 @@ def icb_counts_kept(icbs: list[Organisation], *, on: datetime.date) -> dict[int,
     the register next changes through its services."""
     generation = cache.get_or_set(_GENERATION_KEY, 0, timeout=None)
     ids = ",".join(str(pk) for pk in sorted(icb.pk for icb in icbs))
-    key = (
-        f"register:counts:{generation}:{on.isoformat()}:{hashlib.sha256(ids.encode()).hexdigest()}"
-    )
+    digest = hashlib.sha256(ids.encode()).hexdigest()
+    key = f"register:counts:{generation}:{on.isoformat()}:{digest}"
     counts = cache.get(key)
     if counts is None:
         counts = dict(icb_counts(icbs, on=on))

@@ -235,6 +235,9 @@ class ReportFigure(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} {self.quarter_key}"
 
+    # In a figure's address, the code of a figure that has none.
+    NO_CODE = "-"
+
     def get_absolute_url(self) -> str:
         """The figure's address by what it is (year, area, kind, code,
         quarter), not by its row: each rollup rewrites the rows, and a
@@ -242,7 +245,7 @@ class ReportFigure(models.Model):
         Reads `area`: give it (`figure.area = area`) where figures are listed."""
         args = [self.financial_year, self.area.code, self.kind]
         if self.code or self.quarter_key:
-            args.append(self.code or "-")
+            args.append(self.code or self.NO_CODE)
         if self.quarter_key:
             args.append(self.quarter_key)
         return reverse("reporting:figure", args=args)

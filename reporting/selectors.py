@@ -238,7 +238,7 @@ def figure_get_readable(
             financial_year=financial_year,
             area__code=area,
             kind=kind,
-            code="" if code == "-" else code,
+            code="" if code == ReportFigure.NO_CODE else code,
             quarter_key=quarter_key,
         )
         .first()
